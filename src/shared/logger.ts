@@ -1,0 +1,22 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs. Message text is constant; data goes in fields. Personal data (phone
+ * numbers, message bodies, names) is never logged: the redact list is a safety net, not the
+ * policy.
+ */
+export function createLogger(opts: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
+  const options: LoggerOptions = {
+    level: opts.level,
+    name: opts.name ?? 'siyu',
+    base: { pid: process.pid },
+    redact: {
+      paths: ['phone', '*.phone', 'mobile', '*.mobile', 'content', '*.content', 'text', '*.text', 'name', '*.name'],
+      censor: '[redacted]',
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return opts.destination ? pino(options, opts.destination as pino.DestinationStream) : pino(options);
+}
