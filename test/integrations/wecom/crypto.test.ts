@@ -97,7 +97,7 @@ test('tampering is rejected with the right failure', (t) => {
   t.is(failure(() => c.decrypt(enc.slice(0, -8))), 'decrypt');
   // Flip a byte in the last block so the padding byte becomes garbage.
   const raw = Buffer.from(enc, 'base64');
-  raw[raw.length - 1] ^= 0xff;
+  raw[raw.length - 1] = raw[raw.length - 1]! ^ 0xff;
   t.not(failure(() => c.decrypt(raw.toString('base64'))), 'none');
   t.is(failure(() => new CallbackCrypto({ token: T, encodingAesKey: 'short', corpId: C })), 'aes_key');
   t.throws(() => c.verifyUrl({ msg_signature: 'deadbeef', timestamp: '1', nonce: 'n', echostr: enc }), { instanceOf: WecomCryptoError });

@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('channels', (t) => {
+    t.increments('id').primary();
+    // The `state` sent to WeCom: at most 30 characters there.
+    t.string('code', 30).notNullable().unique();
+    t.string('name', 64).notNullable();
+    t.string('kind', 16).notNullable();
+    t.integer('store_id').unsigned().nullable().references('id').inTable('stores');
+    t.text('staff_userids').notNullable();
+    t.text('welcome_text').notNullable();
+    t.text('tags').notNullable();
+    t.string('status', 16).notNullable().defaultTo('active');
+    t.string('wecom_config_id', 64).nullable();
+    t.string('qr_code_url', 512).nullable();
+    t.string('sync_state', 16).notNullable().defaultTo('pending');
+    t.string('sync_error', 255).nullable();
+    t.bigInteger('created_at').notNullable();
+    t.bigInteger('updated_at').notNullable();
+    t.index(['store_id']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('channels');
+}

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Config: config/default.json, then config/<NODE_ENV>.json, then environment variables
+ * (secrets may also come from `<NAME>_FILE`). Validated once at start-up; every bad key is
+ * listed. This module is the only reader of process.env.
+ */
+
+const ENV_MAP: Record<string, string> = {
+  PORT: 'port',
+  HOST: 'host',
+  PUBLIC_BASE_URL: 'publicBaseUrl',
+  LOG_LEVEL: 'logLevel',
+  MYSQL_URL: 'db.mysqlUrl',
+  SQLITE_FILE: 'db.sqliteFile',
+  DB_POOL_MAX: 'db.poolMax',
+  REDIS_URL: 'cache.redisUrl',
+  CACHE_PREFIX: 'cache.prefix',
+  WECOM_CORP_ID: 'wecom.corpId',
+  WECOM_TOKEN: 'wecom.token',
+  WECOM_AES_KEY: 'wecom.aesKey',
+  WECOM_CONTACT_SECRET: 'wecom.contactSecret',
+  WECOM_AGENT_ID: 'wecom.agentId',
+  WECOM_AGENT_SECRET: 'wecom.agentSecret',
+  WECOM_API_BASE: 'wecom.apiBase',
+  WECOM_TIMEOUT_MS: 'wecom.timeoutMs',
+  WECOM_RATE_PER_MINUTE: 'wecom.ratePerMinute',
+  WECOM_CALLBACK_MAX_SKEW_SEC: 'wecom.callbackMaxSkewSec',
+  SANDBOX: 'sandbox',
+  ADMIN_API_KEY: 'adminApiKey',
+  JWT_SECRET: 'jwtSecret',
+  PII_KEY: 'piiKey',
+  WELCOME_DEFAULT_TEXT: 'welcome.defaultText',
+};
+
+const SECRET_ENV = ['WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL'];
+
+const intish = z.coerce.number().int();
+const optStr = z.string().trim().min(1).optional();
+const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'auto'])]).optional();
+
+const piiKey = z
+  .string()
+  .refine((s) => decodeKey(s) !== undefined, 'must be 32 bytes as 64 hex characters or base64');
+
+const schema = z.object({
+  env: z.enum(['development', 'test', 'production']),
+  port: intish.min(0).max(65535),
+  host: z.string().min(1),
+  publicBaseUrl: z.url(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  db: z.object({
+    mysqlUrl: z.string().regex(/^mysql2?:\/\//, 'must start with mysql://').optional(),
+    sqliteFile: z.string().min(1),
+    poolMax: intish.min(1).max(200),
+  }),
+  cache: z.object({
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
+    prefix: z.string().min(1).max(32),
+  }),
+  sandbox: boolish,
+  wecom: z.object({
+    corpId: optStr,
+    token: optStr,
+    aesKey: z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be the 43-character EncodingAESKey').optional(),
+    contactSecret: optStr,
+    agentId: intish.positive().optional(),
+    agentSecret: optStr,
+    apiBase: z.url(),
+    timeoutMs: intish.min(100).max(60000),
+    maxRetries: intish.min(0).max(10),
+    ratePerMinute: intish.min(1).max(100000),
+    callbackMaxSkewSec: intish.min(0),
+  }),
+  adminApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  piiKey: piiKey.optional(),
+  welcome: z.object({ defaultText: z.string().min(1).max(1300), windowMs: intish.min(1000).max(20000) }),
+  callback: z.object({ maxBatch: intish.min(1).max(5000), bodyLimitBytes: intish.min(1024).max(1048576) }),
+});
+
+type Raw = z.infer<typeof schema>;
+
+export interface WecomCredentials {
+  corpId: string;
+  token: string;
+  aesKey: string;
+  contactSecret: string;
+  agentId: number;
+  agentSecret: string;
+}
+
+export type Config = Omit<Raw, 'sandbox' | 'wecom' | 'adminApiKey' | 'jwtSecret' | 'piiKey'> & {
+  /** true when WeCom is the in-process emulator (no real credentials configured). */
+  sandbox: boolean;
+  wecom: Omit<Raw['wecom'], keyof WecomCredentials> & WecomCredentials;
+  adminApiKey: string;
+  jwtSecret: string;
+  piiKey: Buffer;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function decodeKey(s: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(s)) return Buffer.from(s, 'hex');
+  const b = Buffer.from(s, 'base64');
+  return b.length === 32 ? b : undefined;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let o = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof o[p] !== 'object' || o[p] === null) o[p] = {};
+    o = o[p] as Record<string, unknown>;
+  }
+  o[parts[parts.length - 1]!] = value;
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+        ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function readJson(file: string, problems: string[]): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    problems.push(`${file}: not valid JSON (${(e as Error).message})`);
+    return {};
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  configDir?: string;
+  /** Applied last: tests use it to point at their own database, emulator and ports. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const configDir = opts.configDir ?? resolve(process.cwd(), 'config');
+  const problems: string[] = [];
+  if (!['development', 'test', 'production'].includes(nodeEnv)) problems.push(`NODE_ENV: must be development, test or production`);
+
+  let raw = merge(readJson(join(configDir, 'default.json'), problems), readJson(join(configDir, `${nodeEnv}.json`), problems));
+  raw.env = nodeEnv;
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, path] of Object.entries(ENV_MAP)) {
+    let v = env[name];
+    const fileVar = env[`${name}_FILE`];
+    if ((v === undefined || v === '') && fileVar && SECRET_ENV.includes(name)) {
+      try {
+        v = readFileSync(fileVar, 'utf8').trim();
+      } catch (e) {
+        problems.push(`${name}_FILE: cannot read ${fileVar} (${(e as Error).message})`);
+      }
+    }
+    if (v !== undefined && v !== '') setPath(fromEnv, path, v);
+  }
+  raw = merge(raw, fromEnv);
+  if (opts.overrides) raw = merge(raw, opts.overrides);
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const c = parsed.data;
+
+  const cred = c.wecom;
+  const credKeys = { corpId: 'WECOM_CORP_ID', token: 'WECOM_TOKEN', aesKey: 'WECOM_AES_KEY', contactSecret: 'WECOM_CONTACT_SECRET' } as const;
+  const given = (Object.keys(credKeys) as Array<keyof typeof credKeys>).filter((k) => cred[k] !== undefined);
+  const sandboxFlag = c.sandbox === undefined || c.sandbox === 'auto' ? undefined : c.sandbox === true || c.sandbox === 'true' || c.sandbox === '1';
+  const sandbox = sandboxFlag ?? given.length === 0;
+  if (!sandbox) {
+    for (const k of Object.keys(credKeys) as Array<keyof typeof credKeys>) {
+      if (cred[k] === undefined) problems.push(`wecom.${k} (${credKeys[k]}): required when connecting to a real WeCom`);
+    }
+  }
+  if (sandbox && nodeEnv === 'production') problems.push('sandbox: the WeCom emulator cannot run with NODE_ENV=production; set the WECOM_* credentials');
+
+  const secrets = resolveSecrets(c, nodeEnv, problems);
+  if (problems.length) throw new ConfigError(problems);
+
+  const wecom = sandbox
+    ? {
+        ...cred,
+        corpId: 'wwsandbox0000000001',
+        token: randomBytes(12).toString('hex'),
+        aesKey: randomBytes(40).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(43, 'A').slice(0, 43),
+        contactSecret: randomBytes(16).toString('hex'),
+        agentId: 1000002,
+        agentSecret: randomBytes(16).toString('hex'),
+      }
+    : {
+        ...cred,
+        corpId: cred.corpId!,
+        token: cred.token!,
+        aesKey: cred.aesKey!,
+        contactSecret: cred.contactSecret!,
+        agentId: cred.agentId ?? 0,
+        agentSecret: cred.agentSecret ?? cred.contactSecret!,
+      };
+
+  return { ...c, sandbox, wecom, ...secrets };
+}
+
+/**
+ * Secrets have no literal fallback. Outside production a missing one is generated once and
+ * kept in data/dev-secrets.json (so stored phone numbers stay readable across restarts);
+ * under test it is generated in memory; in production a missing secret is a start-up error.
+ */
+function resolveSecrets(c: Raw, nodeEnv: string, problems: string[]): { adminApiKey: string; jwtSecret: string; piiKey: Buffer } {
+  const need = { adminApiKey: 'ADMIN_API_KEY', jwtSecret: 'JWT_SECRET', piiKey: 'PII_KEY' } as const;
+  const missing = (Object.keys(need) as Array<keyof typeof need>).filter((k) => c[k] === undefined);
+  let generated: Partial<Record<keyof typeof need, string>> = {};
+  if (missing.length && nodeEnv === 'production') {
+    for (const k of missing) problems.push(`${k} (${need[k]}): required in production`);
+  } else if (missing.length && nodeEnv === 'test') {
+    generated = { adminApiKey: randomBytes(16).toString('hex'), jwtSecret: randomBytes(32).toString('hex'), piiKey: randomBytes(32).toString('hex') };
+  } else if (missing.length) {
+    const dir = c.db.sqliteFile === ':memory:' ? 'data' : dirname(c.db.sqliteFile);
+    const file = join(dir, 'dev-secrets.json');
+    if (existsSync(file)) generated = JSON.parse(readFileSync(file, 'utf8')) as typeof generated;
+    else {
+      generated = { adminApiKey: randomBytes(16).toString('hex'), jwtSecret: randomBytes(32).toString('hex'), piiKey: randomBytes(32).toString('hex') };
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+    }
+  }
+  const pick = (k: keyof typeof need) => c[k] ?? generated[k] ?? '';
+  return { adminApiKey: pick('adminApiKey'), jwtSecret: pick('jwtSecret'), piiKey: decodeKey(pick('piiKey')) ?? Buffer.alloc(0) };
+}

@@ -1,0 +1,19 @@
+export interface ContactDetail {
+  name: string;
+  avatar?: string;
+  gender: number;
+  unionid?: string;
+}
+
+/** What the acquisition flow needs from WeCom. Errors carry `errcode` when WeCom answered. */
+export interface ContactGateway {
+  getContact(externalUserId: string, deadline: number): Promise<ContactDetail>;
+  sendWelcome(p: { welcomeCode: string; text: string; deadline: number }): Promise<void>;
+  markTag(p: { userid: string; externalUserId: string; add: string[] }): Promise<void>;
+}
+
+export interface AcquisitionMetrics {
+  welcome(outcome: WelcomeOutcome, latencyMs?: number): void;
+}
+
+export type WelcomeOutcome = 'sent' | 'already_sent' | 'expired' | 'failed' | 'none';

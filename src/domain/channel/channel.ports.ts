@@ -1,0 +1,18 @@
+import type { Channel, SyncState } from './channel.types.js';
+
+export interface ChannelRepo {
+  insertChannel(c: Omit<Channel, 'id'>): Promise<Channel>;
+  findChannel(id: number): Promise<Channel | undefined>;
+  findChannelByCode(code: string): Promise<Channel | undefined>;
+  listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }>;
+  updateChannelSync(id: number, p: { syncState: SyncState; syncError: string | null; configId?: string; qrCode?: string; updatedAt: number }): Promise<void>;
+  deleteChannel(id: number): Promise<void>;
+  storeExists(id: number): Promise<boolean>;
+  /** Registers reps seen in a channel so later features know them; existing rows are kept. */
+  upsertStaff(userids: string[], storeId: number | null, now: number): Promise<void>;
+}
+
+/** WeCom's 「联系我」 contact way. */
+export interface ContactWayGateway {
+  addContactWay(p: { userids: string[]; state: string; remark: string }): Promise<{ configId: string; qrCode: string }>;
+}

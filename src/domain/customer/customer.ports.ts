@@ -1,0 +1,32 @@
+import type { Tag } from '../tag/tag.types.js';
+import type { Customer, Follow, FollowStatus, IdentityKind, TimelineEntry } from './customer.types.js';
+
+/** Thrown by a repo when a unique identity was taken concurrently; the service retries. */
+export class IdentityTakenError extends Error {
+  constructor() {
+    super('identity already belongs to another customer');
+  }
+}
+
+export interface CustomerRepo {
+  findCustomer(id: number): Promise<Customer | undefined>;
+  findCustomerByIdentity(kind: IdentityKind, scope: string, value: string): Promise<Customer | undefined>;
+  insertCustomer(c: Omit<Customer, 'id'>): Promise<number>;
+  /** Adds an identity: 'inserted', 'mine' (already this customer's) or 'taken' (another customer has it). */
+  insertIdentity(customerId: number, kind: IdentityKind, scope: string, value: string, now: number): Promise<'inserted' | 'mine' | 'taken'>;
+  updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void>;
+  upsertFollow(f: Follow): Promise<void>;
+  updateFollowStatus(customerId: number, staffUserId: string, status: FollowStatus, at: number): Promise<boolean>;
+  /** Adds tags; returns the ids that were not on the customer before. */
+  addCustomerTags(customerId: number, tagIds: number[], source: string, now: number): Promise<number[]>;
+  /** Appends to the timeline; false if this (source event, kind) is already there. */
+  insertTimeline(e: TimelineEntry): Promise<boolean>;
+  listCustomerTags(customerId: number): Promise<Tag[]>;
+  listFollows(customerId: number): Promise<Follow[]>;
+  listTimeline(customerId: number, limit: number): Promise<TimelineEntry[]>;
+}
+
+/** Runs fn in one database transaction with repos bound to it. */
+export interface Transactor<R> {
+  transaction<T>(fn: (repos: R) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,58 @@
+import type { Tag } from '../tag/tag.types.js';
+
+export type IdentityKind = 'wecom_external' | 'unionid' | 'mp_openid' | 'oa_openid' | 'phone_hash';
+export type Stage = 'lead' | 'new' | 'repeat' | 'dormant' | 'reactivated' | 'churned';
+export type FollowStatus = 'active' | 'deleted_by_staff' | 'deleted_by_customer';
+
+export interface Customer {
+  id: number;
+  storeId: number | null;
+  name: string;
+  avatar: string | null;
+  gender: number;
+  ownerUserId: string | null;
+  firstChannelId: number | null;
+  stage: Stage;
+  optedOut: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Follow {
+  customerId: number;
+  staffUserId: string;
+  channelId: number | null;
+  state: string | null;
+  status: FollowStatus;
+  addedAt: number;
+  removedAt: number | null;
+}
+
+/** Kinds of timeline rows. */
+export type TimelineKind =
+  | 'contact_added'
+  | 'welcome_sent'
+  | 'welcome_failed'
+  | 'welcome_skipped'
+  | 'contact_edited'
+  | 'contact_deleted_by_staff'
+  | 'contact_lost'
+  | 'transfer_failed'
+  | 'tags_added';
+
+export interface TimelineEntry {
+  id?: number;
+  customerId: number;
+  kind: TimelineKind;
+  channelId: number | null;
+  staffUserId: string | null;
+  data: Record<string, unknown>;
+  occurredAt: number;
+  sourceEventId: number | null;
+}
+
+export interface CustomerView extends Customer {
+  tags: Array<Pick<Tag, 'group' | 'name' | 'kind'>>;
+  follows: Follow[];
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,29 @@
+export type TagKind = 'attribute' | 'behaviour';
+
+export interface TagRef {
+  group: string;
+  name: string;
+}
+
+export interface Tag extends TagRef {
+  id: number;
+  kind: TagKind;
+  wecomTagId: string | null;
+}
+
+/** Behaviour tags: what a person did (design.md). Group names are what operators see in WeCom. */
+export const BEHAVIOUR_GROUP = '客户行为';
+export const BEHAVIOUR = {
+  scanned: '已扫码',
+  leftDetails: '已留资',
+  added: '已加微',
+  claimedCoupon: '已领券',
+  bought: '已购买',
+} as const;
+
+/** The attribute tag every channel puts on the people it brings in. */
+export const SOURCE_GROUP = '来源渠道';
+/** Group for channel tags given without a group. */
+export const DEFAULT_ATTRIBUTE_GROUP = '渠道属性';
+
+export const tagKey = (t: TagRef) => `${t.group}\u0000${t.name}`;

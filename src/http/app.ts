@@ -1,0 +1,40 @@
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import { errorBoundary } from './middleware/errors.js';
+import { adminAuth } from './middleware/admin-auth.js';
+import { useChineseMessages } from './validation.js';
+
+export interface HttpAppDeps {
+  log: Logger;
+  metrics: Metrics;
+  adminApiKey: string;
+  /** Routers open to the world (they authenticate themselves: callbacks by signature). */
+  publicRoutes: Router[];
+  /** Routers behind the admin API key. */
+  adminRoutes: Router[];
+}
+
+export function createHttpApp(d: HttpAppDeps): Koa {
+  useChineseMessages();
+  const app = new Koa({ proxy: true });
+  // Errors are answered by the boundary; Koa's default handler would print stacks to stderr.
+  app.silent = true;
+  app.use(errorBoundary({ log: d.log, metrics: d.metrics }));
+  for (const r of d.publicRoutes) app.use(r.routes()).use(r.allowedMethods());
+  const auth = adminAuth(d.adminApiKey);
+  for (const r of d.adminRoutes) {
+    app.use(async (ctx, next) => {
+      // Only guard the paths this router owns, so unknown paths still 404.
+      if (r.match(ctx.path, ctx.method).path.length) return auth(ctx, next);
+      return next();
+    });
+    app.use(r.routes()).use(r.allowedMethods());
+  }
+  app.use((ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: { code: 'NOT_FOUND', message: '接口不存在', requestId: ctx.state.requestId } };
+  });
+  return app;
+}

@@ -1,0 +1,86 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { ChannelService } from '../../domain/channel/channel.service.js';
+import { CHANNEL_KINDS, type Channel } from '../../domain/channel/channel.types.js';
+import { DEFAULT_ATTRIBUTE_GROUP } from '../../domain/tag/tag.types.js';
+import { readJson } from '../body.js';
+import { iso, pageQuery, parseId } from '../validation.js';
+
+// Printable text without control characters; WeCom's tag and remark limits are 30 characters.
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), '不能包含控制字符');
+
+const tagInput = z.union([
+  text(61).transform((s) => {
+    const i = s.indexOf(':');
+    return i > 0 ? { group: s.slice(0, i).trim(), name: s.slice(i + 1).trim() } : { group: DEFAULT_ATTRIBUTE_GROUP, name: s };
+  }),
+  z.object({ group: text(30), name: text(30) }),
+]).pipe(z.object({ group: text(30), name: text(30) }));
+
+export const createChannelBody = z.object({
+  name: text(30),
+  kind: z.enum(CHANNEL_KINDS),
+  storeId: z.number().int().positive().optional(),
+  staffUserIds: z
+    .array(z.string().trim().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确'))
+    .min(1)
+    .max(100)
+    .refine((a) => new Set(a).size === a.length, '接待成员不能重复'),
+  // send_welcome_msg allows 4000 bytes; 1300 characters of Chinese stays under it.
+  welcomeText: text(1300).refine((s) => Buffer.byteLength(s) <= 4000, '欢迎语不能超过 4000 字节'),
+  tags: z.array(tagInput).max(20).default([]),
+}).strict();
+
+export function presentChannel(c: Channel) {
+  return {
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    kind: c.kind,
+    storeId: c.storeId,
+    staffUserIds: c.staffUserIds,
+    welcomeText: c.welcomeText,
+    tags: c.tags,
+    status: c.status,
+    configId: c.configId,
+    qrCode: c.qrCode,
+    syncState: c.syncState,
+    syncError: c.syncError,
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+/** Admin API for channels. Handlers parse, call one service method and present the result. */
+export function channelRoutes(d: { channels: ChannelService }): Router {
+  const r = new Router({ prefix: '/api/channels' });
+
+  r.post('/', async (ctx) => {
+    const body = createChannelBody.parse(await readJson(ctx));
+    const c = await d.channels.create(body);
+    ctx.status = c.syncState === 'synced' ? 201 : 202;
+    ctx.body = presentChannel(c);
+  });
+
+  r.get('/', async (ctx) => {
+    const q = pageQuery.extend({ storeId: z.coerce.number().int().positive().optional() }).parse(ctx.query);
+    const { items, total } = await d.channels.list(q);
+    ctx.body = { items: items.map(presentChannel), total, limit: q.limit, offset: q.offset };
+  });
+
+  r.get('/:id', async (ctx) => {
+    ctx.body = presentChannel(await d.channels.get(parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道')));
+  });
+
+  r.post('/:id/sync', async (ctx) => {
+    ctx.body = presentChannel(await d.channels.sync(parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道')));
+  });
+
+  return r;
+}

@@ -1,0 +1,42 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { EventProcessor } from '../../domain/acquisition/event-processor.js';
+import type { ChannelService } from '../../domain/channel/channel.service.js';
+import type { CustomerService } from '../../domain/customer/customer.service.js';
+import type { WecomEmulator } from '../../integrations/wecom/emulator/index.js';
+import { badRequest } from '../../shared/errors.js';
+import { readJson } from '../body.js';
+
+const scanBody = z
+  .object({
+    channelId: z.number().int().positive(),
+    name: z.string().trim().min(1).max(30).optional(),
+  })
+  .strict();
+
+/**
+ * Sandbox only (no real WeCom configured): lets a person try the loop by hand. A "scan" makes
+ * the emulator add a fake customer through the channel's contact way and push the signed,
+ * encrypted callback to this server, exactly as WeCom would.
+ */
+export function sandboxRoutes(d: { emulator: WecomEmulator; channels: ChannelService; customers: CustomerService; processor: EventProcessor }): Router {
+  const r = new Router({ prefix: '/sandbox' });
+
+  r.post('/scan', async (ctx) => {
+    const body = scanBody.parse(await readJson(ctx));
+    const channel = await d.channels.get(body.channelId);
+    if (!channel.configId) throw badRequest('SANDBOX.CHANNEL_NOT_SYNCED', '该渠道尚未在企业微信生成二维码');
+    const scan = await d.emulator.customerScans(channel.configId, { name: body.name ?? '测试客户' });
+    await d.processor.drain();
+    const welcome = d.emulator.welcomes.find((w) => w.externalUserId === scan.externalUserId);
+    ctx.body = {
+      externalUserId: scan.externalUserId,
+      staffUserId: scan.userid,
+      callbackDelivered: scan.delivered,
+      customerId: (await d.customers.findIdByExternalUserId(scan.externalUserId)) ?? null,
+      welcomeText: welcome?.text ?? null,
+    };
+  });
+
+  return r;
+}

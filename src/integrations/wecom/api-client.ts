@@ -1,0 +1,197 @@
+import type { Logger } from '../../shared/logger.js';
+import type { Metrics } from '../../shared/metrics.js';
+import type { Clock } from '../../shared/clock.js';
+import { AppError } from '../../shared/errors.js';
+import type { Cache } from '../../store/cache/cache.js';
+import { TTL, type CacheKeys } from '../../store/cache/keys.js';
+
+/** errcodes after which the same call may succeed later (wecom-protocol.md §0.1). */
+const TRANSIENT = new Set([-1, 45009, 45033, 41096]);
+/** errcodes meaning our cached token is no longer good. 40001 on a non-gettoken call is "credential not latest". */
+const TOKEN_STALE = new Set([40014, 42001, 40001]);
+
+export class WecomApiError extends AppError {
+  constructor(
+    readonly path: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+    transient: boolean,
+  ) {
+    super(`WECOM.API_${errcode}`, '企业微信接口调用失败，请稍后再试', { status: 502, transient, details: { path, errcode } });
+  }
+}
+
+export type WecomApp = 'contact' | 'agent';
+
+export interface WecomClientOptions {
+  apiBase: string;
+  corpId: string;
+  secrets: Record<WecomApp, string>;
+  timeoutMs: number;
+  maxRetries: number;
+  ratePerMinute: number;
+  cache: Cache;
+  keys: CacheKeys;
+  metrics: Metrics;
+  log: Logger;
+  clock: Clock;
+  /** Backoff base; tests shrink it. */
+  backoffMs?: number;
+  /** Optional overall deadline for a call (epoch ms): no retry is started past it. */
+}
+
+type Json = Record<string, unknown>;
+export interface WecomResponse extends Json {
+  errcode: number;
+  errmsg: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * WeCom HTTP API client. The access token lives in the cache layer (shared by every process,
+ * refreshed single-flight under a lock); a stale token is dropped and the call retried once;
+ * transient errcodes and transport failures are retried with backoff, bounded by maxRetries
+ * and by an optional deadline; a per-corp fixed-window limit keeps us under WeCom's
+ * frequency limits across processes. Every outcome is counted by path and errcode.
+ */
+export class WecomClient {
+  private readonly inflight = new Map<WecomApp, Promise<string>>();
+  private readonly backoffMs: number;
+
+  constructor(private readonly o: WecomClientOptions) {
+    this.backoffMs = o.backoffMs ?? 200;
+  }
+
+  /** POST a JSON body; GET when body is undefined. Throws WecomApiError on a non-zero errcode. */
+  async call<T extends WecomResponse = WecomResponse>(
+    path: string,
+    opts: { app?: WecomApp; body?: Json; query?: Record<string, string>; deadline?: number; retryOn?: (errcode: number) => boolean } = {},
+  ): Promise<T> {
+    const app = opts.app ?? 'contact';
+    let tokenRetried = false;
+    let attempt = 0;
+    for (;;) {
+      const token = await this.token(app);
+      await this.rateGate(opts.deadline);
+      let res: WecomResponse | undefined;
+      let transportError: unknown;
+      try {
+        res = await this.request(path, { ...opts.query, access_token: token }, opts.body, opts.deadline);
+      } catch (e) {
+        transportError = e;
+      }
+      if (res) {
+        this.o.metrics.wecomApiCalls.inc({ path, errcode: String(res.errcode) });
+        if (res.errcode === 0) return res as T;
+        if (TOKEN_STALE.has(res.errcode) && !tokenRetried) {
+          tokenRetried = true;
+          await this.dropToken(app, token);
+          continue;
+        }
+        const transient = TRANSIENT.has(res.errcode) || (opts.retryOn?.(res.errcode) ?? false);
+        const err = new WecomApiError(path, res.errcode, res.errmsg, transient);
+        if (!transient || !this.canRetry(++attempt, opts.deadline)) throw err;
+        this.o.log.warn({ path, errcode: res.errcode, attempt }, 'wecom api transient error, retrying');
+      } else {
+        this.o.metrics.wecomApiCalls.inc({ path, errcode: 'transport' });
+        if (!this.canRetry(++attempt, opts.deadline)) {
+          throw new AppError('WECOM.UNREACHABLE', '企业微信暂时无法连接，请稍后再试', { status: 503, transient: true, cause: transportError });
+        }
+        this.o.log.warn({ path, attempt, err: (transportError as Error)?.message }, 'wecom api transport error, retrying');
+      }
+      await sleep(this.backoff(attempt, opts.deadline));
+    }
+  }
+
+  private canRetry(attempt: number, deadline?: number): boolean {
+    if (attempt > this.o.maxRetries) return false;
+    return deadline === undefined || this.o.clock.now() + this.backoff(attempt) < deadline;
+  }
+
+  private backoff(attempt: number, deadline?: number): number {
+    const full = this.backoffMs * 2 ** (attempt - 1);
+    const jittered = full / 2 + Math.random() * (full / 2);
+    return deadline === undefined ? jittered : Math.max(0, Math.min(jittered, deadline - this.o.clock.now() - 1));
+  }
+
+  private async request(path: string, query: Record<string, string>, body: Json | undefined, deadline?: number): Promise<WecomResponse> {
+    const url = `${this.o.apiBase}${path}?${new URLSearchParams(query).toString()}`;
+    const timeout = deadline === undefined ? this.o.timeoutMs : Math.max(50, Math.min(this.o.timeoutMs, deadline - this.o.clock.now()));
+    const res = await fetch(url, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeout),
+    });
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    const json = (await res.json()) as WecomResponse;
+    if (typeof json.errcode !== 'number') json.errcode = 0;
+    return json;
+  }
+
+  /** Fixed one-minute window shared through the cache; waits for the next window rather than failing. */
+  private async rateGate(deadline?: number): Promise<void> {
+    for (;;) {
+      const now = this.o.clock.now();
+      const minute = Math.floor(now / 60_000);
+      const n = await this.o.cache.incr(this.o.keys.wecomRate(this.o.corpId, minute), TTL.wecomRateWindowMs + 5_000);
+      if (n <= this.o.ratePerMinute) return;
+      const wait = (minute + 1) * 60_000 - now;
+      if (deadline !== undefined && now + wait > deadline) {
+        throw new AppError('WECOM.RATE_LIMITED', '企业微信调用过于频繁，请稍后再试', { status: 503, transient: true });
+      }
+      this.o.log.warn({ waitMs: wait }, 'wecom per-corp rate limit reached, waiting for next window');
+      await sleep(wait);
+    }
+  }
+
+  /** The cached access token of an app, fetched single-flight when missing. */
+  async token(app: WecomApp): Promise<string> {
+    const key = this.o.keys.wecomToken(this.o.corpId, app);
+    const cached = await this.o.cache.get(key);
+    if (cached) return cached;
+    let p = this.inflight.get(app);
+    if (!p) {
+      p = this.fetchToken(app, key).finally(() => this.inflight.delete(app));
+      this.inflight.set(app, p);
+    }
+    return p;
+  }
+
+  private async fetchToken(app: WecomApp, key: string): Promise<string> {
+    const lockKey = this.o.keys.wecomTokenLock(this.o.corpId, app);
+    for (let i = 0; i < 50; i++) {
+      const lock = await this.o.cache.acquireLock(lockKey, TTL.wecomTokenLockMs);
+      if (!lock) {
+        // Another process is fetching: wait for it to publish the token.
+        await sleep(100);
+        const v = await this.o.cache.get(key);
+        if (v) return v;
+        continue;
+      }
+      try {
+        const again = await this.o.cache.get(key);
+        if (again) return again;
+        const res = await this.request('/cgi-bin/gettoken', { corpid: this.o.corpId, corpsecret: this.o.secrets[app] }, undefined);
+        this.o.metrics.wecomApiCalls.inc({ path: '/cgi-bin/gettoken', errcode: String(res.errcode) });
+        if (res.errcode !== 0 || typeof res.access_token !== 'string') {
+          this.o.log.error({ errcode: res.errcode, app }, 'wecom gettoken failed');
+          throw new WecomApiError('/cgi-bin/gettoken', res.errcode, res.errmsg, TRANSIENT.has(res.errcode));
+        }
+        const expiresIn = typeof res.expires_in === 'number' ? res.expires_in : 7200;
+        // Refresh five minutes early so a token never expires mid-call.
+        await this.o.cache.set(key, res.access_token, Math.max(60, expiresIn - 300) * 1000);
+        return res.access_token;
+      } finally {
+        await lock.release();
+      }
+    }
+    throw new AppError('WECOM.TOKEN_TIMEOUT', '企业微信凭证获取超时', { status: 503, transient: true });
+  }
+
+  private async dropToken(app: WecomApp, token: string): Promise<void> {
+    const key = this.o.keys.wecomToken(this.o.corpId, app);
+    if ((await this.o.cache.get(key)) === token) await this.o.cache.del(key);
+  }
+}

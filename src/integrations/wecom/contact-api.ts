@@ -1,0 +1,100 @@
+import type { WecomClient, WecomResponse } from './api-client.js';
+
+/** Typed wrappers over the customer-contact endpoints Siyu uses (wecom-protocol.md §4). */
+
+export interface ExternalContactDetail {
+  externalUserId: string;
+  name: string;
+  avatar?: string;
+  type: number;
+  gender: number;
+  unionid?: string;
+  followUsers: Array<{ userid: string; state?: string; addWay?: number; createtime?: number; tagIds: string[] }>;
+}
+
+export interface WelcomeAttachment {
+  msgtype: 'image' | 'link' | 'miniprogram' | 'video' | 'file';
+  [k: string]: unknown;
+}
+
+export class WecomContactApi {
+  constructor(private readonly client: WecomClient) {}
+
+  async addContactWay(p: { userids: string[]; state: string; remark?: string; skipVerify?: boolean }): Promise<{ configId: string; qrCode: string }> {
+    const r = await this.client.call<WecomResponse & { config_id: string; qr_code: string }>('/cgi-bin/externalcontact/add_contact_way', {
+      body: {
+        type: p.userids.length === 1 ? 1 : 2,
+        scene: 2,
+        state: p.state,
+        remark: p.remark?.slice(0, 30),
+        skip_verify: p.skipVerify ?? true,
+        user: p.userids,
+      },
+    });
+    return { configId: r.config_id, qrCode: r.qr_code };
+  }
+
+  async getExternalContact(externalUserId: string, deadline?: number): Promise<ExternalContactDetail> {
+    const r = await this.client.call<
+      WecomResponse & {
+        external_contact: { external_userid: string; name?: string; avatar?: string; type?: number; gender?: number; unionid?: string };
+        follow_user?: Array<{ userid: string; state?: string; add_way?: number; createtime?: number; tags?: Array<{ tag_id?: string }> }>;
+      }
+    >('/cgi-bin/externalcontact/get', { query: { external_userid: externalUserId }, deadline });
+    const c = r.external_contact;
+    return {
+      externalUserId: c.external_userid,
+      name: c.name ?? '',
+      avatar: c.avatar,
+      type: c.type ?? 1,
+      gender: c.gender ?? 0,
+      unionid: c.unionid || undefined,
+      followUsers: (r.follow_user ?? []).map((f) => ({
+        userid: f.userid,
+        state: f.state,
+        addWay: f.add_way,
+        createtime: f.createtime,
+        tagIds: (f.tags ?? []).map((t) => t.tag_id).filter((x): x is string => !!x),
+      })),
+    };
+  }
+
+  /** One attempt chain bounded by the welcome window; 41096 (another app sending) is retried. */
+  async sendWelcome(p: { welcomeCode: string; text: string; attachments?: WelcomeAttachment[]; deadline: number }): Promise<void> {
+    await this.client.call('/cgi-bin/externalcontact/send_welcome_msg', {
+      body: { welcome_code: p.welcomeCode, text: { content: p.text }, attachments: p.attachments ?? [] },
+      deadline: p.deadline,
+    });
+  }
+
+  async markTag(p: { userid: string; externalUserId: string; add: string[]; remove?: string[] }): Promise<void> {
+    await this.client.call('/cgi-bin/externalcontact/mark_tag', {
+      body: { userid: p.userid, external_userid: p.externalUserId, add_tag: p.add, remove_tag: p.remove ?? [] },
+    });
+  }
+
+  /** Creates tags in a group (by name); returns name → WeCom tag id. */
+  async addCorpTags(groupName: string, names: string[]): Promise<Map<string, string>> {
+    const r = await this.client.call<WecomResponse & { tag_group: { group_id: string; tag: Array<{ id: string; name: string }> } }>(
+      '/cgi-bin/externalcontact/add_corp_tag',
+      { body: { group_name: groupName, tag: names.map((name) => ({ name })) } },
+    );
+    return new Map(r.tag_group.tag.map((t) => [t.name, t.id]));
+  }
+
+  async listCorpTags(): Promise<Array<{ groupId: string; groupName: string; tags: Array<{ id: string; name: string }> }>> {
+    const r = await this.client.call<
+      WecomResponse & { tag_group: Array<{ group_id: string; group_name: string; tag: Array<{ id: string; name: string; deleted?: boolean }> }> }
+    >('/cgi-bin/externalcontact/get_corp_tag_list', { body: {} });
+    return r.tag_group.map((g) => ({ groupId: g.group_id, groupName: g.group_name, tags: g.tag.filter((t) => !t.deleted).map((t) => ({ id: t.id, name: t.name })) }));
+  }
+
+  /** Adds tags into an existing group. */
+  async addTagsToGroup(groupId: string, names: string[]): Promise<Map<string, string>> {
+    const r = await this.client.call<WecomResponse & { tag_group: { group_id: string; tag: Array<{ id: string; name: string }> } }>(
+      '/cgi-bin/externalcontact/add_corp_tag',
+      { body: { group_id: groupId, tag: names.map((name) => ({ name })) } },
+    );
+    return new Map(r.tag_group.tag.map((t) => [t.name, t.id]));
+  }
+}

@@ -1,0 +1,212 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+import { AcquisitionService } from '../domain/acquisition/acquisition.service.js';
+import { EventProcessor } from '../domain/acquisition/event-processor.js';
+import { ChannelService } from '../domain/channel/channel.service.js';
+import { CustomerService } from '../domain/customer/customer.service.js';
+import { TagService } from '../domain/tag/tag.service.js';
+import { createHttpApp } from '../http/app.js';
+import { channelRoutes } from '../http/routes/channels.routes.js';
+import { customerRoutes } from '../http/routes/customers.routes.js';
+import { healthRoutes } from '../http/routes/health.routes.js';
+import { sandboxRoutes } from '../http/routes/sandbox.routes.js';
+import { wecomCallbackRoutes } from '../http/routes/wecom-callback.routes.js';
+import { WecomClient } from '../integrations/wecom/api-client.js';
+import { toContactEvent } from '../integrations/wecom/callback.js';
+import { WecomContactApi } from '../integrations/wecom/contact-api.js';
+import { CallbackCrypto } from '../integrations/wecom/crypto.js';
+import { WecomEmulator } from '../integrations/wecom/emulator/index.js';
+import { WecomGateways } from '../integrations/wecom/gateways.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { createMetrics, type Metrics } from '../shared/metrics.js';
+import type { Cache } from '../store/cache/cache.js';
+import { createCache } from '../store/cache/create-cache.js';
+import { cacheKeys } from '../store/cache/keys.js';
+import { CallbackEventStore, EventInbox } from '../store/callback-event.store.js';
+import { ChannelStore } from '../store/channel.store.js';
+import { CustomerStore, customerTransactor } from '../store/customer.store.js';
+import { createDb, dbClient, migrateLatest, pingDb, type Db } from '../store/db.js';
+import { TagStore } from '../store/tag.store.js';
+
+/** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
+export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
+
+export interface SiyuOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Run migrations before serving (the all-in-one role and tests do; production runs the migrate role). */
+  migrate?: boolean;
+  /** Start the HTTP server. */
+  http?: boolean;
+  /** Run the sweep that retries due callback events. */
+  sweepIntervalMs?: number;
+  /** Base delay of WeCom API retries (tests shrink it). */
+  wecomBackoffMs?: number;
+}
+
+export interface Siyu {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  db: Db;
+  cache: Cache;
+  clock: Clock;
+  server?: Server;
+  url?: string;
+  emulator?: WecomEmulator;
+  wecom: WecomClient;
+  channels: ChannelService;
+  customers: CustomerService;
+  processor: EventProcessor;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the whole object graph of one process from validated config. The only place that
+ * constructs concrete parts; tests call it with their own config and clock.
+ */
+export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics({ defaults: config.env !== 'test' });
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((e: Error) => log.warn({ err: e.message }, 'error while closing'));
+  };
+
+  try {
+    const db = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: config.db.poolMax });
+    closers.push(() => db.destroy());
+    if (opts.migrate) {
+      const applied = await migrateLatest(db);
+      if (applied.length) log.info({ applied: applied.length }, 'migrations applied');
+    }
+    const cache = await createCache({ redisUrl: config.cache.redisUrl, clock });
+    closers.push(() => cache.close());
+    const keys = cacheKeys(config.cache.prefix);
+
+    let emulator: WecomEmulator | undefined;
+    let apiBase = config.wecom.apiBase;
+    if (config.sandbox) {
+      emulator = new WecomEmulator({
+        corpId: config.wecom.corpId,
+        secrets: [config.wecom.contactSecret, config.wecom.agentSecret],
+        agentIds: [config.wecom.agentId],
+        clock,
+      });
+      for (const u of SANDBOX_STAFF) emulator.addEmployee(u, { name: u });
+      apiBase = await emulator.listen(0, '127.0.0.1');
+      closers.push(() => emulator!.close());
+    }
+
+    const wecom = new WecomClient({
+      apiBase,
+      corpId: config.wecom.corpId,
+      secrets: { contact: config.wecom.contactSecret, agent: config.wecom.agentSecret },
+      timeoutMs: config.wecom.timeoutMs,
+      maxRetries: config.wecom.maxRetries,
+      ratePerMinute: config.wecom.ratePerMinute,
+      cache,
+      keys,
+      metrics,
+      log: log.child({ module: 'wecom' }),
+      clock,
+      backoffMs: opts.wecomBackoffMs,
+    });
+    const gateways = new WecomGateways(new WecomContactApi(wecom));
+    const channelStore = new ChannelStore(db);
+    const customerStore = new CustomerStore(db);
+    const tags = new TagService({ tags: new TagStore(db), corpTags: gateways, log: log.child({ module: 'tags' }) });
+    const channels = new ChannelService({ channels: channelStore, contactWays: gateways, tags, clock, log: log.child({ module: 'channels' }) });
+    const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
+    const acquisition = new AcquisitionService({
+      corpId: config.wecom.corpId,
+      channels: channelStore,
+      tx: customerTransactor(db),
+      tags,
+      wecom: gateways,
+      clock,
+      log: log.child({ module: 'acquisition' }),
+      defaultWelcome: config.welcome.defaultText,
+      welcomeWindowMs: config.welcome.windowMs,
+      metrics: {
+        welcome: (outcome, latencyMs) => {
+          metrics.welcomes.inc({ outcome });
+          if (latencyMs !== undefined) metrics.welcomeLatency.observe(latencyMs / 1000);
+        },
+      },
+    });
+    const queue = new CallbackEventStore(db);
+    const processor = new EventProcessor({
+      queue,
+      acquisition,
+      decode: (f) => toContactEvent(f as never),
+      clock,
+      log: log.child({ module: 'events' }),
+      onOutcome: (kind, outcome) => metrics.callbackEvents.inc({ kind, outcome }),
+      onInFlight: (n) => metrics.eventBacklog.set(n),
+    });
+    closers.push(() => processor.drain());
+    const inbox = new EventInbox(queue, {
+      maxBatch: config.callback.maxBatch,
+      leaseMs: 60_000,
+      now: () => clock.now(),
+      onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
+    });
+
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, close };
+
+    if (opts.sweepIntervalMs) {
+      const timer = setInterval(() => {
+        processor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'event sweep failed'));
+      }, opts.sweepIntervalMs);
+      timer.unref();
+      closers.push(async () => clearInterval(timer));
+    }
+
+    if (opts.http !== false) {
+      const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
+      const app = createHttpApp({
+        log,
+        metrics,
+        adminApiKey: config.adminApiKey,
+        publicRoutes: [
+          healthRoutes({
+            metrics,
+            checks: { db: () => pingDb(db), cache: () => cache.ping() },
+            info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
+          }),
+          wecomCallbackRoutes({ crypto, inbox, clock, log, metrics, maxSkewSec: config.wecom.callbackMaxSkewSec, bodyLimitBytes: config.callback.bodyLimitBytes }),
+        ],
+        adminRoutes: [
+          channelRoutes({ channels }),
+          customerRoutes({ customers }),
+          ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
+        ],
+      });
+      const server = createServer(app.callback());
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      closers.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      );
+      const port = (server.address() as AddressInfo).port;
+      siyu.server = server;
+      siyu.url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      emulator?.setCallback({ url: `${siyu.url}/wecom/callback`, token: config.wecom.token, encodingAesKey: config.wecom.aesKey, agentId: String(config.wecom.agentId) });
+    }
+    return siyu;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

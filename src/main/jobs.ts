@@ -1,0 +1,16 @@
+import { startScheduler } from '../jobs/scheduler.js';
+import { createSiyu } from './compose.js';
+import { runRole } from './process.js';
+
+// Scheduled work. Safe to run more than once: each job claims its rows with leases.
+await runRole('jobs', async (config, log) => {
+  const siyu = await createSiyu(config, { log, http: false });
+  const scheduler = startScheduler([{ name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() }], log);
+  log.info('jobs role started');
+  return {
+    close: async () => {
+      await scheduler.stop();
+      await siyu.close();
+    },
+  };
+});

@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * All metrics of one process, on its own registry (no global default registry, so tests can
+ * build several apps in one process). Names follow Prometheus conventions.
+ */
+export function createMetrics(opts: { defaults?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'siyu_' });
+  const m = {
+    registry,
+    httpRequests: new Counter({ name: 'siyu_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    httpDuration: new Histogram({
+      name: 'siyu_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    callbacks: new Counter({ name: 'siyu_wecom_callbacks_total', help: 'WeCom callbacks by outcome', labelNames: ['outcome'], registers: [registry] }),
+    callbackEvents: new Counter({
+      name: 'siyu_wecom_callback_events_total',
+      help: 'Processed WeCom events by kind and outcome',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    wecomApiCalls: new Counter({ name: 'siyu_wecom_api_calls_total', help: 'WeCom API calls by path and errcode', labelNames: ['path', 'errcode'], registers: [registry] }),
+    welcomes: new Counter({ name: 'siyu_welcome_sends_total', help: 'Welcome messages by outcome', labelNames: ['outcome'], registers: [registry] }),
+    welcomeLatency: new Histogram({
+      name: 'siyu_welcome_latency_seconds',
+      help: 'From callback arrival to welcome accepted by WeCom',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20],
+      registers: [registry],
+    }),
+    eventBacklog: new Gauge({ name: 'siyu_callback_events_in_flight', help: 'Callback events accepted but not yet processed in this process', registers: [registry] }),
+  };
+  return m;
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,27 @@
+/**
+ * The cache / dedupe / lock / rate-limit port. Redis in production, an in-process twin on the
+ * embedded default; both pass the same test suite. Keys are built only in ./keys.ts.
+ */
+export interface Lock {
+  readonly key: string;
+  readonly token: string;
+  /** Releases only if still held by this owner; false if it had expired or was taken over. */
+  release(): Promise<boolean>;
+  /** Extends the lease if still held by this owner. */
+  extend(ttlMs: number): Promise<boolean>;
+}
+
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** SET NX PX: true if this call stored the value. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  del(key: string): Promise<void>;
+  /** Increments a counter; the TTL is set when the counter is created (fixed window). */
+  incr(key: string, ttlMs: number): Promise<number>;
+  /** Owner-token lock (SET NX PX); null when someone else holds it. */
+  acquireLock(key: string, ttlMs: number): Promise<Lock | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

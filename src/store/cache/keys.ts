@@ -1,0 +1,18 @@
+/** Every cache key of Siyu, in one place, under one prefix. TTLs live beside their key. */
+export function cacheKeys(prefix: string) {
+  return {
+    wecomToken: (corpId: string, app: string) => `${prefix}wecom:token:${corpId}:${app}`,
+    wecomTokenLock: (corpId: string, app: string) => `${prefix}lock:wecom-token:${corpId}:${app}`,
+    wecomRate: (corpId: string, minute: number) => `${prefix}rl:wecom:${corpId}:${minute}`,
+    callbackSeen: (dedupeKey: string) => `${prefix}cb:seen:${dedupeKey}`,
+    jobLock: (job: string) => `${prefix}lock:job:${job}`,
+    botLock: (account: string) => `${prefix}lock:bot:${account}`,
+  };
+}
+export type CacheKeys = ReturnType<typeof cacheKeys>;
+
+export const TTL = {
+  wecomRateWindowMs: 60_000,
+  wecomTokenLockMs: 10_000,
+  callbackSeenMs: 10 * 60_000,
+} as const;

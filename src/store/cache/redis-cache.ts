@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Cache, Lock } from './cache.js';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const INCR = `local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return n`;
+
+/**
+ * Redis implementation. Commands fail fast while Redis is down (no offline queue), so
+ * callers see the outage and /healthz reports it instead of requests hanging.
+ */
+export class RedisCache implements Cache {
+  readonly kind = 'redis' as const;
+  readonly redis: Redis;
+
+  constructor(url: string) {
+    this.redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      commandTimeout: 2000,
+      lazyConnect: true,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    // Connection errors surface on the commands; without a listener ioredis logs to stderr.
+    this.redis.on('error', () => {});
+  }
+
+  async connect(): Promise<void> {
+    await this.redis.connect();
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(key, value, 'PX', ttlMs);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async del(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+
+  async incr(key: string, ttlMs: number): Promise<number> {
+    return Number(await this.redis.eval(INCR, 1, key, String(ttlMs)));
+  }
+
+  async acquireLock(key: string, ttlMs: number): Promise<Lock | null> {
+    const token = randomBytes(12).toString('hex');
+    if (!(await this.setIfAbsent(key, token, ttlMs))) return null;
+    return {
+      key,
+      token,
+      release: async () => Number(await this.redis.eval(RELEASE, 1, key, token)) === 1,
+      extend: async (ms: number) => Number(await this.redis.eval(EXTEND, 1, key, token, String(ms))) === 1,
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,132 @@
+import type { Knex } from 'knex';
+import type { EventQueueRepo, InboundEvent, NewInboundEvent } from '../domain/acquisition/event-queue.ports.js';
+import { randomToken } from '../shared/ids.js';
+
+interface Row {
+  id: number;
+  dedupe_key: string;
+  kind: string;
+  payload: string;
+  received_at: number;
+  attempts: number;
+}
+
+const toEvent = (r: Row): InboundEvent => ({
+  id: Number(r.id),
+  dedupeKey: r.dedupe_key,
+  kind: r.kind,
+  fields: JSON.parse(r.payload) as Record<string, unknown>,
+  receivedAt: Number(r.received_at),
+  attempts: Number(r.attempts),
+});
+
+export class CallbackEventStore implements EventQueueRepo {
+  constructor(private readonly db: Knex) {}
+
+  async insertEvents(rows: NewInboundEvent[], owner: string, leaseUntil: number): Promise<void> {
+    await this.db('callback_events')
+      .insert(
+        rows.map((r) => ({
+          dedupe_key: r.dedupeKey,
+          kind: r.kind.slice(0, 64),
+          payload: JSON.stringify(r.fields),
+          received_at: r.receivedAt,
+          status: 'processing',
+          attempts: 1,
+          lease_owner: owner,
+          lease_until: leaseUntil,
+        })),
+      )
+      .onConflict('dedupe_key')
+      .ignore();
+  }
+
+  async ownedIds(keys: string[], owner: string): Promise<Map<string, number>> {
+    const rows = await this.db('callback_events').whereIn('dedupe_key', keys).where({ lease_owner: owner }).select('id', 'dedupe_key');
+    return new Map(rows.map((r: { id: number; dedupe_key: string }) => [r.dedupe_key, Number(r.id)]));
+  }
+
+  async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<InboundEvent[]> {
+    const candidates = await this.db('callback_events')
+      .whereIn('status', ['pending', 'processing'])
+      .where('lease_until', '<', now)
+      .orderBy('id')
+      .limit(limit)
+      .pluck('id');
+    if (!candidates.length) return [];
+    // The conditional update is the claim: of two sweepers, only one matches each row.
+    await this.db('callback_events')
+      .whereIn('id', candidates)
+      .whereIn('status', ['pending', 'processing'])
+      .where('lease_until', '<', now)
+      .update({ status: 'processing', lease_owner: owner, lease_until: leaseUntil, attempts: this.db.raw('attempts + 1') });
+    const rows: Row[] = await this.db('callback_events').whereIn('id', candidates).where({ lease_owner: owner, status: 'processing' });
+    return rows.map(toEvent);
+  }
+
+  async complete(id: number, customerId: number | null, now: number): Promise<void> {
+    await this.db('callback_events').where({ id }).update({ status: 'done', customer_id: customerId, processed_at: now, lease_owner: null, lease_until: null, last_error: null });
+  }
+
+  async retryLater(id: number, error: string, at: number): Promise<void> {
+    await this.db('callback_events').where({ id }).update({ status: 'pending', lease_owner: null, lease_until: at, last_error: error.slice(0, 255) });
+  }
+
+  async fail(id: number, error: string, now: number): Promise<void> {
+    await this.db('callback_events').where({ id }).update({ status: 'failed', processed_at: now, lease_owner: null, lease_until: null, last_error: error.slice(0, 255) });
+  }
+}
+
+/**
+ * Group commit for the callback path: events that arrive while a write is in flight are
+ * written together in the next multi-row INSERT, so each request waits for one round trip and
+ * the database sees far fewer commits under load. A request is answered only after the INSERT
+ * holding its event has committed.
+ */
+export class EventInbox {
+  private queue: Array<{ event: NewInboundEvent; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly store: EventQueueRepo,
+    private readonly opts: { maxBatch: number; leaseMs: number; now: () => number; onCommitted: (owner: string, batch: NewInboundEvent[]) => void },
+  ) {}
+
+  accept(event: NewInboundEvent): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (!this.flushing && !this.scheduled) {
+        this.scheduled = true;
+        // Let the requests already parsed in this turn of the event loop join the batch.
+        setImmediate(() => {
+          this.scheduled = false;
+          void this.flush();
+        });
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.opts.maxBatch);
+        const owner = `in-${randomToken(8)}`;
+        // Two copies of one event in the same batch: keep one row, answer both.
+        const unique = [...new Map(batch.map((b) => [b.event.dedupeKey, b.event])).values()];
+        try {
+          await this.store.insertEvents(unique, owner, this.opts.now() + this.opts.leaseMs);
+        } catch (e) {
+          for (const b of batch) b.reject(e);
+          continue;
+        }
+        for (const b of batch) b.resolve();
+        this.opts.onCommitted(owner, unique);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

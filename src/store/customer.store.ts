@@ -1,0 +1,183 @@
+import type { Knex } from 'knex';
+import type { CustomerRepo } from '../domain/customer/customer.ports.js';
+import type { Customer, Follow, FollowStatus, IdentityKind, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
+import type { Tag } from '../domain/tag/tag.types.js';
+import { toTag } from './tag.store.js';
+
+interface CustomerRow {
+  id: number;
+  store_id: number | null;
+  name: string;
+  avatar: string | null;
+  gender: number;
+  owner_userid: string | null;
+  first_channel_id: number | null;
+  stage: Stage;
+  opted_out: number | boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+const nn = (v: number | null) => (v === null ? null : Number(v));
+
+const toCustomer = (r: CustomerRow): Customer => ({
+  id: Number(r.id),
+  storeId: nn(r.store_id),
+  name: r.name,
+  avatar: r.avatar,
+  gender: Number(r.gender),
+  ownerUserId: r.owner_userid,
+  firstChannelId: nn(r.first_channel_id),
+  stage: r.stage,
+  optedOut: !!r.opted_out,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+const COLS: Record<string, string> = {
+  storeId: 'store_id',
+  name: 'name',
+  avatar: 'avatar',
+  gender: 'gender',
+  ownerUserId: 'owner_userid',
+  firstChannelId: 'first_channel_id',
+  stage: 'stage',
+  optedOut: 'opted_out',
+  updatedAt: 'updated_at',
+};
+
+export class CustomerStore implements CustomerRepo {
+  constructor(private readonly db: Knex) {}
+
+  async findCustomer(id: number): Promise<Customer | undefined> {
+    const r = await this.db<CustomerRow>('customers').where({ id }).first();
+    return r && toCustomer(r);
+  }
+
+  async findCustomerByIdentity(kind: IdentityKind, scope: string, value: string): Promise<Customer | undefined> {
+    const r = await this.db<CustomerRow>('customers as c')
+      .join('customer_identities as i', 'i.customer_id', 'c.id')
+      .where({ 'i.kind': kind, 'i.scope': scope, 'i.value': value })
+      .first('c.*');
+    return r && toCustomer(r);
+  }
+
+  async insertCustomer(c: Omit<Customer, 'id'>): Promise<number> {
+    const [id] = await this.db('customers').insert({
+      store_id: c.storeId,
+      name: c.name.slice(0, 64),
+      avatar: c.avatar,
+      gender: c.gender,
+      owner_userid: c.ownerUserId,
+      first_channel_id: c.firstChannelId,
+      stage: c.stage,
+      opted_out: c.optedOut,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+    });
+    return Number(id);
+  }
+
+  async insertIdentity(customerId: number, kind: IdentityKind, scope: string, value: string, now: number): Promise<'inserted' | 'mine' | 'taken'> {
+    const before = await this.db('customer_identities').where({ kind, scope, value }).first('customer_id');
+    if (before) return Number(before.customer_id) === customerId ? 'mine' : 'taken';
+    await this.db('customer_identities').insert({ customer_id: customerId, kind, scope, value, created_at: now }).onConflict(['kind', 'scope', 'value']).ignore();
+    const owner = await this.db('customer_identities').where({ kind, scope, value }).first('customer_id');
+    return owner && Number(owner.customer_id) === customerId ? 'inserted' : 'taken';
+  }
+
+  async updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void> {
+    const row: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(patch)) if (COLS[k]) row[COLS[k]] = k === 'name' ? String(v).slice(0, 64) : v;
+    if (Object.keys(row).length) await this.db('customers').where({ id }).update(row);
+  }
+
+  async upsertFollow(f: Follow): Promise<void> {
+    await this.db('customer_follows')
+      .insert({
+        customer_id: f.customerId,
+        staff_userid: f.staffUserId,
+        channel_id: f.channelId,
+        state: f.state,
+        status: f.status,
+        added_at: f.addedAt,
+        removed_at: f.removedAt,
+      })
+      .onConflict(['customer_id', 'staff_userid'])
+      .merge(['channel_id', 'state', 'status', 'added_at', 'removed_at']);
+  }
+
+  async updateFollowStatus(customerId: number, staffUserId: string, status: FollowStatus, at: number): Promise<boolean> {
+    const n = await this.db('customer_follows').where({ customer_id: customerId, staff_userid: staffUserId }).update({ status, removed_at: at });
+    return n > 0;
+  }
+
+  async addCustomerTags(customerId: number, tagIds: number[], source: string, now: number): Promise<number[]> {
+    if (!tagIds.length) return [];
+    const have = new Set((await this.db('customer_tags').where({ customer_id: customerId }).whereIn('tag_id', tagIds).pluck('tag_id')).map(Number));
+    const fresh = tagIds.filter((t) => !have.has(t));
+    if (fresh.length) {
+      await this.db('customer_tags')
+        .insert(fresh.map((tag_id) => ({ customer_id: customerId, tag_id, source, created_at: now })))
+        .onConflict(['customer_id', 'tag_id'])
+        .ignore();
+    }
+    return fresh;
+  }
+
+  async insertTimeline(e: TimelineEntry): Promise<boolean> {
+    if (e.sourceEventId !== null) {
+      const dup = await this.db('customer_events').where({ source_event_id: e.sourceEventId, kind: e.kind }).first('id');
+      if (dup) return false;
+    }
+    await this.db('customer_events').insert({
+      customer_id: e.customerId,
+      kind: e.kind,
+      channel_id: e.channelId,
+      staff_userid: e.staffUserId,
+      data: JSON.stringify(e.data),
+      occurred_at: e.occurredAt,
+      source_event_id: e.sourceEventId,
+    });
+    return true;
+  }
+
+  async listCustomerTags(customerId: number): Promise<Tag[]> {
+    const rows = await this.db('tags as t').join('customer_tags as ct', 'ct.tag_id', 't.id').where('ct.customer_id', customerId).orderBy('t.id').select('t.*');
+    return rows.map(toTag);
+  }
+
+  async listFollows(customerId: number): Promise<Follow[]> {
+    const rows = await this.db('customer_follows').where({ customer_id: customerId }).orderBy('added_at');
+    return rows.map((r) => ({
+      customerId: Number(r.customer_id),
+      staffUserId: r.staff_userid,
+      channelId: nn(r.channel_id),
+      state: r.state,
+      status: r.status,
+      addedAt: Number(r.added_at),
+      removedAt: nn(r.removed_at),
+    }));
+  }
+
+  async listTimeline(customerId: number, limit: number): Promise<TimelineEntry[]> {
+    const rows = await this.db('customer_events').where({ customer_id: customerId }).orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      customerId: Number(r.customer_id),
+      kind: r.kind as TimelineKind,
+      channelId: nn(r.channel_id),
+      staffUserId: r.staff_userid,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      occurredAt: Number(r.occurred_at),
+      sourceEventId: nn(r.source_event_id),
+    }));
+  }
+}
+
+/** Binds repos to a knex transaction for services that need several writes to commit together. */
+export function customerTransactor(db: Knex) {
+  return {
+    transaction: <T>(fn: (r: { customers: CustomerRepo }) => Promise<T>): Promise<T> => db.transaction((trx) => fn({ customers: new CustomerStore(trx) })),
+  };
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { migrations } from '../../migrations/index.js';
+
+export type Db = Knex;
+export type DbClient = 'sqlite' | 'mysql';
+
+/**
+ * One knex instance per process. MySQL/MariaDB when a URL is given, otherwise SQLite through
+ * better-sqlite3 (WAL, synchronous=NORMAL: durable across a process crash, which is what a
+ * callback acknowledgement needs on the embedded default).
+ */
+export function createDb(opts: { mysqlUrl?: string; sqliteFile: string; poolMax?: number }): Db {
+  if (opts.mysqlUrl) {
+    return knexFactory({
+      client: 'mysql2',
+      connection: { uri: opts.mysqlUrl, charset: 'utf8mb4', timezone: 'Z', dateStrings: false, supportBigNumbers: true, bigNumberStrings: false } as Knex.MySql2ConnectionConfig & { uri: string },
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+      acquireConnectionTimeout: 5000,
+    });
+  }
+  if (opts.sqliteFile !== ':memory:') mkdirSync(dirname(opts.sqliteFile), { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: opts.sqliteFile },
+    useNullAsDefault: true,
+    pool: {
+      // One connection: better-sqlite3 is synchronous, a second connection only adds lock waits.
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('synchronous = NORMAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+export function dbClient(db: Db): DbClient {
+  return String(db.client.config.client).startsWith('mysql') ? 'mysql' : 'sqlite';
+}
+
+/** Migrations come from a static list so they load the same under tsx and from dist. */
+export const migrationConfig: Knex.MigratorConfig = {
+  migrationSource: {
+    getMigrations: async () => migrations.map((m) => m.name),
+    getMigrationName: (name: string) => name,
+    getMigration: async (name: string) => {
+      const m = migrations.find((x) => x.name === name);
+      if (!m) throw new Error(`unknown migration ${name}`);
+      return m.module;
+    },
+  },
+  tableName: 'knex_migrations',
+};
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
+  return applied;
+}
+
+/** Cheap liveness check for /healthz. */
+export async function pingDb(db: Db): Promise<void> {
+  await db.raw('select 1');
+}
+
+/** Now as a Date truncated to milliseconds (MySQL DATETIME(3) keeps ms). */
+export const toDbTime = (ms: number) => new Date(ms);

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig({ env });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+const real = {
+  WECOM_CORP_ID: 'ww0123456789abcdef',
+  WECOM_TOKEN: 'tok',
+  WECOM_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+  WECOM_CONTACT_SECRET: 'secret',
+  ADMIN_API_KEY: 'a'.repeat(32),
+  JWT_SECRET: 'j'.repeat(32),
+  PII_KEY: 'ab'.repeat(32),
+};
+
+test('with no WeCom credentials, test config runs in sandbox with generated secrets', (t) => {
+  const c = loadConfig({ env: { NODE_ENV: 'test' } });
+  t.true(c.sandbox);
+  t.is(c.wecom.aesKey.length, 43);
+  t.is(c.piiKey.length, 32);
+  t.true(c.adminApiKey.length >= 16);
+  t.is(c.wecom.apiBase, 'https://qyapi.weixin.qq.com');
+});
+
+test('environment overrides files and real credentials turn sandbox off', (t) => {
+  const c = loadConfig({ env: { NODE_ENV: 'test', PORT: '8080', WECOM_API_BASE: 'http://127.0.0.1:9', ...real } });
+  t.false(c.sandbox);
+  t.is(c.port, 8080);
+  t.is(c.wecom.corpId, real.WECOM_CORP_ID);
+  t.is(c.wecom.apiBase, 'http://127.0.0.1:9');
+  t.is(c.piiKey.toString('hex'), real.PII_KEY);
+});
+
+test('every bad key is listed at once', (t) => {
+  const p = problems({ NODE_ENV: 'test', PORT: 'abc', WECOM_AES_KEY: 'short', MYSQL_URL: 'postgres://x', LOG_LEVEL: 'loud' });
+  t.true(p.some((x) => x.startsWith('port')));
+  t.true(p.some((x) => x.startsWith('wecom.aesKey')));
+  t.true(p.some((x) => x.startsWith('db.mysqlUrl')));
+  t.true(p.some((x) => x.startsWith('logLevel')));
+});
+
+test('partial WeCom credentials are an error naming the missing ones', (t) => {
+  const p = problems({ NODE_ENV: 'test', WECOM_CORP_ID: 'ww1' });
+  t.true(p.some((x) => x.includes('WECOM_TOKEN')));
+  t.true(p.some((x) => x.includes('WECOM_AES_KEY')));
+  t.true(p.some((x) => x.includes('WECOM_CONTACT_SECRET')));
+});
+
+test('production refuses the sandbox and missing secrets', (t) => {
+  const p = problems({ NODE_ENV: 'production' });
+  t.true(p.some((x) => x.startsWith('sandbox')));
+  for (const k of ['ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY']) t.true(p.some((x) => x.includes(k)), k);
+  t.deepEqual(problems({ NODE_ENV: 'production', ...real }), []);
+});
+
+test('secrets can come from *_FILE and PII_KEY must be 32 bytes', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'siyu-cfg-'));
+  writeFileSync(join(dir, 'admin'), 'k'.repeat(40) + '\n');
+  const c = loadConfig({ env: { NODE_ENV: 'test', ADMIN_API_KEY_FILE: join(dir, 'admin') } });
+  t.is(c.adminApiKey, 'k'.repeat(40));
+  t.true(problems({ NODE_ENV: 'test', PII_KEY: 'abcd' }).some((x) => x.startsWith('piiKey')));
+});
