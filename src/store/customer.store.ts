@@ -34,6 +34,16 @@ const toCustomer = (r: CustomerRow): Customer => ({
   updatedAt: Number(r.updated_at),
 });
 
+const toFollow = (r: Record<string, any>): Follow => ({
+  customerId: Number(r.customer_id),
+  staffUserId: r.staff_userid,
+  channelId: nn(r.channel_id),
+  state: r.state,
+  status: r.status,
+  addedAt: Number(r.added_at),
+  removedAt: nn(r.removed_at),
+});
+
 const COLS: Record<string, string> = {
   storeId: 'store_id',
   name: 'name',
@@ -90,6 +100,11 @@ export class CustomerStore implements CustomerRepo {
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(patch)) if (COLS[k]) row[COLS[k]] = k === 'name' ? String(v).slice(0, 64) : v;
     if (Object.keys(row).length) await this.db('customers').where({ id }).update(row);
+  }
+
+  async findFollow(customerId: number, staffUserId: string): Promise<Follow | undefined> {
+    const r = await this.db('customer_follows').where({ customer_id: customerId, staff_userid: staffUserId }).first();
+    return r && toFollow(r);
   }
 
   async upsertFollow(f: Follow): Promise<void> {
@@ -149,15 +164,7 @@ export class CustomerStore implements CustomerRepo {
 
   async listFollows(customerId: number): Promise<Follow[]> {
     const rows = await this.db('customer_follows').where({ customer_id: customerId }).orderBy('added_at');
-    return rows.map((r) => ({
-      customerId: Number(r.customer_id),
-      staffUserId: r.staff_userid,
-      channelId: nn(r.channel_id),
-      state: r.state,
-      status: r.status,
-      addedAt: Number(r.added_at),
-      removedAt: nn(r.removed_at),
-    }));
+    return rows.map(toFollow);
   }
 
   async listTimeline(customerId: number, limit: number): Promise<TimelineEntry[]> {

@@ -86,15 +86,12 @@ export class AcquisitionService {
     const now = this.d.clock.now();
     const customerId = await this.inTx(async ({ customers }) => {
       const id = await this.resolveCustomer(customers, e, detail, channel, now);
-      await customers.upsertFollow({
-        customerId: id,
-        staffUserId: e.userId,
-        channelId: channel?.id ?? null,
-        state: e.state ?? null,
-        status: 'active',
-        addedAt: e.createTime * 1000,
-        removedAt: null,
-      });
+      const addedAt = e.createTime * 1000;
+      const existing = await customers.findFollow(id, e.userId);
+      // Events can be processed out of order: a deletion newer than this add wins.
+      if (!existing || existing.removedAt === null || existing.removedAt < addedAt) {
+        await customers.upsertFollow({ customerId: id, staffUserId: e.userId, channelId: channel?.id ?? null, state: e.state ?? null, status: 'active', addedAt, removedAt: null });
+      }
       const base = { customerId: id, channelId: channel?.id ?? null, staffUserId: e.userId, occurredAt: e.createTime * 1000, sourceEventId: ctx.eventId };
       await customers.insertTimeline({ ...base, kind: 'contact_added', data: { state: e.state ?? null, half: e.changeType === 'add_half_external_contact' } });
       if (welcome.outcome !== 'none') {
@@ -164,7 +161,13 @@ export class AcquisitionService {
     const now = this.d.clock.now();
     const customerId = await this.inTx(async ({ customers }) => {
       const id = await this.resolveCustomer(customers, e, undefined, undefined, now);
-      if (followStatus) await customers.updateFollowStatus(id, e.userId, followStatus, e.createTime * 1000);
+      if (followStatus) {
+        const at = e.createTime * 1000;
+        const existing = await customers.findFollow(id, e.userId);
+        // A deletion processed before its add leaves a row the add will not reactivate.
+        if (!existing) await customers.upsertFollow({ customerId: id, staffUserId: e.userId, channelId: null, state: null, status: followStatus, addedAt: at, removedAt: at });
+        else if (existing.addedAt <= at) await customers.updateFollowStatus(id, e.userId, followStatus, at);
+      }
       await customers.insertTimeline({
         customerId: id,
         kind,

@@ -32,7 +32,7 @@ export class EventProcessor {
   private readonly concurrency: number;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
-  private readonly idle = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly d: EventProcessorDeps) {
     this.leaseMs = d.leaseMs ?? 60_000;
@@ -41,7 +41,11 @@ export class EventProcessor {
   }
 
   /** Called with a batch just committed by the inbox under `owner`. */
-  async dispatch(owner: string, batch: NewInboundEvent[]): Promise<void> {
+  dispatch(owner: string, batch: NewInboundEvent[]): Promise<void> {
+    return this.track(this.dispatchNow(owner, batch));
+  }
+
+  private async dispatchNow(owner: string, batch: NewInboundEvent[]): Promise<void> {
     let ids: Map<string, number>;
     try {
       ids = await this.d.queue.ownedIds(batch.map((e) => e.dedupeKey), owner);
@@ -68,13 +72,17 @@ export class EventProcessor {
 
   /** Resolves when everything in flight has finished (for shutdown and tests). */
   async drain(): Promise<void> {
-    while (this.idle.size) await Promise.all([...this.idle]);
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
   }
 
   private run(e: InboundEvent): Promise<void> {
-    const p = this.withSlot(() => this.process(e));
-    this.idle.add(p);
-    void p.finally(() => this.idle.delete(p));
+    return this.track(this.withSlot(() => this.process(e)));
+  }
+
+  /** Everything in flight, including a dispatch still reading ids, is visible to drain(). */
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
     return p;
   }
 

@@ -15,6 +15,7 @@ export interface CustomerRepo {
   /** Adds an identity: 'inserted', 'mine' (already this customer's) or 'taken' (another customer has it). */
   insertIdentity(customerId: number, kind: IdentityKind, scope: string, value: string, now: number): Promise<'inserted' | 'mine' | 'taken'>;
   updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void>;
+  findFollow(customerId: number, staffUserId: string): Promise<Follow | undefined>;
   upsertFollow(f: Follow): Promise<void>;
   updateFollowStatus(customerId: number, staffUserId: string, status: FollowStatus, at: number): Promise<boolean>;
   /** Adds tags; returns the ids that were not on the customer before. */

@@ -1,0 +1,104 @@
+import test from 'ava';
+import { admin, startApp } from '../support/app.js';
+import { backendName } from '../support/backends.js';
+
+const b = `[${backendName}]`;
+const valid = { name: '柜台-1号店', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '欢迎光临', tags: [] as unknown[] };
+
+test(`${b} the admin API needs the bearer key`, async (t) => {
+  const siyu = await startApp(t);
+  for (const auth of [undefined, 'Bearer wrong-key-wrong-key', `Basic ${siyu.config.adminApiKey}`]) {
+    const res = await fetch(`${siyu.url}/api/channels`, { headers: auth ? { authorization: auth } : {} });
+    t.is(res.status, 401);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    t.is(body.error.code, 'AUTH.INVALID_API_KEY');
+    t.regex(body.error.message, /未授权/);
+  }
+  t.is((await fetch(`${siyu.url}/api/nope`)).status, 404);
+});
+
+test(`${b} channels are created, listed and fetched with their WeCom QR`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const a = await api.post('/api/channels', { ...valid, tags: ['楼栋:1号楼', { group: '海报', name: 'A款' }, '无分组'] });
+  t.is(a.status, 201, a.text);
+  t.deepEqual(a.json.tags, [
+    { group: '楼栋', name: '1号楼' },
+    { group: '海报', name: 'A款' },
+    { group: '渠道属性', name: '无分组' },
+  ]);
+  const bRes = await api.post('/api/channels', { ...valid, name: '柜台-2号店' });
+  t.is(bRes.status, 201);
+  t.not(a.json.code, bRes.json.code);
+  const list = await api.get('/api/channels?limit=1');
+  t.is(list.status, 200);
+  t.is(list.json.total, 2);
+  t.is(list.json.items.length, 1);
+  t.is(list.json.items[0].id, bRes.json.id, 'newest first');
+  const one = await api.get(`/api/channels/${a.json.id}`);
+  t.is(one.json.qrCode, a.json.qrCode);
+  t.is((await api.get('/api/channels/999999')).status, 404);
+  t.is((await api.get('/api/channels/abc')).status, 400);
+  // The corp tag library in WeCom got the channel's tags.
+  const names = siyu.emulator!.corpTags().flatMap((g) => g.tags.map((x) => `${g.groupName}/${x.name}`));
+  for (const n of ['楼栋/1号楼', '海报/A款', '来源渠道/柜台-1号店', '客户行为/已加微']) t.true(names.includes(n), n);
+});
+
+const invalid: Array<[string, unknown]> = [
+  ['empty name', { ...valid, name: '' }],
+  ['name too long', { ...valid, name: '长'.repeat(31) }],
+  ['unknown kind', { ...valid, kind: 'billboard' }],
+  ['no reps', { ...valid, staffUserIds: [] }],
+  ['duplicate reps', { ...valid, staffUserIds: ['rep001', 'rep001'] }],
+  ['rep id with spaces', { ...valid, staffUserIds: ['rep 001'] }],
+  ['welcome too long', { ...valid, welcomeText: '字'.repeat(1400) }],
+  ['control characters', { ...valid, name: 'a\u0007b' }],
+  ['tag too long', { ...valid, tags: ['组:' + '长'.repeat(31)] }],
+  ['unknown field', { ...valid, extra: 1 }],
+  ['wrong types', { ...valid, staffUserIds: 'rep001' }],
+  ['store that does not exist', { ...valid, storeId: 12345 }],
+];
+
+for (const [what, body] of invalid) {
+  test(`${b} channel with ${what} is refused in Chinese and nothing is written`, async (t) => {
+    const siyu = await startApp(t);
+    const res = await admin(siyu).post('/api/channels', body);
+    t.is(res.status, 400, res.text);
+    t.truthy(res.json.error.code);
+    t.regex(res.json.error.message, /[\u4e00-\u9fa5]/, 'message is Chinese');
+    t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 0);
+    t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/add_contact_way').length, 0);
+  });
+}
+
+test(`${b} malformed JSON and wrong content type are clear 4xx`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const bad = await api.post('/api/channels', '{"name":', { 'content-type': 'application/json' });
+  t.is(bad.status, 400);
+  t.is(bad.json.error.code, 'REQUEST.INVALID_JSON');
+  const form = await api.post('/api/channels', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
+  t.is(form.status, 415);
+});
+
+test(`${b} a rep WeCom does not know is refused and nothing is kept`, async (t) => {
+  const siyu = await startApp(t);
+  const res = await admin(siyu).post('/api/channels', { ...valid, staffUserIds: ['ghost_rep'] });
+  t.is(res.status, 400, res.text);
+  t.is(res.json.error.code, 'CHANNEL.STAFF_INVALID');
+  t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 0);
+});
+
+test(`${b} WeCom unreachable keeps the channel as failed and sync retries it`, async (t) => {
+  const siyu = await startApp(t);
+  siyu.emulator!.injectFault('/cgi-bin/externalcontact/add_contact_way', { errcode: -1, times: 10 });
+  const res = await admin(siyu).post('/api/channels', valid);
+  t.is(res.status, 202, res.text);
+  t.is(res.json.syncState, 'failed');
+  t.is(res.json.configId, null);
+  siyu.emulator!.clearFaults();
+  const synced = await admin(siyu).post(`/api/channels/${res.json.id}/sync`);
+  t.is(synced.status, 200);
+  t.is(synced.json.syncState, 'synced');
+  t.truthy(synced.json.configId);
+});
