@@ -49,7 +49,7 @@ export class CallbackEventStore implements EventQueueRepo {
   async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<InboundEvent[]> {
     const candidates = await this.db('callback_events')
       .whereIn('status', ['pending', 'processing'])
-      .where('lease_until', '<', now)
+      .where('lease_until', '<=', now)
       .orderBy('id')
       .limit(limit)
       .pluck('id');
@@ -58,7 +58,7 @@ export class CallbackEventStore implements EventQueueRepo {
     await this.db('callback_events')
       .whereIn('id', candidates)
       .whereIn('status', ['pending', 'processing'])
-      .where('lease_until', '<', now)
+      .where('lease_until', '<=', now)
       .update({ status: 'processing', lease_owner: owner, lease_until: leaseUntil, attempts: this.db.raw('attempts + 1') });
     const rows: Row[] = await this.db('callback_events').whereIn('id', candidates).where({ lease_owner: owner, status: 'processing' });
     return rows.map(toEvent);

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+
+export interface Result {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  rssMb?: number;
+  extra?: Record<string, string | number>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a child process and resolves once `ready(line)` matches a stdout/stderr line. */
+export function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => reject(new Error(`process did not become ready: ${args.join(' ')}`)), timeoutMs);
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (ready.test(buf)) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stderr!.removeAllListeners('data');
+        // Keep draining so a chatty child never blocks on a full pipe.
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited with ${code} before ready: ${buf.slice(-2000)}`));
+    });
+  });
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.removeAllListeners('exit');
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+export function rssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationSec: number;
+  method?: 'GET' | 'POST';
+  /** Builds each request (distinct bodies); called once per request sent. */
+  setupRequest?: (req: { path: string; method: string; body?: string; headers?: Record<string, string> }) => { path: string; method: string; body?: string; headers?: Record<string, string> };
+}
+
+export async function load(o: LoadOptions): Promise<autocannon.Result> {
+  return autocannon({
+    url: o.url,
+    connections: o.connections,
+    duration: o.durationSec,
+    pipelining: 1,
+    method: o.method ?? 'GET',
+    requests: o.setupRequest ? [{ setupRequest: o.setupRequest as never }] : undefined,
+  });
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)]!;
+}

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench`: every scenario against real servers on loopback, each compared with a bare
+ * Koa route measured in the same run (these boxes are noisy; only ratios are comparable).
+ * Writes bench/results/latest.md. Defaults to MariaDB + Redis on 127.0.0.1; `--embedded`
+ * runs on SQLite + the in-process cache instead.
+ *
+ *   npm run bench [-- --duration 10 --warmup 3 --connections 50 --embedded --only callback]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import knexFactory from 'knex';
+import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
+import { WecomEmulator } from '../src/integrations/wecom/emulator/index.js';
+import { buildXml } from '../src/integrations/wecom/xml.js';
+import { freePort, load, percentile, rssMb, startProcess, stopProcess, type Result } from './lib.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    embedded: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench/results/latest.md' },
+  },
+});
+const duration = Number(args.duration);
+const warmup = Number(args.warmup);
+const connections = Number(args.connections);
+const MYSQL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const CORP = 'wwBENCHCORP0000001';
+const TOKEN = 'benchtoken';
+const AES = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
+const CONTACT_SECRET = 'bench-contact-secret';
+const AGENT_SECRET = 'bench-agent-secret';
+const ADMIN_KEY = randomBytes(16).toString('hex');
+const REPS = Array.from({ length: 10 }, (_, i) => `rep${String(i + 1).padStart(3, '0')}`);
+
+const tsx = ['--import', 'tsx'];
+
+async function bareKoa(): Promise<Result> {
+  const port = await freePort();
+  const child = await startProcess([...tsx, 'bench/servers/bare-koa.ts'], { PORT: String(port) }, /LISTENING/);
+  try {
+    const url = `http://127.0.0.1:${port}/hello`;
+    if (warmup) await load({ url, connections, durationSec: warmup });
+    const r = await load({ url, connections, durationSec: duration });
+    return { scenario: 'bare Koa GET /hello (baseline)', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, rssMb: rssMb(child.pid!) };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+async function freshBenchDb(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  if (args.embedded) {
+    const file = `data/bench-${randomBytes(4).toString('hex')}.sqlite`;
+    return { env: { SQLITE_FILE: file, MYSQL_URL: '', REDIS_URL: '' }, drop: async () => {} };
+  }
+  const name = `siyu_bench_${randomBytes(4).toString('hex')}`;
+  const admin = knexFactory({ client: 'mysql2', connection: MYSQL });
+  await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  await admin.destroy();
+  return {
+    env: { MYSQL_URL: `${MYSQL.replace(/\/$/, '')}/${name}`, REDIS_URL: REDIS, CACHE_PREFIX: `siyu:bench:${name}:` },
+    drop: async () => {
+      const a = knexFactory({ client: 'mysql2', connection: MYSQL });
+      await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await a.destroy();
+    },
+  };
+}
+
+/**
+ * The encrypted add_external_contact callback end to end: every request is a distinct
+ * customer with a fresh WelcomeCode minted in the emulator (which plays WeCom in this process),
+ * signed and encrypted like WeCom does. Welcome latency is from the moment the request was
+ * built to the moment the emulator accepted send_welcome_msg.
+ */
+async function callback(): Promise<Result> {
+  const em = new WecomEmulator({ corpId: CORP, secrets: [CONTACT_SECRET, AGENT_SECRET], agentIds: [1000002] });
+  for (const r of REPS) em.addEmployee(r);
+  const apiBase = await em.listen(0, '127.0.0.1');
+  const db = await freshBenchDb();
+  const port = await freePort();
+  const app = await startProcess(
+    [...tsx, 'src/main/all.ts'],
+    {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      WECOM_CORP_ID: CORP,
+      WECOM_TOKEN: TOKEN,
+      WECOM_AES_KEY: AES,
+      WECOM_CONTACT_SECRET: CONTACT_SECRET,
+      WECOM_AGENT_ID: '1000002',
+      WECOM_AGENT_SECRET: AGENT_SECRET,
+      WECOM_API_BASE: apiBase,
+      ADMIN_API_KEY: ADMIN_KEY,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PII_KEY: randomBytes(32).toString('hex'),
+      ...db.env,
+    },
+    /siyu started/,
+    60_000,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const res = await fetch(`${base}/api/channels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '压测渠道', kind: 'poster', staffUserIds: REPS, welcomeText: '您好{{name}}，欢迎！', tags: ['楼栋:1号楼'] }),
+    });
+    const channel = (await res.json()) as { code: string };
+    if (res.status !== 201) throw new Error(`channel create failed: ${res.status} ${JSON.stringify(channel)}`);
+    const crypto = new CallbackCrypto({ token: TOKEN, encodingAesKey: AES, corpId: CORP });
+    const sentAt = new Map<string, number>();
+    let n = 0;
+    const setupRequest = (req: { path: string; method: string }) => {
+      const userid = REPS[n++ % REPS.length]!;
+      const { externalUserId } = em.addExternalUser({ name: `客户${n}` });
+      em.addRelationship(userid, externalUserId, { state: channel.code, addWay: 1 });
+      const code = em.issueWelcomeCode(userid, externalUserId);
+      const now = Date.now();
+      sentAt.set(code, now);
+      const ts = String(Math.floor(now / 1000));
+      const plaintext = buildXml({ ToUserName: CORP, FromUserName: 'sys', CreateTime: Number(ts), MsgType: 'event', Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: userid, ExternalUserID: externalUserId, State: channel.code, WelcomeCode: code });
+      const enc = crypto.encrypt(plaintext);
+      const nonce = String(n);
+      return {
+        ...req,
+        method: 'POST',
+        path: `/wecom/callback?msg_signature=${crypto.signature(ts, nonce, enc)}&timestamp=${ts}&nonce=${nonce}`,
+        body: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`,
+        headers: { 'content-type': 'text/xml' },
+      };
+    };
+    const url = `${base}/wecom/callback`;
+    if (warmup) await load({ url, connections, durationSec: warmup, setupRequest });
+    // Let the warm-up backlog finish so it does not count against the measured run.
+    await settle(() => em.welcomes.length);
+    const welcomedBefore = em.welcomes.length;
+    const started = Date.now();
+    const r = await load({ url, connections, durationSec: duration, setupRequest });
+    await settle(() => em.welcomes.length);
+    const measured = em.welcomes.slice(welcomedBefore).filter((w) => (sentAt.get(w.code) ?? 0) >= started);
+    const lat = measured.map((w) => w.at - sentAt.get(w.code)!).sort((a, b) => a - b);
+    const health = (await (await fetch(`${base}/healthz`)).json()) as Record<string, unknown>;
+    return {
+      scenario: `WeCom add_external_contact callback end to end (${args.embedded ? 'SQLite + memory' : 'MariaDB + Redis'})`,
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      rssMb: rssMb(app.pid!),
+      extra: {
+        'welcomes (measured run)': measured.length,
+        'welcome p50 ms': percentile(lat, 50),
+        'welcome p99 ms': percentile(lat, 99),
+        'accepted callbacks': r.requests.total - r.non2xx,
+        db: String(health.dbClient),
+        cache: String(health.cacheKind),
+      },
+    };
+  } finally {
+    await stopProcess(app);
+    await em.close();
+    await db.drop();
+  }
+}
+
+/** Waits until a counter stops moving (the app drained its backlog), at most 30 s. */
+async function settle(count: () => number): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 300; i++) {
+    const c = count();
+    if (c === last) return;
+    last = c;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? (Math.round(x * 10) / 10).toLocaleString('en-US') : '–');
+
+async function main() {
+  const results: Result[] = [];
+  const baseline = await bareKoa();
+  results.push(baseline);
+  console.log(`baseline: ${fmt(baseline.rps)} rps, p99 ${baseline.p99} ms`);
+  const scenarios: Record<string, () => Promise<Result>> = { callback };
+  for (const [name, run] of Object.entries(scenarios)) {
+    if (args.only && args.only !== name) continue;
+    const r = await run();
+    results.push(r);
+    console.log(`${name}: ${fmt(r.rps)} rps (${fmt((100 * r.rps) / baseline.rps)}% of bare Koa), p99 ${r.p99} ms`, r.extra ?? '');
+  }
+  const lines = [
+    `# Siyu bench — ${new Date().toISOString()}`,
+    '',
+    `autocannon, ${connections} connections, ${duration} s measured after ${warmup} s warm-up; Node ${process.version}; ${args.embedded ? 'SQLite + in-process cache' : 'MariaDB + Redis'}.`,
+    '',
+    '| scenario | rps | vs bare Koa | p50 ms | p99 ms | non-2xx | errors | RSS MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map((r) => `| ${r.scenario} | ${fmt(r.rps)} | ${fmt((100 * r.rps) / baseline.rps)}% | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.rssMb ?? '–'} |`),
+    '',
+    ...results.filter((r) => r.extra).flatMap((r) => [`**${r.scenario}**`, '', ...Object.entries(r.extra!).map(([k, v]) => `- ${k}: ${typeof v === 'number' ? fmt(v) : v}`), '']),
+  ];
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(args.out!, lines.join('\n') + '\n');
+  console.log(`\nwrote ${args.out}`);
+}
+
+await main();

@@ -1,0 +1,616 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { systemClock, type Clock } from '../../../shared/clock.js';
+import { buildXml } from '../xml.js';
+import { CallbackDriver, type CallbackConfig, type DeliveryReport, type UrlVerification } from './callback-driver.js';
+import { authRoutes } from './routes-auth.js';
+import { contactWayJson, contactWayRoutes } from './routes-contact-way.js';
+import { customerRoutes } from './routes-customer.js';
+import { groupChatRoutes } from './routes-groupchat.js';
+import { confirmMassTask, defaultMassCap, massRoutes, type MassCap } from './routes-mass.js';
+import { messageRoutes } from './routes-message.js';
+import { tagRoutes } from './routes-tags.js';
+import { E, WecomApiError, errmsgFor, fail } from './errors.js';
+import { BodyTooLargeError, parseJsonObject, queryOf, readBody, sendJson } from './http-io.js';
+import { newId } from './ids.js';
+import type { Route, RouteConfig, RouteContext } from './route.js';
+import { EmulatorState, type AccessToken, type Employee, type GroupChat, type JoinWay, type Media, type Relationship, type WelcomeCode } from './state.js';
+import { Fields, seconds } from './validate.js';
+import {
+  changeTagLibrary,
+  contactEvent,
+  createExternalUser,
+  createGroup,
+  dismissGroup,
+  editRelationship,
+  joinGroup,
+  quitGroup,
+  renameGroup,
+  requireRelationship,
+  scanContactWay,
+  groupCreatedEvent,
+  type EmployeeEdit,
+  type ExternalUserInput,
+  type GroupInput,
+  type InnerEvent,
+  type JoinOptions,
+  type TagChangeKind,
+  type TagChangeOptions,
+} from './world-events.js';
+
+export interface EmulatorOptions {
+  corpId: string;
+  /** app secrets gettoken accepts (e.g. the customer-contact app's and the agent app's) */
+  secrets: string[];
+  /** valid agentid values for message/send; omitted = any agentid is accepted */
+  agentIds?: number[];
+  /** drives token expiry, welcome windows, media expiry, rate caps; default the system clock */
+  clock?: Clock;
+  /** the app's callback endpoint; without it the callback driver is unavailable */
+  callback?: CallbackConfig;
+  /** e.g. '/sandbox/wecom' when mounted inside another server: stripped before routing */
+  pathPrefix?: string;
+  /** monthly mass-message receive cap per customer/group; default days in the month (doc §4.10) */
+  massReceiveCap?: MassCap;
+  log?: (line: string) => void;
+}
+
+/**
+ * A fault for the next calls to one path ('*' = every path). Applied before the handler
+ * runs: `errcode` answers that errcode instead, `latencyMs` delays the answer (real time),
+ * `drop` destroys the connection with no answer. `afterHandling` makes a drop happen after
+ * the handler ran, i.e. the change was made but the caller never learns it.
+ */
+export interface Fault {
+  errcode?: number;
+  /** how many calls it applies to; default 1, Infinity for all */
+  times?: number;
+  latencyMs?: number;
+  drop?: boolean;
+  afterHandling?: boolean;
+}
+
+export interface CallRecord {
+  /** injected-clock ms */
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** parsed JSON body; `{ bytes }` for uploads */
+  body: unknown;
+  /** errcode answered; -1 for a connection dropped before handling, 404 for an unknown path */
+  errcode: number;
+  dropped?: boolean;
+}
+
+export type ScanReport = DeliveryReport & {
+  externalUserId: string;
+  userid: string;
+  welcomeCode?: string;
+  /** the add_half_external_contact delivery, when the way has skip_verify false */
+  half?: DeliveryReport;
+};
+
+/** A follow relationship with its live corp tags resolved to names. */
+export type RelationshipView = Relationship & {
+  tags: Array<{ id: string; name: string; groupId: string; groupName: string }>;
+};
+
+export interface CorpTagGroupView {
+  groupId: string;
+  groupName: string;
+  order: number;
+  tags: Array<{ id: string; name: string; order: number }>;
+}
+
+export type TransferFailReason = 'customer_refused' | 'customer_limit_exceed';
+
+/**
+ * An in-memory WeCom (protocol doc §9): the server-API side on node:http and the push side
+ * (callback driver). Sandbox mode mounts `handle` inside the app; tests `listen` on loopback.
+ */
+export class WecomEmulator {
+  readonly calls: CallRecord[] = [];
+  readonly deliveries: DeliveryReport[] = [];
+  private readonly state = new EmulatorState();
+  private readonly routes = new Map<string, Route>();
+  private readonly faults = new Map<string, Array<Fault & { times: number }>>();
+  private readonly config: RouteConfig & { secrets: string[] };
+  private readonly clock: Clock;
+  private readonly prefix: string;
+  private readonly log: (line: string) => void;
+  private readonly massCap: MassCap;
+  private driver?: CallbackDriver;
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  /** wakes latency faults on close() so no request waits on a dead emulator */
+  private readonly sleepers = new Set<() => void>();
+  private closing = false;
+
+  constructor(private readonly opts: EmulatorOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.prefix = (opts.pathPrefix ?? '').replace(/\/+$/, '');
+    this.log = opts.log ?? (() => {});
+    this.massCap = opts.massReceiveCap ?? defaultMassCap;
+    this.config = { corpId: opts.corpId, secrets: [...opts.secrets], agentIds: opts.agentIds };
+    for (const r of [...authRoutes, ...messageRoutes, ...contactWayRoutes, ...customerRoutes, ...tagRoutes, ...groupChatRoutes, ...massRoutes(this.massCap)]) {
+      this.routes.set(r.path, r);
+    }
+    if (opts.callback) this.driver = new CallbackDriver(opts.corpId, opts.callback, this.clock, this.log);
+  }
+
+  get welcomes() {
+    return this.state.welcomes;
+  }
+
+  get appMessages() {
+    return this.state.appMessages;
+  }
+
+  /** message/send recipients dropped silently by the per-member cap or the duplicate check */
+  get droppedAppMessages() {
+    return this.state.droppedAppMessages;
+  }
+
+  // ---------------------------------------------------------------- HTTP side
+
+  /** Node http handler: answers paths under pathPrefix + /cgi-bin/ and returns false for others. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    let path = url.pathname;
+    if (this.prefix) {
+      if (!path.startsWith(`${this.prefix}/`)) return false;
+      path = path.slice(this.prefix.length);
+    }
+    if (!path.startsWith('/cgi-bin/')) return false;
+    this.dispatch(req, res, path, url).catch((err: unknown) => {
+      this.log(`emulator failure on ${path}: ${(err as Error).message}`);
+      if (err instanceof BodyTooLargeError) return;
+      if (!res.headersSent) sendJson(res, 500, { errcode: E.SYSTEM_BUSY, errmsg: 'emulator internal error' });
+      else res.destroy();
+    });
+    return true;
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
+    const query = queryOf(url);
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    const route = this.routes.get(path);
+    const parsed = route?.rawBody || method !== 'POST' ? { body: {}, warning: false } : parseJsonObject(raw);
+    const record: CallRecord = {
+      at: this.clock.now(),
+      method,
+      path,
+      query,
+      body: route?.rawBody ? { bytes: raw.length } : parsed.body,
+      errcode: 0,
+    };
+    this.calls.push(record);
+    if (!route) {
+      // Loud on purpose: an endpoint the emulator lacks must not look like a WeCom answer.
+      record.errcode = 404;
+      sendJson(res, 404, { errcode: 404, errmsg: `emulator: unknown api ${path}` });
+      return;
+    }
+    const fault = this.takeFault(path);
+    if (fault?.latencyMs) await this.sleep(fault.latencyMs);
+    if (this.closing || (fault?.drop && !fault.afterHandling)) {
+      record.errcode = E.SYSTEM_BUSY;
+      record.dropped = true;
+      req.socket.destroy();
+      return;
+    }
+    const result =
+      fault?.errcode !== undefined
+        ? this.envelope(fault.errcode, undefined)
+        : this.execute(route, { method, query, body: parsed.body, warning: parsed.warning, raw, headers: req.headers });
+    record.errcode = result.errcode as number;
+    this.log(`${method} ${path} -> ${record.errcode}`);
+    if (fault?.drop) {
+      record.dropped = true;
+      req.socket.destroy();
+      return;
+    }
+    sendJson(res, 200, result);
+  }
+
+  private execute(
+    route: Route,
+    r: { method: string; query: Record<string, string>; body: Record<string, unknown>; warning: boolean; raw: Buffer; headers: IncomingMessage['headers'] },
+  ): Record<string, unknown> {
+    const now = this.clock.now();
+    try {
+      if (route.method !== r.method) fail(route.method === 'GET' ? E.REQUIRE_GET : E.REQUIRE_POST);
+      const token = route.auth === false ? undefined : this.authenticate(r.query.access_token, now);
+      const ctx: RouteContext = {
+        state: this.state,
+        config: this.config,
+        now,
+        query: r.query,
+        body: Fields.of(r.body),
+        q: Fields.of(r.query),
+        raw: r.raw,
+        headers: r.headers,
+        token,
+      };
+      const out = route.handle(ctx) ?? {};
+      // WeCom reports malformed JSON in errmsg rather than failing (doc 90455).
+      return { errcode: E.OK, errmsg: r.warning ? 'ok. Warning: wrong json format. ' : 'ok', ...out };
+    } catch (e) {
+      if (e instanceof WecomApiError) return this.envelope(e.errcode, e.message);
+      throw e;
+    }
+  }
+
+  private envelope(errcode: number, message: string | undefined): Record<string, unknown> {
+    return { errcode, errmsg: errmsgFor(errcode, message ?? new WecomApiError(errcode).message, this.clock.now()) };
+  }
+
+  private authenticate(token: string | undefined, now: number): AccessToken {
+    if (!token) fail(E.MISSING_TOKEN);
+    const t = this.state.tokens.get(token);
+    if (!t) fail(E.INVALID_TOKEN);
+    if (now >= t.expiresAt) fail(E.TOKEN_EXPIRED);
+    return t;
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    for (const key of [path, '*']) {
+      const list = this.faults.get(key);
+      const f = list?.[0];
+      if (!list || !f) continue;
+      f.times--;
+      if (f.times <= 0) list.shift();
+      return f;
+    }
+    return undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Starts a standalone server; resolves the base URL (with the path prefix). */
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    if (this.server) throw new Error('emulator already listening');
+    const server = createServer((req, res) => {
+      if (!this.handle(req, res)) sendJson(res, 404, { errcode: 404, errmsg: 'not found' });
+    });
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const addr = server.address();
+    const actual = typeof addr === 'object' && addr ? addr.port : port;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${actual}${this.prefix}`;
+  }
+
+  /** Stops the server (if listening), aborts deliveries in flight and pending latency faults. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.driver?.close();
+    for (const wake of [...this.sleepers]) wake();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ---------------------------------------------------------------- state hooks
+
+  addEmployee(userid: string, opts: { name?: string; followEnabled?: boolean; adminWelcome?: boolean } = {}): void {
+    this.state.employees.set(userid, {
+      userid,
+      name: opts.name ?? userid,
+      followEnabled: opts.followEnabled ?? true,
+      adminWelcome: opts.adminWelcome ?? false,
+    });
+  }
+
+  addExternalUser(opts: { name?: string; unionid?: string; type?: 1 | 2; externalUserId?: string } = {}): { externalUserId: string } {
+    return { externalUserId: createExternalUser(this.state, opts).externalUserId };
+  }
+
+  /** Seeds a follow relationship without any callback (e.g. a customer added long ago). */
+  addRelationship(
+    userid: string,
+    externalUserId: string,
+    opts: { state?: string; addWay?: number; remark?: string; tagIds?: string[]; createtime?: number } = {},
+  ): void {
+    this.state.requireEmployee(userid);
+    createExternalUser(this.state, { externalUserId });
+    this.state.putRelationship({
+      userid,
+      externalUserId,
+      remark: opts.remark ?? '',
+      description: '',
+      createtime: opts.createtime ?? seconds(this.clock.now()),
+      tagIds: [...(opts.tagIds ?? [])],
+      remarkCorpName: '',
+      remarkMobiles: [],
+      addWay: opts.addWay ?? 0,
+      operUserid: userid,
+      state: opts.state ?? '',
+    });
+  }
+
+  /** Ends a relationship without any callback (e.g. to model a lost or late event). */
+  removeRelationship(userid: string, externalUserId: string): void {
+    requireRelationship(this.state, userid, externalUserId);
+    this.state.deleteRelationship(userid, externalUserId);
+  }
+
+  /** Seeds a tag as if made in the admin console (so the API may not edit or delete it). */
+  addCorpTag(groupName: string, tagName: string, opts: { order?: number } = {}): { groupId: string; tagId: string } {
+    const nowSec = seconds(this.clock.now());
+    const group = this.state.ensureTagGroup(groupName, 0, nowSec);
+    const tag = this.state.addTag(group, tagName, opts.order ?? 0, nowSec);
+    return { groupId: group.groupId, tagId: tag.id };
+  }
+
+  /** Seeds a customer group without a callback. */
+  addGroupChat(input: GroupInput): { chatId: string } {
+    return { chatId: createGroup(this.state, this.clock.now(), input).chatId };
+  }
+
+  /** Issues a WelcomeCode for an existing relationship without pushing an event. */
+  issueWelcomeCode(userid: string, externalUserId: string): string {
+    requireRelationship(this.state, userid, externalUserId);
+    const code = newId.welcomeCode();
+    this.state.welcomeCodes.set(code, { code, userid, externalUserId, issuedAt: this.clock.now() });
+    return code;
+  }
+
+  /** Makes every issued token expired (42001 on next use). */
+  expireAll(): void {
+    const now = this.clock.now();
+    for (const t of this.state.tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);
+  }
+
+  /** WeCom may invalidate a token early (doc §2.1): it answers 40014 from now on. */
+  invalidate(token: string): void {
+    this.state.tokens.delete(token);
+  }
+
+  /** The admin reset an app secret: its tokens die and gettoken needs the new one. */
+  resetSecret(oldSecret: string, newSecret: string): void {
+    const i = this.config.secrets.indexOf(oldSecret);
+    if (i === -1) throw new Error('unknown secret');
+    this.config.secrets[i] = newSecret;
+    for (const [k, t] of this.state.tokens) if (t.secret === oldSecret) this.state.tokens.delete(k);
+  }
+
+  injectFault(path: string, fault: Fault): void {
+    const list = this.faults.get(path) ?? [];
+    list.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.set(path, list);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** The employee confirms a mass-message task in the client; results then show as sent. */
+  confirmMassTask(msgid: string, userid: string): void {
+    confirmMassTask(this.state, msgid, userid, this.clock.now(), this.massCap);
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  callsTo(path: string): CallRecord[] {
+    return this.calls.filter((c) => c.path === path);
+  }
+
+  employee(userid: string): Readonly<Employee> | undefined {
+    return this.state.employees.get(userid);
+  }
+
+  externalUser(externalUserId: string) {
+    return this.state.externalUsers.get(externalUserId);
+  }
+
+  /** The contact way as get_contact_way would describe it. */
+  contactWay(configId: string): Record<string, unknown> | undefined {
+    const w = this.state.contactWays.get(configId);
+    return w && contactWayJson(w);
+  }
+
+  relationship(userid: string, externalUserId: string): RelationshipView | undefined {
+    const r = this.state.relationship(userid, externalUserId);
+    if (!r) return undefined;
+    const tags = r.tagIds.flatMap((id) => {
+      const t = this.state.liveTag(id);
+      return t ? [{ id: t.id, name: t.name, groupId: t.groupId, groupName: this.state.tagGroups.get(t.groupId)?.name ?? '' }] : [];
+    });
+    return { ...r, tagIds: [...r.tagIds], remarkMobiles: [...r.remarkMobiles], tags };
+  }
+
+  relationshipsOf(externalUserId: string): RelationshipView[] {
+    return this.state.followersOf(externalUserId).map((r) => this.relationship(r.userid, r.externalUserId)!);
+  }
+
+  /** Live corp tag library, groups and tags in WeCom's order. */
+  corpTags(): CorpTagGroupView[] {
+    return [...this.state.tagGroups.values()]
+      .filter((g) => !g.deleted)
+      .map((g) => ({
+        groupId: g.groupId,
+        groupName: g.name,
+        order: g.order,
+        tags: g.tagIds.flatMap((id) => {
+          const t = this.state.liveTag(id);
+          return t ? [{ id: t.id, name: t.name, order: t.order }] : [];
+        }),
+      }));
+  }
+
+  groupChat(chatId: string): Readonly<GroupChat> | undefined {
+    return this.state.groupChats.get(chatId);
+  }
+
+  joinWay(configId: string): Readonly<JoinWay> | undefined {
+    return this.state.joinWays.get(configId);
+  }
+
+  welcomeCode(code: string): Readonly<WelcomeCode> | undefined {
+    return this.state.welcomeCodes.get(code);
+  }
+
+  media(mediaId: string): Readonly<Media> | undefined {
+    return this.state.media.get(mediaId);
+  }
+
+  massMessage(msgid: string) {
+    const m = this.state.massMessages.get(msgid);
+    if (!m) return undefined;
+    return { ...m, tasks: [...m.tasks].map(([userid, t]) => ({ userid, ...t })), sends: m.sends.map((s) => ({ ...s })) };
+  }
+
+  token(token: string): Readonly<AccessToken> | undefined {
+    return this.state.tokens.get(token);
+  }
+
+  // ---------------------------------------------------------------- callback driver
+
+  /**
+   * Points the push side at the app's callback endpoint. Sandbox mode calls this once the
+   * app's server has its port; deliveries still in flight to the old target are aborted.
+   */
+  setCallback(cfg: CallbackConfig): void {
+    this.driver?.close();
+    this.driver = new CallbackDriver(this.opts.corpId, cfg, this.clock, this.log);
+  }
+
+  private requireDriver(): CallbackDriver {
+    if (!this.driver) throw new Error('emulator has no callback configured');
+    return this.driver;
+  }
+
+  async verifyUrl(): Promise<UrlVerification> {
+    return this.requireDriver().verifyUrl();
+  }
+
+  /** Pushes any inner event with WeCom's delivery semantics; header fields are filled in. */
+  async push(event: InnerEvent, opts: { duplicate?: number; url?: string } = {}): Promise<DeliveryReport> {
+    const driver = this.requireDriver();
+    const plaintext = buildXml({
+      ToUserName: this.opts.corpId,
+      FromUserName: 'sys',
+      CreateTime: seconds(this.clock.now()),
+      MsgType: 'event',
+      ...event,
+    });
+    const report = await driver.deliver(plaintext, opts);
+    this.deliveries.push(report);
+    return report;
+  }
+
+  /**
+   * Delivers an earlier plaintext again (fresh timestamp, nonce and ciphertext), as WeCom does
+   * when it believes a delivery failed; e.g. `redeliver(report.plaintext)`.
+   */
+  async redeliver(plaintext: string, opts: { duplicate?: number; url?: string } = {}): Promise<DeliveryReport> {
+    const report = await this.requireDriver().deliver(plaintext, opts);
+    this.deliveries.push(report);
+    return report;
+  }
+
+  /**
+   * A customer scans a contact way. With skip_verify false, add_half_external_contact goes
+   * first and carries the WelcomeCode; the add event repeats it only while it is unused
+   * (doc §3.1: no code once a welcome went out via the half-add code).
+   */
+  async customerScans(configId: string, externalUser?: ExternalUserInput, opts: { duplicate?: number } = {}): Promise<ScanReport> {
+    this.requireDriver();
+    const scan = scanContactWay(this.state, this.clock.now(), configId, externalUser);
+    const fields = { State: scan.way.state, WelcomeCode: scan.welcomeCode };
+    let half: DeliveryReport | undefined;
+    if (!scan.way.skipVerify) {
+      half = await this.push(contactEvent('add_half_external_contact', scan.userid, scan.externalUserId, fields), opts);
+    }
+    const unused = scan.welcomeCode !== undefined && this.state.welcomeCodes.get(scan.welcomeCode)?.usedAt === undefined;
+    const report = await this.push(
+      contactEvent('add_external_contact', scan.userid, scan.externalUserId, { ...fields, WelcomeCode: unused ? scan.welcomeCode : undefined }),
+      opts,
+    );
+    return { ...report, externalUserId: scan.externalUserId, userid: scan.userid, welcomeCode: scan.welcomeCode, half };
+  }
+
+  async employeeEdits(userid: string, externalUserId: string, edit?: EmployeeEdit, opts?: { duplicate?: number }): Promise<DeliveryReport> {
+    this.requireDriver();
+    return this.push(editRelationship(this.state, userid, externalUserId, edit), opts);
+  }
+
+  /** The employee deleted the customer; `byTransfer` marks removal by an in-service transfer. */
+  async employeeDeletes(userid: string, externalUserId: string, opts: { byTransfer?: boolean; duplicate?: number } = {}): Promise<DeliveryReport> {
+    this.requireDriver();
+    requireRelationship(this.state, userid, externalUserId);
+    this.state.deleteRelationship(userid, externalUserId);
+    const source = opts.byTransfer ? { Source: 'DELETE_BY_TRANSFER' } : {};
+    return this.push(contactEvent('del_external_contact', userid, externalUserId, source), opts);
+  }
+
+  /** The customer deleted the employee. */
+  async customerDeletes(userid: string, externalUserId: string, opts?: { duplicate?: number }): Promise<DeliveryReport> {
+    this.requireDriver();
+    requireRelationship(this.state, userid, externalUserId);
+    this.state.deleteRelationship(userid, externalUserId);
+    return this.push(contactEvent('del_follow_user', userid, externalUserId), opts);
+  }
+
+  /** A customer transfer to `userid` (the taking-over employee) failed; nothing changes hands. */
+  async transferFails(userid: string, externalUserId: string, reason: TransferFailReason, opts?: { duplicate?: number }): Promise<DeliveryReport> {
+    this.requireDriver();
+    return this.push(contactEvent('transfer_fail', userid, externalUserId, { FailReason: reason }), opts);
+  }
+
+  async groupCreate(input: GroupInput, opts?: { duplicate?: number }): Promise<DeliveryReport & { chatId: string }> {
+    this.requireDriver();
+    const chat = createGroup(this.state, this.clock.now(), input);
+    return { ...(await this.push(groupCreatedEvent(chat.chatId), opts)), chatId: chat.chatId };
+  }
+
+  /** Members join; scene 0 = invited (direct or link), 3 = scanned the group QR. */
+  async groupJoin(chatId: string, users: string[], scene: 0 | 3 = 0, opts: JoinOptions & { duplicate?: number } = {}): Promise<DeliveryReport> {
+    this.requireDriver();
+    return this.push(joinGroup(this.state, this.clock.now(), chatId, users, scene, opts), opts);
+  }
+
+  /** Members leave; scene 0 = left by themselves, 1 = removed by the owner or an admin. */
+  async groupQuit(chatId: string, users: string[], scene: 0 | 1 = 0, opts?: { duplicate?: number }): Promise<DeliveryReport> {
+    this.requireDriver();
+    return this.push(quitGroup(this.state, chatId, users, scene), opts);
+  }
+
+  async groupDismiss(chatId: string, opts?: { duplicate?: number }): Promise<DeliveryReport> {
+    this.requireDriver();
+    return this.push(dismissGroup(this.state, chatId), opts);
+  }
+
+  async groupRename(chatId: string, name: string, opts?: { duplicate?: number }): Promise<DeliveryReport> {
+    this.requireDriver();
+    return this.push(renameGroup(this.state, chatId, name), opts);
+  }
+
+  /** An admin changes the corp tag library in the console; the state changes and the event is pushed. */
+  async tagLibraryChange(kind: TagChangeKind, opts: TagChangeOptions & { duplicate?: number } = {}): Promise<DeliveryReport & { id: string }> {
+    this.requireDriver();
+    const { id, event } = changeTagLibrary(this.state, this.clock.now(), kind, opts);
+    return { ...(await this.push(event, opts)), id };
+  }
+}
