@@ -115,6 +115,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       backoffMs: opts.wecomBackoffMs,
     });
+    closers.push(() => wecom.close());
     const gateways = new WecomGateways(new WecomContactApi(wecom));
     const channelStore = new ChannelStore(db);
     const customerStore = new CustomerStore(db);
@@ -148,7 +149,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       onOutcome: (kind, outcome) => metrics.callbackEvents.inc({ kind, outcome }),
       onInFlight: (n) => metrics.eventBacklog.set(n),
     });
-    closers.push(() => processor.drain());
+    closers.push(() => processor.stop());
     const inbox = new EventInbox(queue, {
       maxBatch: config.callback.maxBatch,
       leaseMs: 60_000,

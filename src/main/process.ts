@@ -23,6 +23,7 @@ export async function runRole(role: string, start: (config: Config, log: Logger)
     running = await start(config, log);
   } catch (e) {
     log.fatal({ err: (e as Error).message }, 'start-up failed');
+    log.flush();
     process.exit(1);
   }
   process.send?.('ready');
@@ -37,6 +38,7 @@ export async function runRole(role: string, start: (config: Config, log: Logger)
     }, 10_000);
     force.unref();
     await running.close();
+    log.flush();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

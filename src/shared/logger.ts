@@ -18,5 +18,8 @@ export function createLogger(opts: { level: string; name?: string; destination?:
     },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return opts.destination ? pino(options, opts.destination as pino.DestinationStream) : pino(options);
+  // Asynchronous, buffered stdout: a synchronous write per line blocks the event loop whenever
+  // the reader (PM2, a pipe) is slower than we are. runRole flushes it before exiting.
+  const dest = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  return pino(options, dest as pino.DestinationStream);
 }

@@ -68,6 +68,17 @@ export class CallbackEventStore implements EventQueueRepo {
     await this.db('callback_events').where({ id }).update({ status: 'done', customer_id: customerId, processed_at: now, lease_owner: null, lease_until: null, last_error: null });
   }
 
+  async completeMany(rows: Array<{ id: number; customerId: number | null }>, now: number): Promise<void> {
+    if (!rows.length) return;
+    const withCustomer = rows.filter((r) => r.customerId !== null);
+    const customerCase = withCustomer.length
+      ? this.db.raw(`CASE id ${withCustomer.map(() => 'WHEN ? THEN ?').join(' ')} END`, withCustomer.flatMap((r) => [r.id, r.customerId]))
+      : null;
+    await this.db('callback_events')
+      .whereIn('id', rows.map((r) => r.id))
+      .update({ status: 'done', customer_id: customerCase, processed_at: now, lease_owner: null, lease_until: null, last_error: null });
+  }
+
   async retryLater(id: number, error: string, at: number): Promise<void> {
     await this.db('callback_events').where({ id }).update({ status: 'pending', lease_owner: null, lease_until: at, last_error: error.slice(0, 255) });
   }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CustomerRepo } from '../domain/customer/customer.ports.js';
+import { identityKey, type CustomerRepo } from '../domain/customer/customer.ports.js';
 import type { Customer, Follow, FollowStatus, IdentityKind, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
 import type { Tag } from '../domain/tag/tag.types.js';
 import { toTag } from './tag.store.js';
@@ -155,6 +155,76 @@ export class CustomerStore implements CustomerRepo {
       source_event_id: e.sourceEventId,
     });
     return true;
+  }
+
+  async findCustomerIdsByIdentity(kind: IdentityKind, scope: string, values: string[]): Promise<Map<string, number>> {
+    if (!values.length) return new Map();
+    const rows = await this.db('customer_identities').where({ kind, scope }).whereIn('value', values).select('value', 'customer_id');
+    return new Map(rows.map((r: { value: string; customer_id: number }) => [r.value, Number(r.customer_id)]));
+  }
+
+  async findCustomers(ids: number[]): Promise<Customer[]> {
+    if (!ids.length) return [];
+    return (await this.db<CustomerRow>('customers').whereIn('id', ids)).map(toCustomer);
+  }
+
+  async insertIdentities(rows: Array<{ customerId: number; kind: IdentityKind; scope: string; value: string }>, now: number): Promise<Map<string, number>> {
+    if (!rows.length) return new Map();
+    await this.db('customer_identities')
+      .insert(rows.map((r) => ({ customer_id: r.customerId, kind: r.kind, scope: r.scope, value: r.value, created_at: now })))
+      .onConflict(['kind', 'scope', 'value'])
+      .ignore();
+    const owners = await this.db('customer_identities')
+      .whereIn('value', [...new Set(rows.map((r) => r.value))])
+      .select('kind', 'scope', 'value', 'customer_id');
+    return new Map(owners.map((o: { kind: IdentityKind; scope: string; value: string; customer_id: number }) => [identityKey(o.kind, o.scope, o.value), Number(o.customer_id)]));
+  }
+
+  async findFollows(customerIds: number[]): Promise<Follow[]> {
+    if (!customerIds.length) return [];
+    return (await this.db('customer_follows').whereIn('customer_id', customerIds)).map(toFollow);
+  }
+
+  async upsertFollows(rows: Follow[]): Promise<void> {
+    if (!rows.length) return;
+    await this.db('customer_follows')
+      .insert(rows.map((f) => ({ customer_id: f.customerId, staff_userid: f.staffUserId, channel_id: f.channelId, state: f.state, status: f.status, added_at: f.addedAt, removed_at: f.removedAt })))
+      .onConflict(['customer_id', 'staff_userid'])
+      .merge(['channel_id', 'state', 'status', 'added_at', 'removed_at']);
+  }
+
+  async insertTimelines(rows: TimelineEntry[]): Promise<void> {
+    if (!rows.length) return;
+    await this.db('customer_events')
+      .insert(
+        rows.map((e) => ({
+          customer_id: e.customerId,
+          kind: e.kind,
+          channel_id: e.channelId,
+          staff_userid: e.staffUserId,
+          data: JSON.stringify(e.data),
+          occurred_at: e.occurredAt,
+          source_event_id: e.sourceEventId,
+        })),
+      )
+      .onConflict(['source_event_id', 'kind'])
+      .ignore();
+  }
+
+  async listTagIdsOf(customerIds: number[]): Promise<Map<number, Set<number>>> {
+    const out = new Map<number, Set<number>>(customerIds.map((id) => [id, new Set<number>()]));
+    if (!customerIds.length) return out;
+    const rows = await this.db('customer_tags').whereIn('customer_id', customerIds).select('customer_id', 'tag_id');
+    for (const r of rows as Array<{ customer_id: number; tag_id: number }>) out.get(Number(r.customer_id))?.add(Number(r.tag_id));
+    return out;
+  }
+
+  async insertCustomerTags(rows: Array<{ customerId: number; tagId: number; source: string }>, now: number): Promise<void> {
+    if (!rows.length) return;
+    await this.db('customer_tags')
+      .insert(rows.map((r) => ({ customer_id: r.customerId, tag_id: r.tagId, source: r.source, created_at: now })))
+      .onConflict(['customer_id', 'tag_id'])
+      .ignore();
   }
 
   async listCustomerTags(customerId: number): Promise<Tag[]> {

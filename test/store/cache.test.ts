@@ -64,3 +64,10 @@ test('memory cache expiry follows the injected clock', async (t) => {
   t.truthy(await c.acquireLock('l', 1000), 'an expired lock can be taken');
   t.false(await lock!.release());
 });
+
+test(`[${backendName}] incr by n adds n and keeps the window`, async (t) => {
+  const { cache, prefix } = await freshCache(t);
+  t.is(await cache.incr(`${prefix}w`, 10_000, 5), 5);
+  t.is(await cache.incr(`${prefix}w`, 10_000, 3), 8);
+  t.is(await cache.incr(`${prefix}w`, 10_000), 9);
+});

@@ -3,8 +3,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { ChannelRepo } from '../channel/channel.ports.js';
 import { channelTagRefs } from '../channel/channel.service.js';
 import type { Channel } from '../channel/channel.types.js';
-import { IdentityTakenError, type CustomerRepo, type Transactor } from '../customer/customer.ports.js';
-import type { FollowStatus, TimelineKind } from '../customer/customer.types.js';
+import { IdentityTakenError, identityKey, type CustomerRepo, type Transactor } from '../customer/customer.ports.js';
+import type { Customer, Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
 import type { AcquisitionMetrics, ContactDetail, ContactGateway, WelcomeOutcome } from './acquisition.ports.js';
@@ -40,6 +40,38 @@ export function renderWelcome(template: string, vars: { name: string }): string 
 }
 
 const ALREADY_DELIVERED = 41051;
+const NAME_VAR = /\{\{\s*name\s*\}\}/;
+const CHANNEL_MEMO_MS = 5_000;
+
+export const isAddEvent = (e: ContactEvent) => e.changeType === 'add_external_contact' || e.changeType === 'add_half_external_contact';
+
+interface WelcomeResult {
+  outcome: WelcomeOutcome;
+  errcode?: number;
+  latencyMs?: number;
+}
+
+interface PreparedAdd {
+  e: ContactEvent;
+  ctx: EventContext;
+  channel: Channel | undefined;
+  detail: ContactDetail | undefined;
+  welcome: WelcomeResult;
+  tags: Tag[];
+}
+
+/** What an add changes on a customer we already know; undefined when nothing does. */
+function customerPatch(c: Customer, p: PreparedAdd, now: number): Partial<Customer> | undefined {
+  const patch: Partial<Customer> = {};
+  if (p.detail?.name && p.detail.name !== c.name) patch.name = p.detail.name;
+  if (p.detail?.avatar && p.detail.avatar !== c.avatar) patch.avatar = p.detail.avatar;
+  if (!c.ownerUserId) patch.ownerUserId = p.e.userId;
+  if (!c.firstChannelId && p.channel) patch.firstChannelId = p.channel.id;
+  if (c.storeId === null && p.channel?.storeId) patch.storeId = p.channel.storeId;
+  if (!Object.keys(patch).length) return undefined;
+  patch.updatedAt = now;
+  return patch;
+}
 
 /**
  * Turns WeCom customer-contact events into customers, relationships, tags and timeline rows,
@@ -48,13 +80,15 @@ const ALREADY_DELIVERED = 41051;
  * already delivered is recognised by WeCom's 41051 and counted as sent.
  */
 export class AcquisitionService {
+  private readonly channelMemo = new Map<string, { channel: Channel | undefined; until: number }>();
+
   constructor(private readonly d: AcquisitionDeps) {}
 
   async handle(e: ContactEvent, ctx: EventContext): Promise<AcquisitionResult> {
     switch (e.changeType) {
       case 'add_external_contact':
       case 'add_half_external_contact':
-        return this.added(e, ctx);
+        return (await this.handleAdds([{ e, ctx }]))[0]!;
       case 'edit_external_contact':
         return this.changed(e, ctx, 'contact_edited', undefined);
       case 'del_external_contact':
@@ -68,61 +102,155 @@ export class AcquisitionService {
     }
   }
 
-  private async added(e: ContactEvent, ctx: EventContext): Promise<AcquisitionResult> {
-    const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
-    const channel = e.state ? await this.d.channels.findChannelByCode(e.state) : undefined;
-    let detail: ContactDetail | undefined;
-    try {
-      // Bounded so a slow WeCom still leaves time for the welcome.
-      detail = await this.d.wecom.getContact(e.externalUserId, Math.min(deadline, this.d.clock.now() + 3000));
-    } catch (err) {
-      this.d.log.warn({ eventId: ctx.eventId, err: (err as Error).message }, 'contact detail unavailable, continuing without it');
-    }
-
-    const welcome = await this.sendWelcome(e, ctx, channel, detail, deadline);
-    const tagRefs = channel ? channelTagRefs(channel) : [{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' as const }];
-    const tags = await this.d.tags.ensure(tagRefs);
-
+  /**
+   * A batch of add events, as they were committed together. WeCom calls (detail, welcome) run
+   * concurrently per event; the database work for the whole batch is one transaction of a few
+   * set-at-a-time statements; mark_tag follows. A failure of the transaction fails the batch
+   * (the caller retries it); a failed welcome or mark_tag only marks its own event.
+   */
+  async handleAdds(items: Array<{ e: ContactEvent; ctx: EventContext }>): Promise<AcquisitionResult[]> {
+    const prepared = await Promise.all(items.map((it) => this.prepareAdd(it.e, it.ctx)));
     const now = this.d.clock.now();
-    const customerId = await this.inTx(async ({ customers }) => {
-      const id = await this.resolveCustomer(customers, e, detail, channel, now);
-      const addedAt = e.createTime * 1000;
-      const existing = await customers.findFollow(id, e.userId);
-      // Events can be processed out of order: a deletion newer than this add wins.
-      if (!existing || existing.removedAt === null || existing.removedAt < addedAt) {
-        await customers.upsertFollow({ customerId: id, staffUserId: e.userId, channelId: channel?.id ?? null, state: e.state ?? null, status: 'active', addedAt, removedAt: null });
-      }
-      const base = { customerId: id, channelId: channel?.id ?? null, staffUserId: e.userId, occurredAt: e.createTime * 1000, sourceEventId: ctx.eventId };
-      await customers.insertTimeline({ ...base, kind: 'contact_added', data: { state: e.state ?? null, half: e.changeType === 'add_half_external_contact' } });
-      if (welcome.outcome !== 'none') {
-        const kind: TimelineKind = welcome.outcome === 'sent' || welcome.outcome === 'already_sent' ? 'welcome_sent' : welcome.outcome === 'expired' ? 'welcome_skipped' : 'welcome_failed';
-        await customers.insertTimeline({ ...base, kind, occurredAt: now, data: { outcome: welcome.outcome, errcode: welcome.errcode ?? null, latencyMs: welcome.latencyMs ?? null } });
-      }
-      const added = await customers.addCustomerTags(id, tags.map((t) => t.id), channel ? `channel:${channel.id}` : 'wecom', now);
-      if (added.length) {
-        const names = tags.filter((t) => added.includes(t.id)).map((t) => `${t.group}/${t.name}`);
-        await customers.insertTimeline({ ...base, kind: 'tags_added', occurredAt: now, data: { tags: names } });
-      }
-      return id;
-    });
-
-    await this.pushTags(e, tags);
-    return { customerId, welcome: welcome.outcome };
+    const ids = await this.inTx(({ customers }) => this.writeAdds(customers, prepared, now));
+    await Promise.all(prepared.map((p) => this.pushTags(p.e, p.tags)));
+    return prepared.map((p, i) => ({ customerId: ids[i]!, welcome: p.welcome.outcome }));
   }
 
-  private async sendWelcome(
-    e: ContactEvent,
-    ctx: EventContext,
-    channel: Channel | undefined,
-    detail: ContactDetail | undefined,
-    deadline: number,
-  ): Promise<{ outcome: WelcomeOutcome; errcode?: number; latencyMs?: number }> {
+  private async prepareAdd(e: ContactEvent, ctx: EventContext): Promise<PreparedAdd> {
+    const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
+    const channel = e.state ? await this.channelByCode(e.state) : undefined;
+    const template = channel && channel.status === 'active' ? channel.welcomeText : this.d.defaultWelcome;
+    // Bounded so a slow WeCom still leaves time for the welcome.
+    const detailDeadline = Math.min(deadline, this.d.clock.now() + 3000);
+    const fetchDetail = () =>
+      this.d.wecom.getContact(e.externalUserId, detailDeadline).catch((err: Error) => {
+        this.d.log.warn({ eventId: ctx.eventId, err: err.message }, 'contact detail unavailable, continuing without it');
+        return undefined;
+      });
+    let detail: ContactDetail | undefined;
+    let welcome: WelcomeResult;
+    if (NAME_VAR.test(template)) {
+      detail = await fetchDetail();
+      welcome = await this.sendWelcome(e, ctx, template, detail, deadline);
+    } else {
+      // Nothing in the text depends on the detail: do not make the welcome wait for it.
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, undefined, deadline), fetchDetail()]);
+    }
+    const tagRefs = channel ? channelTagRefs(channel) : [{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' as const }];
+    const tags = await this.d.tags.ensure(tagRefs);
+    return { e, ctx, channel, detail, welcome, tags };
+  }
+
+  private async writeAdds(customers: CustomerRepo, batch: PreparedAdd[], now: number): Promise<number[]> {
+    const corp = this.d.corpId;
+    const byExt = await customers.findCustomerIdsByIdentity('wecom_external', corp, [...new Set(batch.map((p) => p.e.externalUserId))]);
+    const unionids = [...new Set(batch.filter((p) => !byExt.has(p.e.externalUserId) && p.detail?.unionid).map((p) => p.detail!.unionid!))];
+    const byUnion = await customers.findCustomerIdsByIdentity('unionid', '', unionids);
+    const known = new Map((await customers.findCustomers([...new Set([...byExt.values(), ...byUnion.values()])])).map((c) => [c.id, c]));
+
+    const ids: number[] = [];
+    const patches = new Map<number, Partial<Customer>>();
+    for (const p of batch) {
+      const unionid = p.detail?.unionid;
+      let id = byExt.get(p.e.externalUserId) ?? (unionid ? byUnion.get(unionid) : undefined);
+      if (id === undefined) {
+        const c: Omit<Customer, 'id'> = {
+          storeId: p.channel?.storeId ?? null,
+          name: p.detail?.name ?? '',
+          avatar: p.detail?.avatar ?? null,
+          gender: p.detail?.gender ?? 0,
+          ownerUserId: p.e.userId,
+          firstChannelId: p.channel?.id ?? null,
+          stage: 'lead',
+          optedOut: false,
+          createdAt: now,
+          updatedAt: now,
+        };
+        id = await customers.insertCustomer(c);
+        known.set(id, { ...c, id });
+      } else {
+        const c = known.get(id)!;
+        const patch = customerPatch(c, p, now);
+        if (patch) {
+          Object.assign(c, patch);
+          patches.set(id, { ...patches.get(id), ...patch });
+        }
+      }
+      // Later events in the same batch for the same person find this customer.
+      byExt.set(p.e.externalUserId, id);
+      if (unionid) byUnion.set(unionid, id);
+      ids.push(id);
+    }
+    for (const [id, patch] of patches) await customers.updateCustomer(id, patch);
+
+    const identities = batch.flatMap((p, i) => [
+      { customerId: ids[i]!, kind: 'wecom_external' as const, scope: corp, value: p.e.externalUserId },
+      ...(p.detail?.unionid ? [{ customerId: ids[i]!, kind: 'unionid' as const, scope: '', value: p.detail.unionid }] : []),
+    ]);
+    const owners = await customers.insertIdentities(identities, now);
+    for (const r of identities) {
+      const owner = owners.get(identityKey(r.kind, r.scope, r.value));
+      if (owner === r.customerId) continue;
+      // Another transaction created this person a moment ago: retry and find them.
+      if (r.kind === 'wecom_external') throw new IdentityTakenError();
+      // Two records for one person: merging is an explicit, audited operation, never a side effect here.
+      this.d.log.warn({ customerId: r.customerId }, 'unionid already on another customer; left for merge');
+    }
+
+    const follows = new Map((await customers.findFollows([...new Set(ids)])).map((f) => [`${f.customerId}|${f.staffUserId}`, f]));
+    const tagsOf = await customers.listTagIdsOf([...new Set(ids)]);
+    const upserts = new Map<string, Follow>();
+    const tagRows: Array<{ customerId: number; tagId: number; source: string }> = [];
+    const timeline: TimelineEntry[] = [];
+    batch.forEach((p, i) => {
+      const id = ids[i]!;
+      const addedAt = p.e.createTime * 1000;
+      const key = `${id}|${p.e.userId}`;
+      const existing = upserts.get(key) ?? follows.get(key);
+      // Events can be processed out of order: a deletion newer than this add wins.
+      if (!existing || (existing.removedAt === null ? existing.addedAt <= addedAt : existing.removedAt < addedAt)) {
+        upserts.set(key, { customerId: id, staffUserId: p.e.userId, channelId: p.channel?.id ?? null, state: p.e.state ?? null, status: 'active', addedAt, removedAt: null });
+      }
+      const base = { customerId: id, channelId: p.channel?.id ?? null, staffUserId: p.e.userId, sourceEventId: p.ctx.eventId };
+      timeline.push({ ...base, kind: 'contact_added', occurredAt: addedAt, data: { state: p.e.state ?? null, half: p.e.changeType === 'add_half_external_contact' } });
+      const w = p.welcome;
+      if (w.outcome !== 'none') {
+        const kind: TimelineKind = w.outcome === 'sent' || w.outcome === 'already_sent' ? 'welcome_sent' : w.outcome === 'expired' ? 'welcome_skipped' : 'welcome_failed';
+        timeline.push({ ...base, kind, occurredAt: now, data: { outcome: w.outcome, errcode: w.errcode ?? null, latencyMs: w.latencyMs ?? null } });
+      }
+      const have = tagsOf.get(id)!;
+      const fresh = p.tags.filter((t) => !have.has(t.id));
+      if (fresh.length) {
+        for (const t of fresh) {
+          have.add(t.id);
+          tagRows.push({ customerId: id, tagId: t.id, source: p.channel ? `channel:${p.channel.id}` : 'wecom' });
+        }
+        timeline.push({ ...base, kind: 'tags_added', occurredAt: now, data: { tags: fresh.map((t) => `${t.group}/${t.name}`) } });
+      }
+    });
+    await customers.upsertFollows([...upserts.values()]);
+    await customers.insertCustomerTags(tagRows, now);
+    await customers.insertTimelines(timeline);
+    return ids;
+  }
+
+  /** Channels change rarely and every add looks one up: keep them a few seconds in memory. */
+  private async channelByCode(code: string): Promise<Channel | undefined> {
+    const now = this.d.clock.now();
+    const hit = this.channelMemo.get(code);
+    if (hit && hit.until > now) return hit.channel;
+    const channel = await this.d.channels.findChannelByCode(code);
+    if (this.channelMemo.size > 10_000) this.channelMemo.clear();
+    this.channelMemo.set(code, { channel, until: now + CHANNEL_MEMO_MS });
+    return channel;
+  }
+
+  private async sendWelcome(e: ContactEvent, ctx: EventContext, template: string, detail: ContactDetail | undefined, deadline: number): Promise<WelcomeResult> {
     if (!e.welcomeCode) return { outcome: 'none' };
     if (this.d.clock.now() >= deadline) {
       this.d.metrics.welcome('expired');
       return { outcome: 'expired' };
     }
-    const template = channel && channel.status === 'active' ? channel.welcomeText : this.d.defaultWelcome;
     try {
       await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: detail?.name ?? '' }), deadline });
       const latencyMs = this.d.clock.now() - ctx.receivedAt;

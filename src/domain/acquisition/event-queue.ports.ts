@@ -23,6 +23,7 @@ export interface EventQueueRepo {
   /** Leases due rows: pending ones whose retry time has come and processing ones whose lease ran out. */
   claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<InboundEvent[]>;
   complete(id: number, customerId: number | null, now: number): Promise<void>;
+  completeMany(rows: Array<{ id: number; customerId: number | null }>, now: number): Promise<void>;
   retryLater(id: number, error: string, at: number): Promise<void>;
   fail(id: number, error: string, now: number): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'undici';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { Clock } from '../../shared/clock.js';
@@ -58,9 +59,22 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class WecomClient {
   private readonly inflight = new Map<WecomApp, Promise<string>>();
   private readonly backoffMs: number;
+  // undici's request is several times cheaper per call than fetch; keep-alive to one host.
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  /**
+   * A short in-process memo of the token the cache holds, so a busy process does not ask
+   * Redis before every call. It is dropped with the cached one on 40014/42001.
+   */
+  private readonly memo = new Map<WecomApp, { token: string; until: number }>();
+  /** Call slots reserved from the shared per-minute window, per API path. */
+  private readonly budget = new Map<string, { minute: number; left: number }>();
 
   constructor(private readonly o: WecomClientOptions) {
     this.backoffMs = o.backoffMs ?? 200;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
   }
 
   /** POST a JSON body; GET when body is undefined. Throws WecomApiError on a non-zero errcode. */
@@ -73,7 +87,7 @@ export class WecomClient {
     let attempt = 0;
     for (;;) {
       const token = await this.token(app);
-      await this.rateGate(opts.deadline);
+      await this.rateGate(path, opts.deadline);
       let res: WecomResponse | undefined;
       let transportError: unknown;
       try {
@@ -118,39 +132,66 @@ export class WecomClient {
   private async request(path: string, query: Record<string, string>, body: Json | undefined, deadline?: number): Promise<WecomResponse> {
     const url = `${this.o.apiBase}${path}?${new URLSearchParams(query).toString()}`;
     const timeout = deadline === undefined ? this.o.timeoutMs : Math.max(50, Math.min(this.o.timeoutMs, deadline - this.o.clock.now()));
-    const res = await fetch(url, {
+    const res = await httpRequest(url, {
       method: body === undefined ? 'GET' : 'POST',
       headers: body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: this.agent,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
       signal: AbortSignal.timeout(timeout),
     });
-    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-    const json = (await res.json()) as WecomResponse;
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      throw new Error(`HTTP ${res.statusCode}`);
+    }
+    const json = (await res.body.json()) as WecomResponse;
     if (typeof json.errcode !== 'number') json.errcode = 0;
     return json;
   }
 
-  /** Fixed one-minute window shared through the cache; waits for the next window rather than failing. */
-  private async rateGate(deadline?: number): Promise<void> {
+  /**
+   * WeCom limits calls per corp and API per minute (§2.2). Slots are reserved from a window
+   * shared through the cache a few at a time, so the limit holds across processes without a
+   * cache round trip per call; past the limit a call waits for the next window, or fails
+   * transiently if its deadline comes first.
+   */
+  private async rateGate(path: string, deadline?: number): Promise<void> {
     for (;;) {
       const now = this.o.clock.now();
       const minute = Math.floor(now / 60_000);
-      const n = await this.o.cache.incr(this.o.keys.wecomRate(this.o.corpId, minute), TTL.wecomRateWindowMs + 5_000);
-      if (n <= this.o.ratePerMinute) return;
+      const b = this.budget.get(path);
+      if (b && b.minute === minute && b.left > 0) {
+        b.left--;
+        return;
+      }
+      const chunk = Math.max(1, Math.min(20, Math.floor(this.o.ratePerMinute / 100)));
+      const key = this.o.keys.wecomRate(this.o.corpId, `${path}:${minute}`);
+      const total = await this.o.cache.incr(key, TTL.wecomRateWindowMs + 5_000, chunk);
+      const granted = Math.min(chunk, this.o.ratePerMinute - (total - chunk));
+      if (granted > 0) {
+        this.budget.set(path, { minute, left: granted - 1 });
+        return;
+      }
       const wait = (minute + 1) * 60_000 - now;
       if (deadline !== undefined && now + wait > deadline) {
         throw new AppError('WECOM.RATE_LIMITED', '企业微信调用过于频繁，请稍后再试', { status: 503, transient: true });
       }
-      this.o.log.warn({ waitMs: wait }, 'wecom per-corp rate limit reached, waiting for next window');
+      this.o.log.warn({ path, waitMs: wait }, 'wecom per-corp rate limit reached, waiting for next window');
       await sleep(wait);
     }
   }
 
   /** The cached access token of an app, fetched single-flight when missing. */
   async token(app: WecomApp): Promise<string> {
+    const m = this.memo.get(app);
+    if (m && m.until > this.o.clock.now()) return m.token;
     const key = this.o.keys.wecomToken(this.o.corpId, app);
     const cached = await this.o.cache.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.memo.set(app, { token: cached, until: this.o.clock.now() + 30_000 });
+      return cached;
+    }
     let p = this.inflight.get(app);
     if (!p) {
       p = this.fetchToken(app, key).finally(() => this.inflight.delete(app));
@@ -191,6 +232,7 @@ export class WecomClient {
   }
 
   private async dropToken(app: WecomApp, token: string): Promise<void> {
+    this.memo.delete(app);
     const key = this.o.keys.wecomToken(this.o.corpId, app);
     if ((await this.o.cache.get(key)) === token) await this.o.cache.del(key);
   }

@@ -18,8 +18,8 @@ export interface Cache {
   /** SET NX PX: true if this call stored the value. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   del(key: string): Promise<void>;
-  /** Increments a counter; the TTL is set when the counter is created (fixed window). */
-  incr(key: string, ttlMs: number): Promise<number>;
+  /** Adds `by` (default 1) to a counter; the TTL is set when the counter is created (fixed window). */
+  incr(key: string, ttlMs: number, by?: number): Promise<number>;
   /** Owner-token lock (SET NX PX); null when someone else holds it. */
   acquireLock(key: string, ttlMs: number): Promise<Lock | null>;
   ping(): Promise<void>;

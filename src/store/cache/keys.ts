@@ -3,7 +3,7 @@ export function cacheKeys(prefix: string) {
   return {
     wecomToken: (corpId: string, app: string) => `${prefix}wecom:token:${corpId}:${app}`,
     wecomTokenLock: (corpId: string, app: string) => `${prefix}lock:wecom-token:${corpId}:${app}`,
-    wecomRate: (corpId: string, minute: number) => `${prefix}rl:wecom:${corpId}:${minute}`,
+    wecomRate: (corpId: string, window: string) => `${prefix}rl:wecom:${corpId}:${window}`,
     callbackSeen: (dedupeKey: string) => `${prefix}cb:seen:${dedupeKey}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,

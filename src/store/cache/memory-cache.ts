@@ -53,13 +53,13 @@ export class MemoryCache implements Cache {
     this.map.delete(key);
   }
 
-  async incr(key: string, ttlMs: number): Promise<number> {
+  async incr(key: string, ttlMs: number, by = 1): Promise<number> {
     const e = this.live(key);
     if (!e) {
-      this.map.set(key, { value: '1', expiresAt: this.clock.now() + ttlMs });
-      return 1;
+      this.map.set(key, { value: String(by), expiresAt: this.clock.now() + ttlMs });
+      return by;
     }
-    const n = Number(e.value) + 1;
+    const n = Number(e.value) + by;
     e.value = String(n);
     return n;
   }

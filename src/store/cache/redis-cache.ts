@@ -4,7 +4,7 @@ import type { Cache, Lock } from './cache.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-const INCR = `local n = redis.call('incr', KEYS[1]) if n == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end return n`;
+const INCR = `local n = redis.call('incrby', KEYS[1], ARGV[2]) if n == tonumber(ARGV[2]) then redis.call('pexpire', KEYS[1], ARGV[1]) end return n`;
 
 /**
  * Redis implementation. Commands fail fast while Redis is down (no offline queue), so
@@ -47,8 +47,8 @@ export class RedisCache implements Cache {
     await this.redis.del(key);
   }
 
-  async incr(key: string, ttlMs: number): Promise<number> {
-    return Number(await this.redis.eval(INCR, 1, key, String(ttlMs)));
+  async incr(key: string, ttlMs: number, by = 1): Promise<number> {
+    return Number(await this.redis.eval(INCR, 1, key, String(ttlMs), String(by)));
   }
 
   async acquireLock(key: string, ttlMs: number): Promise<Lock | null> {
