@@ -77,6 +77,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationSec: number;
+  /** Requests per second overall; unset means as fast as the server answers. */
+  rate?: number;
   method?: 'GET' | 'POST';
   /** Builds each request (distinct bodies); called once per request sent. */
   setupRequest?: (req: { path: string; method: string; body?: string; headers?: Record<string, string> }) => { path: string; method: string; body?: string; headers?: Record<string, string> };
@@ -88,6 +90,7 @@ export async function load(o: LoadOptions): Promise<autocannon.Result> {
     connections: o.connections,
     duration: o.durationSec,
     pipelining: 1,
+    ...(o.rate ? { overallRate: o.rate } : {}),
     method: o.method ?? 'GET',
     requests: o.setupRequest ? [{ setupRequest: o.setupRequest as never }] : undefined,
   });

@@ -80,6 +80,20 @@ async function freshBenchDb(): Promise<{ env: Record<string, string>; drop: () =
  * built to the moment the emulator accepted send_welcome_msg.
  */
 async function callback(): Promise<Result> {
+  return callbackScenario({ mode: 'saturate' });
+}
+
+/** Same traffic at a fixed rate well inside what one corp may send (WeCom allows ~166 welcomes/s). */
+async function callbackSteady(): Promise<Result> {
+  return callbackScenario({ mode: 'steady', rate: Number(process.env.BENCH_STEADY_RATE ?? 300) });
+}
+
+/** The acknowledgement path alone: tag-library events, which Siyu verifies, decrypts, records and answers. */
+async function callbackAck(): Promise<Result> {
+  return callbackScenario({ mode: 'ack' });
+}
+
+async function callbackScenario(opts: { mode: 'saturate' | 'steady' | 'ack'; rate?: number }): Promise<Result> {
   const em = new WecomEmulator({ corpId: CORP, secrets: [CONTACT_SECRET, AGENT_SECRET], agentIds: [1000002] });
   for (const r of REPS) em.addEmployee(r);
   const apiBase = await em.listen(0, '127.0.0.1');
@@ -123,6 +137,7 @@ async function callback(): Promise<Result> {
     const sentAt = new Map<string, number>();
     let n = 0;
     const setupRequest = (req: { path: string; method: string }) => {
+      if (opts.mode === 'ack') return tagEvent(req, ++n);
       const userid = REPS[n++ % REPS.length]!;
       const { externalUserId } = em.addExternalUser({ name: `客户${n}` });
       em.addRelationship(userid, externalUserId, { state: channel.code, addWay: 1 });
@@ -141,26 +156,43 @@ async function callback(): Promise<Result> {
         headers: { 'content-type': 'text/xml' },
       };
     };
+    const tagEvent = (req: { path: string; method: string }, i: number) => {
+      const ts = String(Math.floor(Date.now() / 1000));
+      const enc = crypto.encrypt(buildXml({ ToUserName: CORP, FromUserName: 'sys', CreateTime: Number(ts), MsgType: 'event', Event: 'change_external_tag', ChangeType: 'update', Id: `etBENCH${i}`, TagType: 'tag' }));
+      const nonce = String(i);
+      return {
+        ...req,
+        method: 'POST',
+        path: `/wecom/callback?msg_signature=${crypto.signature(ts, nonce, enc)}&timestamp=${ts}&nonce=${nonce}`,
+        body: `<xml><ToUserName><![CDATA[${CORP}]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`,
+        headers: { 'content-type': 'text/xml' },
+      };
+    };
     const url = `${base}/wecom/callback`;
-    if (warmup) await load({ url, connections, durationSec: warmup, setupRequest });
+    const rate = opts.mode === 'steady' ? opts.rate : undefined;
+    if (warmup) await load({ url, connections, durationSec: warmup, setupRequest, rate });
     // Let the warm-up backlog finish so it does not count against the measured run.
     await settle(() => em.welcomes.length);
     const welcomedBefore = em.welcomes.length;
     const started = Date.now();
-    const r = await load({ url, connections, durationSec: duration, setupRequest });
+    const r = await load({ url, connections, durationSec: duration, setupRequest, rate });
     await settle(() => em.welcomes.length);
     const measured = em.welcomes.slice(welcomedBefore).filter((w) => (sentAt.get(w.code) ?? 0) >= started);
     const lat = measured.map((w) => w.at - sentAt.get(w.code)!).sort((a, b) => a - b);
     const health = (await (await fetch(`${base}/healthz`)).json()) as Record<string, unknown>;
     return {
-      scenario: `WeCom add_external_contact callback end to end (${args.embedded ? 'SQLite + memory' : 'MariaDB + Redis'})`,
+      scenario: {
+        saturate: 'add_external_contact callback, end to end, at saturation',
+        steady: `add_external_contact callback, end to end, steady ${opts.rate}/s`,
+        ack: 'callback acknowledgement only (verify, decrypt, parse, durable record)',
+      }[opts.mode],
       rps: r.requests.average,
       p50: r.latency.p50,
       p99: r.latency.p99,
       non2xx: r.non2xx,
       errors: r.errors,
       rssMb: rssMb(app.pid!),
-      extra: {
+      extra: opts.mode === 'ack' ? { db: String(health.dbClient), cache: String(health.cacheKind) } : {
         'welcomes (measured run)': measured.length,
         'welcome p50 ms': percentile(lat, 50),
         'welcome p99 ms': percentile(lat, 99),
@@ -194,7 +226,7 @@ async function main() {
   const baseline = await bareKoa();
   results.push(baseline);
   console.log(`baseline: ${fmt(baseline.rps)} rps, p99 ${baseline.p99} ms`);
-  const scenarios: Record<string, () => Promise<Result>> = { callback };
+  const scenarios: Record<string, () => Promise<Result>> = { 'callback-ack': callbackAck, callback, 'callback-steady': callbackSteady };
   for (const [name, run] of Object.entries(scenarios)) {
     if (args.only && args.only !== name) continue;
     const r = await run();

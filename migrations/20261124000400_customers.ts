@@ -12,6 +12,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('stage', 16).notNullable().defaultTo('lead');
     t.boolean('opted_out').notNullable().defaultTo(false);
     t.integer('merged_into').unsigned().nullable();
+    // Client-chosen key of a row created in a multi-row INSERT, so the batch can read its ids
+    // back without relying on consecutive auto-increment values (not guaranteed on MySQL 8).
+    t.string('create_ref', 24).nullable().unique();
     t.bigInteger('created_at').notNullable();
     t.bigInteger('updated_at').notNullable();
     t.index(['store_id', 'created_at']);

@@ -150,9 +150,17 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       onInFlight: (n) => metrics.eventBacklog.set(n),
     });
     closers.push(() => processor.stop());
-    const inbox = new EventInbox(queue, {
+    // The callback acknowledgement gets connections of its own, so it never queues behind
+    // processing transactions (SQLite has one writer anyway and shares the instance).
+    let inboxDb = db;
+    if (config.db.mysqlUrl) {
+      inboxDb = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: 4 });
+      closers.push(() => inboxDb.destroy());
+    }
+    const inbox = new EventInbox(new CallbackEventStore(inboxDb), {
       maxBatch: config.callback.maxBatch,
       leaseMs: 60_000,
+      maxConcurrent: config.db.mysqlUrl ? 3 : 1,
       now: () => clock.now(),
       onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
     });

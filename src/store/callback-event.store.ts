@@ -96,18 +96,25 @@ export class CallbackEventStore implements EventQueueRepo {
  */
 export class EventInbox {
   private queue: Array<{ event: NewInboundEvent; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private flushing = false;
+  private flushing = 0;
   private scheduled = false;
 
   constructor(
     private readonly store: EventQueueRepo,
-    private readonly opts: { maxBatch: number; leaseMs: number; now: () => number; onCommitted: (owner: string, batch: NewInboundEvent[]) => void },
+    private readonly opts: {
+      maxBatch: number;
+      leaseMs: number;
+      now: () => number;
+      onCommitted: (owner: string, batch: NewInboundEvent[]) => void;
+      /** Writes allowed in flight at once; more than one lets the database merge their syncs. */
+      maxConcurrent?: number;
+    },
   ) {}
 
   accept(event: NewInboundEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ event, resolve, reject });
-      if (!this.flushing && !this.scheduled) {
+      if (!this.scheduled && this.flushing < (this.opts.maxConcurrent ?? 1)) {
         this.scheduled = true;
         // Let the requests already parsed in this turn of the event loop join the batch.
         setImmediate(() => {
@@ -119,8 +126,7 @@ export class EventInbox {
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+    this.flushing++;
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.opts.maxBatch);
@@ -137,7 +143,7 @@ export class EventInbox {
         this.opts.onCommitted(owner, unique);
       }
     } finally {
-      this.flushing = false;
+      this.flushing--;
     }
   }
 }

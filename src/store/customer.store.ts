@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { randomBytes } from 'node:crypto';
 import { identityKey, type CustomerRepo } from '../domain/customer/customer.ports.js';
 import type { Customer, Follow, FollowStatus, IdentityKind, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
 import type { Tag } from '../domain/tag/tag.types.js';
@@ -44,6 +45,19 @@ const toFollow = (r: Record<string, any>): Follow => ({
   removedAt: nn(r.removed_at),
 });
 
+const customerRow = (c: Omit<Customer, 'id'>) => ({
+  store_id: c.storeId,
+  name: c.name.slice(0, 64),
+  avatar: c.avatar,
+  gender: c.gender,
+  owner_userid: c.ownerUserId,
+  first_channel_id: c.firstChannelId,
+  stage: c.stage,
+  opted_out: c.optedOut,
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+});
+
 const COLS: Record<string, string> = {
   storeId: 'store_id',
   name: 'name',
@@ -73,18 +87,7 @@ export class CustomerStore implements CustomerRepo {
   }
 
   async insertCustomer(c: Omit<Customer, 'id'>): Promise<number> {
-    const [id] = await this.db('customers').insert({
-      store_id: c.storeId,
-      name: c.name.slice(0, 64),
-      avatar: c.avatar,
-      gender: c.gender,
-      owner_userid: c.ownerUserId,
-      first_channel_id: c.firstChannelId,
-      stage: c.stage,
-      opted_out: c.optedOut,
-      created_at: c.createdAt,
-      updated_at: c.updatedAt,
-    });
+    const [id] = await this.db('customers').insert(customerRow(c));
     return Number(id);
   }
 
@@ -166,6 +169,14 @@ export class CustomerStore implements CustomerRepo {
   async findCustomers(ids: number[]): Promise<Customer[]> {
     if (!ids.length) return [];
     return (await this.db<CustomerRow>('customers').whereIn('id', ids)).map(toCustomer);
+  }
+
+  async insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]> {
+    if (!rows.length) return [];
+    const refs = rows.map(() => randomBytes(12).toString('base64url'));
+    await this.db('customers').insert(rows.map((c, i) => ({ ...customerRow(c), create_ref: refs[i] })));
+    const back = new Map((await this.db('customers').whereIn('create_ref', refs).select('id', 'create_ref')).map((r: { id: number; create_ref: string }) => [r.create_ref, Number(r.id)]));
+    return refs.map((r) => back.get(r)!);
   }
 
   async insertIdentities(rows: Array<{ customerId: number; kind: IdentityKind; scope: string; value: string }>, now: number): Promise<Map<string, number>> {

@@ -148,13 +148,18 @@ export class AcquisitionService {
     const byUnion = await customers.findCustomerIdsByIdentity('unionid', '', unionids);
     const known = new Map((await customers.findCustomers([...new Set([...byExt.values(), ...byUnion.values()])])).map((c) => [c.id, c]));
 
-    const ids: number[] = [];
-    const patches = new Map<number, Partial<Customer>>();
-    for (const p of batch) {
+    // First pass: who is new. The same person twice in a batch (two reps) is created once.
+    const fresh = new Map<string, Omit<Customer, 'id'>>();
+    const personOf = (p: PreparedAdd) => {
       const unionid = p.detail?.unionid;
-      let id = byExt.get(p.e.externalUserId) ?? (unionid ? byUnion.get(unionid) : undefined);
-      if (id === undefined) {
-        const c: Omit<Customer, 'id'> = {
+      const id = byExt.get(p.e.externalUserId) ?? (unionid ? byUnion.get(unionid) : undefined);
+      if (id !== undefined) return id;
+      return unionid && fresh.has(`u:${unionid}`) ? `u:${unionid}` : `x:${p.e.externalUserId}`;
+    };
+    for (const p of batch) {
+      const who = personOf(p);
+      if (typeof who === 'string' && !fresh.has(who)) {
+        fresh.set(who, {
           storeId: p.channel?.storeId ?? null,
           name: p.detail?.name ?? '',
           avatar: p.detail?.avatar ?? null,
@@ -165,20 +170,26 @@ export class AcquisitionService {
           optedOut: false,
           createdAt: now,
           updatedAt: now,
-        };
-        id = await customers.insertCustomer(c);
-        known.set(id, { ...c, id });
-      } else {
-        const c = known.get(id)!;
-        const patch = customerPatch(c, p, now);
-        if (patch) {
-          Object.assign(c, patch);
-          patches.set(id, { ...patches.get(id), ...patch });
-        }
+        });
       }
-      // Later events in the same batch for the same person find this customer.
-      byExt.set(p.e.externalUserId, id);
-      if (unionid) byUnion.set(unionid, id);
+      if (typeof who === 'string' && p.detail?.unionid) fresh.set(`u:${p.detail.unionid}`, fresh.get(who)!);
+    }
+    const newRows = [...new Set(fresh.values())];
+    const newIds = await customers.insertCustomers(newRows);
+    const idOfRow = new Map(newRows.map((r, i) => [r, newIds[i]!]));
+    for (const r of newRows) known.set(idOfRow.get(r)!, { ...r, id: idOfRow.get(r)! });
+
+    const ids: number[] = [];
+    const patches = new Map<number, Partial<Customer>>();
+    for (const p of batch) {
+      const who = personOf(p);
+      const id = typeof who === 'number' ? who : idOfRow.get(fresh.get(who)!)!;
+      const c = known.get(id)!;
+      const patch = customerPatch(c, p, now);
+      if (patch && !newIds.includes(id)) {
+        Object.assign(c, patch);
+        patches.set(id, { ...patches.get(id), ...patch });
+      }
       ids.push(id);
     }
     for (const [id, patch] of patches) await customers.updateCustomer(id, patch);

@@ -30,6 +30,8 @@ export interface CustomerRepo {
   // statements instead of a dozen per event.
   findCustomerIdsByIdentity(kind: IdentityKind, scope: string, values: string[]): Promise<Map<string, number>>;
   findCustomers(ids: number[]): Promise<Customer[]>;
+  /** Creates customers in one statement; returns their ids in input order. */
+  insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]>;
   /** Inserts identities that are not there yet and returns the owner of every one asked for, keyed `kind|scope|value`. */
   insertIdentities(rows: Array<{ customerId: number; kind: IdentityKind; scope: string; value: string }>, now: number): Promise<Map<string, number>>;
   findFollows(customerIds: number[]): Promise<Follow[]>;

@@ -137,9 +137,9 @@ export class WecomClient {
       headers: body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       dispatcher: this.agent,
+      // undici's own timeouts: an AbortSignal per call would cost a timer and an event target.
       headersTimeout: timeout,
       bodyTimeout: timeout,
-      signal: AbortSignal.timeout(timeout),
     });
     if (res.statusCode !== 200) {
       await res.body.dump();
