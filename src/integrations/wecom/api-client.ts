@@ -137,9 +137,11 @@ export class WecomClient {
       headers: body === undefined ? undefined : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       dispatcher: this.agent,
-      // undici's own timeouts: an AbortSignal per call would cost a timer and an event target.
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      // undici's timers are coarse (about a second); a call racing the 20 s welcome window
+      // needs its deadline kept to the millisecond, others can spare the extra timer.
+      signal: deadline === undefined ? undefined : AbortSignal.timeout(timeout),
     });
     if (res.statusCode !== 200) {
       await res.body.dump();
