@@ -2,17 +2,41 @@ import type { Context } from 'koa';
 import { AppError, badRequest } from '../shared/errors.js';
 
 /** Reads the raw body as text with a hard size limit (callbacks are XML, not JSON). */
-export async function readText(ctx: Context, limit: number): Promise<string> {
+export function readText(ctx: Context, limit: number): Promise<string> {
   const declared = Number(ctx.get('content-length'));
-  if (declared > limit) throw new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 });
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  if (declared > limit) return Promise.reject(new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 }));
+  // Plain listeners rather than an async iterator: this runs on every callback.
+  return new Promise((resolve, reject) => {
+    const req = ctx.req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.resume();
+        reject(new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }
 
 /** Parses a JSON body; anything that is not a JSON object is a 400. */

@@ -161,6 +161,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       maxBatch: config.callback.maxBatch,
       leaseMs: 60_000,
       maxConcurrent: config.db.mysqlUrl ? 3 : 1,
+      onFlush: (size, seconds) => {
+        metrics.inboxBatch.observe(size);
+        metrics.inboxFlush.observe(seconds);
+      },
       now: () => clock.now(),
       onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
     });
@@ -181,13 +185,14 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         log,
         metrics,
         adminApiKey: config.adminApiKey,
+        // The callback router comes first: it is the hot path and answers without going further.
         publicRoutes: [
+          wecomCallbackRoutes({ crypto, inbox, clock, log, metrics, maxSkewSec: config.wecom.callbackMaxSkewSec, bodyLimitBytes: config.callback.bodyLimitBytes, needsWork: (f) => toContactEvent(f as never) !== undefined }),
           healthRoutes({
             metrics,
             checks: { db: () => pingDb(db), cache: () => cache.ping() },
             info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
           }),
-          wecomCallbackRoutes({ crypto, inbox, clock, log, metrics, maxSkewSec: config.wecom.callbackMaxSkewSec, bodyLimitBytes: config.callback.bodyLimitBytes }),
         ],
         adminRoutes: [
           channelRoutes({ channels }),

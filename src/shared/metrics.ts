@@ -32,6 +32,18 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20],
       registers: [registry],
     }),
+    inboxBatch: new Histogram({
+      name: 'siyu_callback_inbox_batch_size',
+      help: 'Callback events written per group commit',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers: [registry],
+    }),
+    inboxFlush: new Histogram({
+      name: 'siyu_callback_inbox_flush_seconds',
+      help: 'Duration of one group commit of callback events',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
     eventBacklog: new Gauge({ name: 'siyu_callback_events_in_flight', help: 'Callback events accepted but not yet processed in this process', registers: [registry] }),
   };
   return m;

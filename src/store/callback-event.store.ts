@@ -26,16 +26,21 @@ export class CallbackEventStore implements EventQueueRepo {
   async insertEvents(rows: NewInboundEvent[], owner: string, leaseUntil: number): Promise<void> {
     await this.db('callback_events')
       .insert(
-        rows.map((r) => ({
-          dedupe_key: r.dedupeKey,
-          kind: r.kind.slice(0, 64),
-          payload: JSON.stringify(r.fields),
-          received_at: r.receivedAt,
-          status: 'processing',
-          attempts: 1,
-          lease_owner: owner,
-          lease_until: leaseUntil,
-        })),
+        rows.map((r) =>
+          r.needsWork === false
+            ? { dedupe_key: r.dedupeKey, kind: r.kind.slice(0, 64), payload: JSON.stringify(r.fields), received_at: r.receivedAt, status: 'done', attempts: 0, lease_owner: null, lease_until: null, processed_at: r.receivedAt }
+            : {
+                dedupe_key: r.dedupeKey,
+                kind: r.kind.slice(0, 64),
+                payload: JSON.stringify(r.fields),
+                received_at: r.receivedAt,
+                status: 'processing',
+                attempts: 1,
+                lease_owner: owner,
+                lease_until: leaseUntil,
+                processed_at: null,
+              },
+        ),
       )
       .onConflict('dedupe_key')
       .ignore();
@@ -108,6 +113,7 @@ export class EventInbox {
       onCommitted: (owner: string, batch: NewInboundEvent[]) => void;
       /** Writes allowed in flight at once; more than one lets the database merge their syncs. */
       maxConcurrent?: number;
+      onFlush?: (size: number, seconds: number) => void;
     },
   ) {}
 
@@ -133,14 +139,17 @@ export class EventInbox {
         const owner = `in-${randomToken(8)}`;
         // Two copies of one event in the same batch: keep one row, answer both.
         const unique = [...new Map(batch.map((b) => [b.event.dedupeKey, b.event])).values()];
+        const started = process.hrtime.bigint();
         try {
           await this.store.insertEvents(unique, owner, this.opts.now() + this.opts.leaseMs);
+          this.opts.onFlush?.(unique.length, Number(process.hrtime.bigint() - started) / 1e9);
         } catch (e) {
           for (const b of batch) b.reject(e);
           continue;
         }
         for (const b of batch) b.resolve();
-        this.opts.onCommitted(owner, unique);
+        const work = unique.filter((e) => e.needsWork !== false);
+        if (work.length) this.opts.onCommitted(owner, work);
       }
     } finally {
       this.flushing--;

@@ -4,6 +4,8 @@ export interface NewInboundEvent {
   kind: string;
   fields: Record<string, unknown>;
   receivedAt: number;
+  /** false for events only recorded (nothing handles them yet): they are stored as done. */
+  needsWork?: boolean;
 }
 
 export interface InboundEvent extends NewInboundEvent {

@@ -16,6 +16,8 @@ export interface WecomCallbackDeps {
   metrics: Metrics;
   maxSkewSec: number;
   bodyLimitBytes: number;
+  /** Whether anything processes this event after it is recorded. */
+  needsWork: (fields: Record<string, unknown>) => boolean;
 }
 
 const REJECT_MESSAGE: Record<400 | 401, string> = { 400: '回调内容无法解析', 401: '回调签名校验失败' };
@@ -64,7 +66,8 @@ export function wecomCallbackRoutes(d: WecomCallbackDeps): Router {
       throw e;
     }
     try {
-      await d.inbox.accept({ dedupeKey: opened.dedupeKey, kind: opened.kind, fields: opened.fields as Record<string, unknown>, receivedAt });
+      const fields = opened.fields as Record<string, unknown>;
+      await d.inbox.accept({ dedupeKey: opened.dedupeKey, kind: opened.kind, fields, receivedAt, needsWork: d.needsWork(fields) });
     } catch (e) {
       d.metrics.callbacks.inc({ outcome: 'store_failed' });
       d.log.error({ err: (e as Error).message, kind: opened.kind }, 'callback not recorded; answering 503 so WeCom retries');

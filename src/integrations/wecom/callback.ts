@@ -80,21 +80,23 @@ export function openCallback(crypto: CallbackCrypto, q: CallbackQuery, body: str
   if (!msgType) throw new CallbackRejected(400, 'message has no MsgType');
   const event = str(fields, 'Event') ?? '';
   const kind = msgType === 'event' ? `${event}/${str(fields, 'ChangeType') ?? ''}` : `msg/${msgType}`;
-  return { fields, dedupeKey: dedupeKeyOf(fields), kind };
+  return { fields, dedupeKey: dedupeKeyOf(fields, plaintext), kind };
 }
 
 /**
  * Customer events all come from `sys`, so WeCom's advice (FromUserName + CreateTime) would
- * merge distinct events of one second. We hash every field but the envelope-level ones that
- * differ between apps receiving the same event.
+ * merge distinct events of one second. WeCom re-sends the same plaintext, so its hash is the
+ * key; an AgentID inside it (the only part that could differ between two apps receiving one
+ * event) is left out. Messages from employees have a MsgId, which is WeCom's own key.
  */
-export function dedupeKeyOf(fields: XmlNode): string {
+export function dedupeKeyOf(fields: XmlNode, plaintext: string): string {
   const msgId = fields.MsgId;
   const h = createHash('sha1');
   if (typeof msgId === 'string' && msgId) return h.update(`msg:${msgId}`).digest('hex');
-  const keys = Object.keys(fields).filter((k) => k !== 'ToUserName' && k !== 'AgentID').sort();
-  for (const k of keys) h.update(k).update('\u0000').update(JSON.stringify(fields[k])).update('\u0001');
-  return h.digest('hex');
+  const a = plaintext.indexOf('<AgentID>');
+  if (a === -1) return h.update(plaintext).digest('hex');
+  const b = plaintext.indexOf('</AgentID>', a);
+  return h.update(b === -1 ? plaintext : plaintext.slice(0, a) + plaintext.slice(b + 10)).digest('hex');
 }
 
 /** Maps a decrypted change_external_contact event to the domain's shape; undefined for other kinds. */
