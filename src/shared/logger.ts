@@ -13,7 +13,8 @@ export function createLogger(opts: { level: string; name?: string; destination?:
     name: opts.name ?? 'siyu',
     base: { pid: process.pid },
     redact: {
-      paths: ['phone', '*.phone', 'mobile', '*.mobile', 'content', '*.content', 'text', '*.text', 'name', '*.name'],
+      // Not the top-level `name`: that is the logger's own.
+      paths: ['phone', '*.phone', 'mobile', '*.mobile', 'content', '*.content', 'text', '*.text', '*.name'],
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -102,3 +102,23 @@ test(`${b} WeCom unreachable keeps the channel as failed and sync retries it`, a
   t.is(synced.json.syncState, 'synced');
   t.truthy(synced.json.configId);
 });
+
+test(`${b} the sandbox scan route walks the whole loop and survives an emulator that forgot the channel`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const ch = (await api.post('/api/channels', { ...valid, welcomeText: '欢迎{{name}}' })).json;
+  const scan = await api.post('/sandbox/scan', { channelId: ch.id, name: '沙盒客户' });
+  t.is(scan.status, 200, scan.text);
+  t.true(scan.json.callbackDelivered);
+  t.is(scan.json.welcomeText, '欢迎沙盒客户');
+  const customer = await api.get(`/api/customers/${scan.json.customerId}`);
+  t.is(customer.json.name, '沙盒客户');
+  // As after a restart: the in-memory emulator no longer has the contact way.
+  await siyu.wecom.call('/cgi-bin/externalcontact/del_contact_way', { body: { config_id: ch.configId } });
+  const again = await api.post('/sandbox/scan', { channelId: ch.id, name: '第二位' });
+  t.is(again.status, 200, again.text);
+  t.true(again.json.callbackDelivered);
+  t.not((await api.get(`/api/channels/${ch.id}`)).json.configId, ch.configId);
+  t.is((await api.post('/sandbox/scan', { channelId: 999 })).status, 404);
+  t.is((await api.post('/sandbox/scan', { channelId: 'x' })).status, 400);
+});

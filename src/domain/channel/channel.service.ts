@@ -71,10 +71,13 @@ export class ChannelService {
     return (await this.d.channels.findChannel(channel.id))!;
   }
 
-  /** Retries creating the WeCom contact way of a channel that is not synced. */
-  async sync(id: number): Promise<Channel> {
+  /**
+   * Retries creating the WeCom contact way of a channel that is not synced; `force` creates a
+   * new one even if it is (e.g. the sandbox emulator restarted and forgot it).
+   */
+  async sync(id: number, opts: { force?: boolean } = {}): Promise<Channel> {
     const c = await this.get(id);
-    if (c.syncState !== 'synced') await this.pushContactWay(c);
+    if (opts.force || c.syncState !== 'synced') await this.pushContactWay(c);
     return (await this.d.channels.findChannel(id))!;
   }
 

@@ -24,7 +24,9 @@ export function sandboxRoutes(d: { emulator: WecomEmulator; channels: ChannelSer
 
   r.post('/scan', async (ctx) => {
     const body = scanBody.parse(await readJson(ctx));
-    const channel = await d.channels.get(body.channelId);
+    let channel = await d.channels.get(body.channelId);
+    // The emulator keeps its state in memory: after a restart it no longer knows old channels.
+    if (channel.configId && !d.emulator.contactWay(channel.configId)) channel = await d.channels.sync(channel.id, { force: true });
     if (!channel.configId) throw badRequest('SANDBOX.CHANNEL_NOT_SYNCED', '该渠道尚未在企业微信生成二维码');
     const scan = await d.emulator.customerScans(channel.configId, { name: body.name ?? '测试客户' });
     await d.processor.drain();
