@@ -11,6 +11,11 @@ export async function up(knex: Knex): Promise<void> {
     t.text('staff_userids').notNullable();
     t.text('welcome_text').notNullable();
     t.text('tags').notNullable();
+    // Placement attributes chosen by the operator, e.g. {"楼栋":"3号楼","电梯":"A"}.
+    t.text('attributes').notNullable();
+    // Batch creation: the same (batch, placement) twice is the same channel.
+    t.string('batch_key', 64).nullable();
+    t.string('placement_key', 191).nullable();
     t.string('status', 16).notNullable().defaultTo('active');
     t.string('wecom_config_id', 64).nullable();
     t.string('qr_code_url', 512).nullable();
@@ -19,6 +24,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('created_at').notNullable();
     t.bigInteger('updated_at').notNullable();
     t.index(['store_id']);
+    t.unique(['batch_key', 'placement_key']);
   });
 }
 

@@ -120,7 +120,15 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const channelStore = new ChannelStore(db);
     const customerStore = new CustomerStore(db);
     const tags = new TagService({ tags: new TagStore(db), corpTags: gateways, log: log.child({ module: 'tags' }) });
-    const channels = new ChannelService({ channels: channelStore, contactWays: gateways, tags, clock, log: log.child({ module: 'channels' }) });
+    let acquisitionRef: AcquisitionService | undefined;
+    const channels = new ChannelService({
+      channels: channelStore,
+      contactWays: gateways,
+      tags,
+      clock,
+      log: log.child({ module: 'channels' }),
+      onChange: (c) => acquisitionRef?.forgetChannel(c.code),
+    });
     const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
     const acquisition = new AcquisitionService({
       corpId: config.wecom.corpId,
@@ -139,6 +147,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         },
       },
     });
+    acquisitionRef = acquisition;
     const queue = new CallbackEventStore(db);
     const processor = new EventProcessor({
       queue,

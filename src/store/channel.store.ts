@@ -11,6 +11,9 @@ interface ChannelRow {
   staff_userids: string;
   welcome_text: string;
   tags: string;
+  attributes: string;
+  batch_key: string | null;
+  placement_key: string | null;
   status: ChannelStatus;
   wecom_config_id: string | null;
   qr_code_url: string | null;
@@ -29,6 +32,9 @@ const toChannel = (r: ChannelRow): Channel => ({
   staffUserIds: JSON.parse(r.staff_userids) as string[],
   welcomeText: r.welcome_text,
   tags: JSON.parse(r.tags) as Channel['tags'],
+  attributes: JSON.parse(r.attributes) as Channel['attributes'],
+  batchKey: r.batch_key,
+  placementKey: r.placement_key,
   status: r.status,
   configId: r.wecom_config_id,
   qrCode: r.qr_code_url,
@@ -50,6 +56,9 @@ export class ChannelStore implements ChannelRepo {
       staff_userids: JSON.stringify(c.staffUserIds),
       welcome_text: c.welcomeText,
       tags: JSON.stringify(c.tags),
+      attributes: JSON.stringify(c.attributes),
+      batch_key: c.batchKey,
+      placement_key: c.placementKey,
       status: c.status,
       wecom_config_id: c.configId,
       qr_code_url: c.qrCode,
@@ -69,6 +78,29 @@ export class ChannelStore implements ChannelRepo {
   async findChannelByCode(code: string): Promise<Channel | undefined> {
     const r = await this.db<ChannelRow>('channels').where({ code }).first();
     return r && toChannel(r);
+  }
+
+  async findChannelByPlacement(batchKey: string, placementKey: string): Promise<Channel | undefined> {
+    const r = await this.db<ChannelRow>('channels').where({ batch_key: batchKey, placement_key: placementKey }).first();
+    return r && toChannel(r);
+  }
+
+  async updateChannel(
+    id: number,
+    p: Partial<Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'tags' | 'attributes' | 'status' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>> & { updatedAt: number },
+  ): Promise<void> {
+    const row: Record<string, unknown> = { updated_at: p.updatedAt };
+    if (p.name !== undefined) row.name = p.name;
+    if (p.staffUserIds !== undefined) row.staff_userids = JSON.stringify(p.staffUserIds);
+    if (p.welcomeText !== undefined) row.welcome_text = p.welcomeText;
+    if (p.tags !== undefined) row.tags = JSON.stringify(p.tags);
+    if (p.attributes !== undefined) row.attributes = JSON.stringify(p.attributes);
+    if (p.status !== undefined) row.status = p.status;
+    if (p.syncState !== undefined) row.sync_state = p.syncState;
+    if (p.syncError !== undefined) row.sync_error = p.syncError;
+    if (p.configId !== undefined) row.wecom_config_id = p.configId;
+    if (p.qrCode !== undefined) row.qr_code_url = p.qrCode;
+    await this.db('channels').where({ id }).update(row);
   }
 
   async listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }> {

@@ -245,6 +245,11 @@ export class AcquisitionService {
     return ids;
   }
 
+  /** Drops a channel from the memo after it was edited in this process. */
+  forgetChannel(code: string): void {
+    this.channelMemo.delete(code);
+  }
+
   /** Channels change rarely and every add looks one up: keep them a few seconds in memory. */
   private async channelByCode(code: string): Promise<Channel | undefined> {
     const now = this.d.clock.now();

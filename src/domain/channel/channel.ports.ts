@@ -4,6 +4,8 @@ export interface ChannelRepo {
   insertChannel(c: Omit<Channel, 'id'>): Promise<Channel>;
   findChannel(id: number): Promise<Channel | undefined>;
   findChannelByCode(code: string): Promise<Channel | undefined>;
+  findChannelByPlacement(batchKey: string, placementKey: string): Promise<Channel | undefined>;
+  updateChannel(id: number, patch: Partial<Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'tags' | 'attributes' | 'status' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>> & { updatedAt: number }): Promise<void>;
   listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }>;
   updateChannelSync(id: number, p: { syncState: SyncState; syncError: string | null; configId?: string; qrCode?: string; updatedAt: number }): Promise<void>;
   deleteChannel(id: number): Promise<void>;
@@ -15,4 +17,6 @@ export interface ChannelRepo {
 /** WeCom's 「联系我」 contact way. */
 export interface ContactWayGateway {
   addContactWay(p: { userids: string[]; state: string; remark: string }): Promise<{ configId: string; qrCode: string }>;
+  /** Overwrites the reps and remark of an existing contact way. */
+  updateContactWay(p: { configId: string; userids: string[]; remark: string }): Promise<void>;
 }

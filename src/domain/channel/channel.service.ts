@@ -5,10 +5,12 @@ import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import type { ChannelRepo, ContactWayGateway } from './channel.ports.js';
-import type { Channel, NewChannel } from './channel.types.js';
+import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
 
-/** WeCom errcodes on add_contact_way that mean "these reps cannot receive customers". */
+/** WeCom errcodes on contact-way calls that mean "these reps cannot receive customers". */
 const BAD_STAFF = new Set([40003, 46004, 60111, 60011, 84074]);
+/** A batch larger than this is almost certainly a mistake (and ~2 WeCom calls per channel). */
+export const MAX_BATCH = 200;
 
 export interface ChannelServiceDeps {
   channels: ChannelRepo;
@@ -16,15 +18,32 @@ export interface ChannelServiceDeps {
   tags: TagService;
   clock: Clock;
   log: Logger;
+  /** Told after a channel changed, so in-process caches of it can drop it at once (others expire within seconds). */
+  onChange?: (c: Channel) => void;
 }
 
-/** The tags a channel puts on everyone it brings in, in addition to its own. */
-export function channelTagRefs(c: Pick<Channel, 'name' | 'tags'>): Array<TagRef & { kind: TagKind }> {
+/** The tags a channel puts on everyone it brings in: its source, its placement, its own tags, 已加微. */
+export function channelTagRefs(c: Pick<Channel, 'name' | 'tags'> & { attributes?: Record<string, string> }): Array<TagRef & { kind: TagKind }> {
   return [
     { group: SOURCE_GROUP, name: c.name, kind: 'attribute' },
+    ...Object.entries(c.attributes ?? {}).map(([group, name]) => ({ group, name, kind: 'attribute' as const })),
     ...c.tags.map((t) => ({ ...t, kind: 'attribute' as const })),
     { group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' },
   ];
+}
+
+/** Canonical form of a placement, so {"电梯":"A","楼栋":"3号楼"} and its reordering are one key. */
+export function placementKey(attributes: Record<string, string>): string {
+  return JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
+}
+
+/** Every combination of the dimensions, in a stable order (first dimension slowest). */
+export function expandMatrix(dimensions: Record<string, string[]>): Array<Record<string, string>> {
+  let out: Array<Record<string, string>> = [{}];
+  for (const [label, values] of Object.entries(dimensions)) {
+    out = out.flatMap((partial) => values.map((v) => ({ ...partial, [label]: v })));
+  }
+  return out;
 }
 
 export class ChannelService {
@@ -35,7 +54,7 @@ export class ChannelService {
    * the reps, nothing is kept and the caller gets a 400; if WeCom is unreachable the channel
    * is kept with syncState 'failed' so it can be retried with `sync`.
    */
-  async create(input: NewChannel): Promise<Channel> {
+  async create(input: NewChannel, batch?: { batchKey: string; placementKey: string }): Promise<Channel> {
     const now = this.d.clock.now();
     if (input.storeId !== undefined && !(await this.d.channels.storeExists(input.storeId))) {
       throw badRequest('CHANNEL.STORE_NOT_FOUND', '门店不存在');
@@ -48,6 +67,9 @@ export class ChannelService {
       staffUserIds: input.staffUserIds,
       welcomeText: input.welcomeText,
       tags: input.tags,
+      attributes: input.attributes ?? {},
+      batchKey: batch?.batchKey ?? null,
+      placementKey: batch?.placementKey ?? null,
       status: 'active',
       configId: null,
       qrCode: null,
@@ -57,7 +79,7 @@ export class ChannelService {
       updatedAt: now,
     });
     try {
-      await this.pushContactWay(channel);
+      await this.pushContactWay(channel, { recreate: true });
     } catch (e) {
       if (e instanceof AppError && !e.transient) {
         await this.d.channels.deleteChannel(channel.id);
@@ -72,12 +94,83 @@ export class ChannelService {
   }
 
   /**
-   * Retries creating the WeCom contact way of a channel that is not synced; `force` creates a
-   * new one even if it is (e.g. the sandbox emulator restarted and forgot it).
+   * A placement matrix (e.g. buildings 1–12 × elevators A–D) as one channel per combination.
+   * Repeating the same batch returns the channels it already made (and retries any whose
+   * WeCom contact way is missing) instead of making new ones.
+   */
+  async createBatch(b: ChannelBatch): Promise<{ channels: Channel[]; created: number; existing: number }> {
+    const combos = expandMatrix(b.dimensions);
+    if (combos.length > MAX_BATCH) throw badRequest('CHANNEL.BATCH_TOO_LARGE', `一次最多创建 ${MAX_BATCH} 个渠道，当前为 ${combos.length} 个`);
+    const names = combos.map((attrs) => b.namePattern.replace(/\{([^{}]+)\}/g, (m, label: string) => attrs[label] ?? m));
+    const unknown = /\{([^{}]+)\}/.exec(names[0] ?? '');
+    if (unknown) throw badRequest('CHANNEL.BATCH_PATTERN', `名称模板中的 {${unknown[1]}} 不是批量维度`);
+    const tooLong = names.find((n) => [...n].length > 30);
+    if (tooLong) throw badRequest('CHANNEL.BATCH_NAME_TOO_LONG', `渠道名称「${tooLong}」超过 30 个字`);
+    if (new Set(names).size !== names.length) throw badRequest('CHANNEL.BATCH_NAMES_NOT_UNIQUE', '名称模板需包含每个维度，生成的渠道名称不能重复');
+
+    const channels: Channel[] = [];
+    let created = 0;
+    for (let i = 0; i < combos.length; i++) {
+      const attributes = combos[i]!;
+      const key = placementKey(attributes);
+      const existing = await this.d.channels.findChannelByPlacement(b.batchKey, key);
+      if (existing) {
+        channels.push(existing.syncState === 'synced' ? existing : await this.sync(existing.id).catch(() => existing));
+        continue;
+      }
+      channels.push(await this.create({ ...b.template, name: names[i]!, attributes }, { batchKey: b.batchKey, placementKey: key }));
+      created++;
+    }
+    return { channels, created, existing: channels.length - created };
+  }
+
+  /**
+   * Edits a channel. Changes WeCom must know (reps, name as remark) are pushed first: if WeCom
+   * rejects the reps nothing is saved; if it is unreachable the edit is saved with syncState
+   * 'failed' and `sync` pushes it later.
+   */
+  async edit(id: number, patch: ChannelEdit): Promise<Channel> {
+    const c = await this.get(id);
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as ChannelEdit;
+    const next: Channel = { ...c, ...defined, updatedAt: this.d.clock.now() };
+    const wecomChanged =
+      (patch.staffUserIds !== undefined && patch.staffUserIds.join('|') !== c.staffUserIds.join('|')) || (patch.name !== undefined && patch.name !== c.name);
+    let sync: Pick<Channel, 'syncState' | 'syncError'> = { syncState: c.syncState, syncError: c.syncError };
+    if (wecomChanged && c.configId) {
+      try {
+        await this.d.contactWays.updateContactWay({ configId: c.configId, userids: next.staffUserIds, remark: next.name });
+        sync = { syncState: 'synced', syncError: null };
+      } catch (e) {
+        this.rethrowPermanent(e);
+        sync = { syncState: 'failed', syncError: (e as Error).message.slice(0, 255) };
+      }
+    }
+    await this.d.channels.updateChannel(id, {
+      name: patch.name,
+      staffUserIds: patch.staffUserIds,
+      welcomeText: patch.welcomeText,
+      tags: patch.tags,
+      attributes: patch.attributes,
+      status: patch.status,
+      ...sync,
+      updatedAt: next.updatedAt,
+    });
+    if (patch.staffUserIds) await this.d.channels.upsertStaff(patch.staffUserIds, c.storeId, next.updatedAt);
+    if (patch.tags || patch.attributes || patch.name) {
+      await this.d.tags.ensure(channelTagRefs(next)).catch((e: Error) => this.d.log.warn({ err: e.message }, 'channel tags not ensured'));
+    }
+    const saved = (await this.d.channels.findChannel(id))!;
+    this.d.onChange?.(saved);
+    return saved;
+  }
+
+  /**
+   * Pushes a channel's contact way to WeCom if it is not synced; `force` creates a new one even
+   * if it is (e.g. the sandbox emulator restarted and forgot it).
    */
   async sync(id: number, opts: { force?: boolean } = {}): Promise<Channel> {
     const c = await this.get(id);
-    if (opts.force || c.syncState !== 'synced') await this.pushContactWay(c);
+    if (opts.force || c.syncState !== 'synced') await this.pushContactWay(c, { recreate: !!opts.force });
     return (await this.d.channels.findChannel(id))!;
   }
 
@@ -95,18 +188,28 @@ export class ChannelService {
     return this.d.channels.findChannelByCode(code);
   }
 
-  private async pushContactWay(c: Channel): Promise<void> {
+  private async pushContactWay(c: Channel, opts: { recreate: boolean }): Promise<void> {
     try {
-      const way = await this.d.contactWays.addContactWay({ userids: c.staffUserIds, state: c.code, remark: c.name });
-      await this.d.channels.updateChannelSync(c.id, { syncState: 'synced', syncError: null, configId: way.configId, qrCode: way.qrCode, updatedAt: this.d.clock.now() });
-    } catch (e) {
-      const errcode = (e as { errcode?: number }).errcode;
-      if (errcode !== undefined && BAD_STAFF.has(errcode)) {
-        throw badRequest('CHANNEL.STAFF_INVALID', '接待成员不存在、未激活或未开启客户联系，请检查成员账号', { errcode });
+      if (c.configId && !opts.recreate) {
+        await this.d.contactWays.updateContactWay({ configId: c.configId, userids: c.staffUserIds, remark: c.name });
+        await this.d.channels.updateChannel(c.id, { syncState: 'synced', syncError: null, updatedAt: this.d.clock.now() });
+      } else {
+        const way = await this.d.contactWays.addContactWay({ userids: c.staffUserIds, state: c.code, remark: c.name });
+        await this.d.channels.updateChannel(c.id, { syncState: 'synced', syncError: null, configId: way.configId, qrCode: way.qrCode, updatedAt: this.d.clock.now() });
       }
-      if (e instanceof AppError && !e.transient) throw badRequest('CHANNEL.WECOM_REJECTED', '企业微信拒绝创建联系我二维码', { errcode });
-      await this.d.channels.updateChannelSync(c.id, { syncState: 'failed', syncError: (e as Error).message.slice(0, 255), updatedAt: this.d.clock.now() });
+    } catch (e) {
+      this.rethrowPermanent(e);
+      await this.d.channels.updateChannel(c.id, { syncState: 'failed', syncError: (e as Error).message.slice(0, 255), updatedAt: this.d.clock.now() });
       throw e;
     }
+  }
+
+  /** Maps WeCom's refusals to a 400 the operator can act on; lets transient failures through. */
+  private rethrowPermanent(e: unknown): void {
+    const errcode = (e as { errcode?: number }).errcode;
+    if (errcode !== undefined && BAD_STAFF.has(errcode)) {
+      throw badRequest('CHANNEL.STAFF_INVALID', '接待成员不存在、未激活或未开启客户联系，请检查成员账号', { errcode });
+    }
+    if (e instanceof AppError && !e.transient) throw badRequest('CHANNEL.WECOM_REJECTED', '企业微信拒绝了该渠道的联系我配置', { errcode });
   }
 }

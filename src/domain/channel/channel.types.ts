@@ -15,6 +15,10 @@ export interface Channel {
   staffUserIds: string[];
   welcomeText: string;
   tags: TagRef[];
+  /** Placement attributes, label → value, e.g. {"楼栋":"3号楼","电梯":"A"}; each also becomes a tag. */
+  attributes: Record<string, string>;
+  batchKey: string | null;
+  placementKey: string | null;
   status: ChannelStatus;
   configId: string | null;
   qrCode: string | null;
@@ -31,4 +35,23 @@ export interface NewChannel {
   staffUserIds: string[];
   welcomeText: string;
   tags: TagRef[];
+  attributes?: Record<string, string>;
+}
+
+export interface ChannelEdit {
+  name?: string;
+  staffUserIds?: string[];
+  welcomeText?: string;
+  tags?: TagRef[];
+  attributes?: Record<string, string>;
+  status?: ChannelStatus;
+}
+
+/** A placement matrix: every combination of the dimensions becomes one channel. */
+export interface ChannelBatch {
+  batchKey: string;
+  /** e.g. '电梯广告-{楼栋}-{电梯}': each {label} is replaced by that dimension's value. */
+  namePattern: string;
+  dimensions: Record<string, string[]>;
+  template: Omit<NewChannel, 'name' | 'attributes'>;
 }

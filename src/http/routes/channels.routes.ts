@@ -23,19 +23,56 @@ const tagInput = z.union([
   z.object({ group: text(30), name: text(30) }),
 ]).pipe(z.object({ group: text(30), name: text(30) }));
 
+const attributes = z
+  .record(text(30), text(30))
+  .refine((o) => Object.keys(o).length <= 10, '投放属性最多 10 项')
+  .default({});
+
+const staffUserIds = z
+  .array(z.string().trim().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确'))
+  .min(1)
+  .max(100)
+  .refine((a) => new Set(a).size === a.length, '接待成员不能重复');
+
+// send_welcome_msg allows 4000 bytes; 1300 characters of Chinese stays under it.
+const welcomeText = text(1300).refine((s) => Buffer.byteLength(s) <= 4000, '欢迎语不能超过 4000 字节');
+
 export const createChannelBody = z.object({
   name: text(30),
   kind: z.enum(CHANNEL_KINDS),
   storeId: z.number().int().positive().optional(),
-  staffUserIds: z
-    .array(z.string().trim().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确'))
-    .min(1)
-    .max(100)
-    .refine((a) => new Set(a).size === a.length, '接待成员不能重复'),
-  // send_welcome_msg allows 4000 bytes; 1300 characters of Chinese stays under it.
-  welcomeText: text(1300).refine((s) => Buffer.byteLength(s) <= 4000, '欢迎语不能超过 4000 字节'),
+  staffUserIds,
+  welcomeText,
   tags: z.array(tagInput).max(20).default([]),
+  attributes,
 }).strict();
+
+const editChannelBody = z
+  .object({
+    name: text(30).optional(),
+    staffUserIds: staffUserIds.optional(),
+    welcomeText: welcomeText.optional(),
+    tags: z.array(tagInput).max(20).optional(),
+    attributes: z.record(text(30), text(30)).refine((o) => Object.keys(o).length <= 10, '投放属性最多 10 项').optional(),
+    status: z.enum(['active', 'paused']).optional(),
+  })
+  .strict()
+  .refine((o) => Object.keys(o).length > 0, '请至少修改一项');
+
+const batchBody = z
+  .object({
+    batchKey: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, '批次编号只能包含字母、数字、下划线和横线'),
+    namePattern: text(60),
+    dimensions: z
+      .record(text(30), z.array(text(30)).min(1).max(100).refine((a) => new Set(a).size === a.length, '同一维度的取值不能重复'))
+      .refine((o) => Object.keys(o).length >= 1 && Object.keys(o).length <= 4, '批量维度需为 1 到 4 个'),
+    kind: z.enum(CHANNEL_KINDS),
+    storeId: z.number().int().positive().optional(),
+    staffUserIds,
+    welcomeText,
+    tags: z.array(tagInput).max(20).default([]),
+  })
+  .strict();
 
 export function presentChannel(c: Channel) {
   return {
@@ -47,6 +84,8 @@ export function presentChannel(c: Channel) {
     staffUserIds: c.staffUserIds,
     welcomeText: c.welcomeText,
     tags: c.tags,
+    attributes: c.attributes,
+    batchKey: c.batchKey,
     status: c.status,
     configId: c.configId,
     qrCode: c.qrCode,
@@ -66,6 +105,26 @@ export function channelRoutes(d: { channels: ChannelService }): Router {
     const c = await d.channels.create(body);
     ctx.status = c.syncState === 'synced' ? 201 : 202;
     ctx.body = presentChannel(c);
+  });
+
+  r.post('/batch', async (ctx) => {
+    const { batchKey, namePattern, dimensions, ...template } = batchBody.parse(await readJson(ctx));
+    const r2 = await d.channels.createBatch({ batchKey, namePattern, dimensions, template });
+    ctx.status = r2.created > 0 ? 201 : 200;
+    ctx.body = { created: r2.created, existing: r2.existing, items: r2.channels.map(presentChannel) };
+  });
+
+  r.patch('/:id', async (ctx) => {
+    const id = parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道');
+    ctx.body = presentChannel(await d.channels.edit(id, editChannelBody.parse(await readJson(ctx))));
+  });
+
+  r.post('/:id/pause', async (ctx) => {
+    ctx.body = presentChannel(await d.channels.edit(parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道'), { status: 'paused' }));
+  });
+
+  r.post('/:id/resume', async (ctx) => {
+    ctx.body = presentChannel(await d.channels.edit(parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道'), { status: 'active' }));
   });
 
   r.get('/', async (ctx) => {

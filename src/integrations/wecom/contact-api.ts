@@ -34,6 +34,12 @@ export class WecomContactApi {
     return { configId: r.config_id, qrCode: r.qr_code };
   }
 
+  async updateContactWay(p: { configId: string; userids: string[]; remark?: string }): Promise<void> {
+    await this.client.call('/cgi-bin/externalcontact/update_contact_way', {
+      body: { config_id: p.configId, user: p.userids, remark: p.remark?.slice(0, 30) },
+    });
+  }
+
   async getExternalContact(externalUserId: string, deadline?: number): Promise<ExternalContactDetail> {
     const r = await this.client.call<
       WecomResponse & {

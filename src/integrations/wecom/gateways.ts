@@ -25,6 +25,10 @@ export class WecomGateways implements ContactGateway, ContactWayGateway, CorpTag
     return this.api.addContactWay(p);
   }
 
+  updateContactWay(p: { configId: string; userids: string[]; remark: string }): Promise<void> {
+    return this.api.updateContactWay(p);
+  }
+
   async ensureCorpTags(refs: TagRef[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const library = await this.api.listCorpTags();
