@@ -9,6 +9,9 @@ import * as m0700 from './20261124000700_customer_tags.js';
 import * as m0800 from './20261124000800_customer_follows.js';
 import * as m0900 from './20261124000900_callback_events.js';
 import * as m1000 from './20261124001000_customer_events.js';
+import * as m1100 from './20261124001100_scans.js';
+import * as m1200 from './20261124001200_leads.js';
+import * as m1300 from './20261124001300_consents.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -22,4 +25,7 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261124000800_customer_follows', module: m0800 },
   { name: '20261124000900_callback_events', module: m0900 },
   { name: '20261124001000_customer_events', module: m1000 },
+  { name: '20261124001100_scans', module: m1100 },
+  { name: '20261124001200_leads', module: m1200 },
+  { name: '20261124001300_consents', module: m1300 },
 ];

@@ -6,6 +6,13 @@ import { EventProcessor } from '../domain/acquisition/event-processor.js';
 import { ChannelService } from '../domain/channel/channel.service.js';
 import { CustomerService } from '../domain/customer/customer.service.js';
 import { TagService } from '../domain/tag/tag.service.js';
+import { LandingService } from '../domain/landing/landing.service.js';
+import { FormTokens } from '../http/form-token.js';
+import { landingRoutes } from '../http/routes/landing.routes.js';
+import { PiiCipher } from '../shared/pii.js';
+import { CacheRateLimiter } from '../store/cache/rate-limiter.js';
+import { LandingStore, landingTransactor } from '../store/landing.store.js';
+import { createHmac } from 'node:crypto';
 import { createHttpApp } from '../http/app.js';
 import { channelRoutes } from '../http/routes/channels.routes.js';
 import { customerRoutes } from '../http/routes/customers.routes.js';
@@ -130,6 +137,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       onChange: (c) => acquisitionRef?.forgetChannel(c.code),
     });
     const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
+    const pii = new PiiCipher(config.piiKey);
+    const landingStore = new LandingStore(db);
+    const landing = new LandingService({
+      channels: channelStore,
+      landing: landingStore,
+      tx: landingTransactor(db),
+      tags,
+      contactWays: gateways,
+      limiter: new CacheRateLimiter(cache, keys, clock),
+      pii,
+      clock,
+      log: log.child({ module: 'landing' }),
+    });
     const acquisition = new AcquisitionService({
       corpId: config.wecom.corpId,
       channels: channelStore,
@@ -140,6 +160,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       log: log.child({ module: 'acquisition' }),
       defaultWelcome: config.welcome.defaultText,
       welcomeWindowMs: config.welcome.windowMs,
+      leads: {
+        findByState: (state) => landing.findLeadByState(state),
+        markLinked: (id, at) => landingStore.markLeadLinked(id, at),
+      },
       metrics: {
         welcome: (outcome, latencyMs) => {
           metrics.welcomes.inc({ outcome });
@@ -197,6 +221,14 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         // The callback router comes first: it is the hot path and answers without going further.
         publicRoutes: [
           wecomCallbackRoutes({ crypto, inbox, clock, log, metrics, maxSkewSec: config.wecom.callbackMaxSkewSec, bodyLimitBytes: config.callback.bodyLimitBytes, needsWork: (f) => toContactEvent(f as never) !== undefined }),
+          landingRoutes({
+            landing,
+            pii,
+            tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()),
+            cache,
+            keys,
+            clock,
+          }),
           healthRoutes({
             metrics,
             checks: { db: () => pingDb(db), cache: () => cache.ping() },

@@ -17,3 +17,9 @@ export interface AcquisitionMetrics {
 }
 
 export type WelcomeOutcome = 'sent' | 'already_sent' | 'expired' | 'failed' | 'none';
+
+/** Leads from the landing page whose own contact way carries a `state` naming them. */
+export interface LeadLinks {
+  findByState(state: string): Promise<{ id: number; customerId: number; channelId: number; name: string } | undefined>;
+  markLinked(id: number, at: number): Promise<boolean>;
+}

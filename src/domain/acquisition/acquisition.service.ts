@@ -7,7 +7,7 @@ import { IdentityTakenError, identityKey, type CustomerRepo, type Transactor } f
 import type { Customer, Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
-import type { AcquisitionMetrics, ContactDetail, ContactGateway, WelcomeOutcome } from './acquisition.ports.js';
+import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, WelcomeOutcome } from './acquisition.ports.js';
 import type { ContactEvent } from './contact-event.js';
 
 export interface AcquisitionDeps {
@@ -22,6 +22,7 @@ export interface AcquisitionDeps {
   defaultWelcome: string;
   /** How long a WelcomeCode is usable after the callback arrived (WeCom: 20 s). */
   welcomeWindowMs: number;
+  leads?: LeadLinks;
 }
 
 export interface EventContext {
@@ -54,6 +55,8 @@ interface WelcomeResult {
 interface PreparedAdd {
   e: ContactEvent;
   ctx: EventContext;
+  /** The landing-page lead this add completes, when it came through the lead's own QR code. */
+  lead?: { id: number; customerId: number; channelId: number; name: string };
   channel: Channel | undefined;
   detail: ContactDetail | undefined;
   welcome: WelcomeResult;
@@ -63,7 +66,8 @@ interface PreparedAdd {
 /** What an add changes on a customer we already know; undefined when nothing does. */
 function customerPatch(c: Customer, p: PreparedAdd, now: number): Partial<Customer> | undefined {
   const patch: Partial<Customer> = {};
-  if (p.detail?.name && p.detail.name !== c.name) patch.name = p.detail.name;
+  // A name the person typed on the landing page beats their WeChat nickname.
+  if (p.detail?.name && !c.name) patch.name = p.detail.name;
   if (p.detail?.avatar && p.detail.avatar !== c.avatar) patch.avatar = p.detail.avatar;
   if (!c.ownerUserId) patch.ownerUserId = p.e.userId;
   if (!c.firstChannelId && p.channel) patch.firstChannelId = p.channel.id;
@@ -112,13 +116,15 @@ export class AcquisitionService {
     const prepared = await Promise.all(items.map((it) => this.prepareAdd(it.e, it.ctx)));
     const now = this.d.clock.now();
     const ids = await this.inTx(({ customers }) => this.writeAdds(customers, prepared, now));
+    for (const p of prepared) if (p.lead) await this.d.leads!.markLinked(p.lead.id, now);
     await Promise.all(prepared.map((p) => this.pushTags(p.e, p.tags)));
     return prepared.map((p, i) => ({ customerId: ids[i]!, welcome: p.welcome.outcome }));
   }
 
   private async prepareAdd(e: ContactEvent, ctx: EventContext): Promise<PreparedAdd> {
     const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
-    const channel = e.state ? await this.channelByCode(e.state) : undefined;
+    const lead = e.state && this.d.leads ? await this.d.leads.findByState(e.state) : undefined;
+    const channel = lead ? await this.d.channels.findChannel(lead.channelId) : e.state ? await this.channelByCode(e.state) : undefined;
     const template = channel && channel.status === 'active' ? channel.welcomeText : this.d.defaultWelcome;
     // Bounded so a slow WeCom still leaves time for the welcome.
     const detailDeadline = Math.min(deadline, this.d.clock.now() + 3000);
@@ -129,16 +135,19 @@ export class AcquisitionService {
       });
     let detail: ContactDetail | undefined;
     let welcome: WelcomeResult;
-    if (NAME_VAR.test(template)) {
+    if (NAME_VAR.test(template) && !lead) {
       detail = await fetchDetail();
-      welcome = await this.sendWelcome(e, ctx, template, detail, deadline);
+      welcome = await this.sendWelcome(e, ctx, template, detail?.name, deadline);
+    } else if (lead) {
+      // The name they typed on the landing page is the one to greet them with.
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead.name, deadline), fetchDetail()]);
     } else {
       // Nothing in the text depends on the detail: do not make the welcome wait for it.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, undefined, deadline), fetchDetail()]);
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, '', deadline), fetchDetail()]);
     }
     const tagRefs = channel ? channelTagRefs(channel) : [{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' as const }];
     const tags = await this.d.tags.ensure(tagRefs);
-    return { e, ctx, channel, detail, welcome, tags };
+    return { e, ctx, lead, channel, detail, welcome, tags };
   }
 
   private async writeAdds(customers: CustomerRepo, batch: PreparedAdd[], now: number): Promise<number[]> {
@@ -146,13 +155,14 @@ export class AcquisitionService {
     const byExt = await customers.findCustomerIdsByIdentity('wecom_external', corp, [...new Set(batch.map((p) => p.e.externalUserId))]);
     const unionids = [...new Set(batch.filter((p) => !byExt.has(p.e.externalUserId) && p.detail?.unionid).map((p) => p.detail!.unionid!))];
     const byUnion = await customers.findCustomerIdsByIdentity('unionid', '', unionids);
-    const known = new Map((await customers.findCustomers([...new Set([...byExt.values(), ...byUnion.values()])])).map((c) => [c.id, c]));
+    const leadCustomers = batch.flatMap((p) => (p.lead ? [p.lead.customerId] : []));
+    const known = new Map((await customers.findCustomers([...new Set([...byExt.values(), ...byUnion.values(), ...leadCustomers])])).map((c) => [c.id, c]));
 
     // First pass: who is new. The same person twice in a batch (two reps) is created once.
     const fresh = new Map<string, Omit<Customer, 'id'>>();
     const personOf = (p: PreparedAdd) => {
       const unionid = p.detail?.unionid;
-      const id = byExt.get(p.e.externalUserId) ?? (unionid ? byUnion.get(unionid) : undefined);
+      const id = byExt.get(p.e.externalUserId) ?? p.lead?.customerId ?? (unionid ? byUnion.get(unionid) : undefined);
       if (id !== undefined) return id;
       return unionid && fresh.has(`u:${unionid}`) ? `u:${unionid}` : `x:${p.e.externalUserId}`;
     };
@@ -229,6 +239,7 @@ export class AcquisitionService {
         const kind: TimelineKind = w.outcome === 'sent' || w.outcome === 'already_sent' ? 'welcome_sent' : w.outcome === 'expired' ? 'welcome_skipped' : 'welcome_failed';
         timeline.push({ ...base, kind, occurredAt: now, data: { outcome: w.outcome, errcode: w.errcode ?? null, latencyMs: w.latencyMs ?? null } });
       }
+      if (p.lead) timeline.push({ ...base, kind: 'lead_linked', occurredAt: addedAt, data: { leadId: p.lead.id } });
       const have = tagsOf.get(id)!;
       const fresh = p.tags.filter((t) => !have.has(t.id));
       if (fresh.length) {
@@ -261,14 +272,14 @@ export class AcquisitionService {
     return channel;
   }
 
-  private async sendWelcome(e: ContactEvent, ctx: EventContext, template: string, detail: ContactDetail | undefined, deadline: number): Promise<WelcomeResult> {
+  private async sendWelcome(e: ContactEvent, ctx: EventContext, template: string, name: string | undefined, deadline: number): Promise<WelcomeResult> {
     if (!e.welcomeCode) return { outcome: 'none' };
     if (this.d.clock.now() >= deadline) {
       this.d.metrics.welcome('expired');
       return { outcome: 'expired' };
     }
     try {
-      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: detail?.name ?? '' }), deadline });
+      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: name ?? '' }), deadline });
       const latencyMs = this.d.clock.now() - ctx.receivedAt;
       this.d.metrics.welcome('sent', latencyMs);
       return { outcome: 'sent', latencyMs };

@@ -38,7 +38,9 @@ export type TimelineKind =
   | 'contact_deleted_by_staff'
   | 'contact_lost'
   | 'transfer_failed'
-  | 'tags_added';
+  | 'tags_added'
+  | 'lead_submitted'
+  | 'lead_linked';
 
 export interface TimelineEntry {
   id?: number;

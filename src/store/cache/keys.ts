@@ -5,6 +5,8 @@ export function cacheKeys(prefix: string) {
     wecomTokenLock: (corpId: string, app: string) => `${prefix}lock:wecom-token:${corpId}:${app}`,
     wecomRate: (corpId: string, window: string) => `${prefix}rl:wecom:${corpId}:${window}`,
     callbackSeen: (dedupeKey: string) => `${prefix}cb:seen:${dedupeKey}`,
+    rate: (name: string, window: number) => `${prefix}rl:${name}:${window}`,
+    formTokenUsed: (token: string) => `${prefix}ft:${token}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
   };
@@ -15,4 +17,5 @@ export const TTL = {
   wecomRateWindowMs: 60_000,
   wecomTokenLockMs: 10_000,
   callbackSeenMs: 10 * 60_000,
+  formTokenMs: 30 * 60_000,
 } as const;

@@ -1,0 +1,47 @@
+import type { CustomerRepo } from '../customer/customer.ports.js';
+
+export interface ScanRow {
+  channelId: number;
+  visitorId: string;
+  ipHash: string;
+  userAgent: string;
+  day: number;
+  createdAt: number;
+}
+
+export interface Lead {
+  id: number;
+  customerId: number;
+  channelId: number;
+  linkState: string;
+  staffUserId: string;
+  configId: string | null;
+  qrCode: string | null;
+  visitorId: string;
+  name: string;
+  linkedAt: number | null;
+  createdAt: number;
+}
+
+export interface LandingRepo {
+  /** Records a scan; returns whether it was this visitor's first scan of the channel that day. */
+  insertScan(s: ScanRow): Promise<boolean>;
+  countLeads(channelId: number): Promise<number>;
+  findLeadByState(linkState: string): Promise<Lead | undefined>;
+  /** The newest lead of this customer from this channel that has not been linked to WeCom yet. */
+  findOpenLead(customerId: number, channelId: number): Promise<Lead | undefined>;
+  insertLead(l: Omit<Lead, 'id' | 'linkedAt'> & { phoneEnc: string }): Promise<number>;
+  markLeadLinked(id: number, at: number): Promise<boolean>;
+  insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void>;
+}
+
+/** Sliding or fixed-window limits shared by every process (Redis in production). */
+export interface RateLimiter {
+  /** Counts one hit; false once more than `limit` hits fell in the window. */
+  hit(key: string, limit: number, windowMs: number): Promise<boolean>;
+}
+
+export interface LandingTx {
+  customers: CustomerRepo;
+  landing: LandingRepo;
+}

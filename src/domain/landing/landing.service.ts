@@ -1,0 +1,179 @@
+import type { Clock } from '../../shared/clock.js';
+import { AppError, notFound } from '../../shared/errors.js';
+import { shortCode } from '../../shared/ids.js';
+import type { Logger } from '../../shared/logger.js';
+import { maskMobile, type PiiCipher } from '../../shared/pii.js';
+import type { ChannelRepo, ContactWayGateway } from '../channel/channel.ports.js';
+import type { Channel } from '../channel/channel.types.js';
+import type { Transactor } from '../customer/customer.ports.js';
+import type { TagService } from '../tag/tag.service.js';
+import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
+import type { LandingRepo, LandingTx, Lead, RateLimiter } from './landing.ports.js';
+
+/** The add events of a lead's own contact way carry this state prefix. */
+export const LEAD_STATE_PREFIX = 'ld_';
+export const PRIVACY_TEXT_VERSION = '2026-11';
+
+export interface Visit {
+  visitorId: string;
+  ipHash: string;
+  userAgent: string;
+}
+
+export interface LeadInput {
+  name: string;
+  /** Normalised 11-digit mobile. */
+  phone: string;
+  consent: true;
+}
+
+export interface LeadResult {
+  leadId: number;
+  customerId: number;
+  /** The image URL of the QR code the person scans to add their rep. */
+  qrCode: string | null;
+  staffUserId: string;
+  maskedPhone: string;
+  repeated: boolean;
+}
+
+export interface LandingDeps {
+  channels: ChannelRepo;
+  landing: LandingRepo;
+  tx: Transactor<LandingTx>;
+  tags: TagService;
+  contactWays: ContactWayGateway;
+  limiter: RateLimiter;
+  pii: PiiCipher;
+  clock: Clock;
+  log: Logger;
+  limits?: { perIpPerHour: number; perVisitorPerHour: number };
+}
+
+/** Asia/Shanghai calendar day as YYYYMMDD: a "unique visitor per day" is per store-local day. */
+export function shanghaiDay(ms: number): number {
+  const d = new Date(ms + 8 * 3600_000);
+  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+const leadTags = (c: Channel): Array<TagRef & { kind: TagKind }> => [
+  { group: SOURCE_GROUP, name: c.name, kind: 'attribute' },
+  ...Object.entries(c.attributes).map(([group, name]) => ({ group, name, kind: 'attribute' as const })),
+  ...c.tags.map((t) => ({ ...t, kind: 'attribute' as const })),
+  { group: BEHAVIOUR_GROUP, name: BEHAVIOUR.scanned, kind: 'behaviour' },
+  { group: BEHAVIOUR_GROUP, name: BEHAVIOUR.leftDetails, kind: 'behaviour' },
+];
+
+/**
+ * The scan-to-lead landing page: counts scans, takes name + phone + consent, makes or finds
+ * the customer, and gives the person a QR code of their own so the add that follows is linked
+ * to this lead exactly (its `state` names the lead), not guessed from a name.
+ */
+export class LandingService {
+  private readonly limits: { perIpPerHour: number; perVisitorPerHour: number };
+
+  constructor(private readonly d: LandingDeps) {
+    this.limits = d.limits ?? { perIpPerHour: 20, perVisitorPerHour: 5 };
+  }
+
+  /** The channel behind a landing code, or the reason there is no page (404 unknown, 410 paused). */
+  async openChannel(code: string): Promise<Channel> {
+    const c = code.startsWith('ch_') ? await this.d.channels.findChannelByCode(code) : undefined;
+    if (!c) throw notFound('LANDING.NOT_FOUND', '这个二维码不存在或已失效');
+    if (c.status !== 'active') throw new AppError('LANDING.CLOSED', '活动已结束，感谢您的关注', { status: 410 });
+    return c;
+  }
+
+  /** Counts a page view of an open channel. */
+  async recordScan(c: Channel, v: Visit): Promise<{ firstOfDay: boolean }> {
+    const now = this.d.clock.now();
+    const firstOfDay = await this.d.landing.insertScan({ channelId: c.id, visitorId: v.visitorId, ipHash: v.ipHash, userAgent: v.userAgent.slice(0, 255), day: shanghaiDay(now), createdAt: now });
+    return { firstOfDay };
+  }
+
+  async submitLead(code: string, input: LeadInput, v: Visit): Promise<LeadResult> {
+    const c = await this.openChannel(code);
+    const hourly = 3600_000;
+    const ipOk = await this.d.limiter.hit(`lead:ip:${v.ipHash}`, this.limits.perIpPerHour, hourly);
+    const visitorOk = await this.d.limiter.hit(`lead:v:${v.visitorId}`, this.limits.perVisitorPerHour, hourly);
+    if (!ipOk || !visitorOk) throw new AppError('LANDING.TOO_MANY', '提交太频繁了，请稍后再试', { status: 429 });
+    const now = this.d.clock.now();
+    const phoneHash = this.d.pii.hash(input.phone);
+    const tags = await this.d.tags.ensure(leadTags(c));
+
+    const found = await this.d.tx.transaction(async ({ customers, landing }) => {
+      const byPhone = await customers.findCustomerByIdentity('phone_hash', '', phoneHash);
+      // One phone, one name: the same person again. One phone, another name: a family member
+      // sharing the phone. A name alone never merges two people.
+      const same = byPhone && (byPhone.name === '' || byPhone.name === input.name) ? byPhone : undefined;
+      if (same) {
+        const open = await landing.findOpenLead(same.id, c.id);
+        if (open) return { customerId: same.id, open };
+        return { customerId: same.id, open: undefined };
+      }
+      const customerId = await customers.insertCustomer({
+        storeId: c.storeId,
+        name: input.name,
+        avatar: null,
+        gender: 0,
+        ownerUserId: null,
+        firstChannelId: c.id,
+        stage: 'lead',
+        optedOut: false,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (!byPhone) await customers.insertIdentity(customerId, 'phone_hash', '', phoneHash, now);
+      return { customerId, open: undefined, sharedPhone: !!byPhone };
+    });
+    if (found.open) {
+      // Submitting twice shows the same QR code again and records nothing new.
+      return { leadId: found.open.id, customerId: found.customerId, qrCode: found.open.qrCode, staffUserId: found.open.staffUserId, maskedPhone: maskMobile(input.phone), repeated: true };
+    }
+
+    // The person's own contact way: its state links the coming add to this lead exactly.
+    const leadCount = await this.d.landing.countLeads(c.id);
+    const staffUserId = c.staffUserIds[leadCount % c.staffUserIds.length]!;
+    const linkState = `${LEAD_STATE_PREFIX}${shortCode(16)}`;
+    let way: { configId: string; qrCode: string } | undefined;
+    try {
+      way = await this.d.contactWays.addContactWay({ userids: [staffUserId], state: linkState, remark: `留资-${c.name}`.slice(0, 30) });
+    } catch (e) {
+      // The channel's own QR still works; the add is then linked by the channel's state only.
+      this.d.log.warn({ channelId: c.id, err: (e as Error).message }, 'lead contact way not created; showing the channel QR');
+    }
+
+    const leadId = await this.d.tx.transaction(async ({ customers, landing }) => {
+      const id = await landing.insertLead({
+        customerId: found.customerId,
+        channelId: c.id,
+        linkState,
+        staffUserId,
+        configId: way?.configId ?? null,
+        qrCode: way?.qrCode ?? c.qrCode,
+        visitorId: v.visitorId,
+        name: input.name,
+        phoneEnc: this.d.pii.encrypt(input.phone),
+        createdAt: now,
+      });
+      await landing.insertConsent({ customerId: found.customerId, purpose: 'privacy', textVersion: PRIVACY_TEXT_VERSION, source: `landing:${c.code}`, createdAt: now });
+      const fresh = await customers.addCustomerTags(found.customerId, tags.map((t) => t.id), `landing:${c.id}`, now);
+      await customers.insertTimeline({
+        customerId: found.customerId,
+        kind: 'lead_submitted',
+        channelId: c.id,
+        staffUserId,
+        data: { leadId: id, sharedPhone: 'sharedPhone' in found && found.sharedPhone, tags: tags.filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
+        occurredAt: now,
+        sourceEventId: null,
+      });
+      return id;
+    });
+    return { leadId, customerId: found.customerId, qrCode: way?.qrCode ?? c.qrCode, staffUserId, maskedPhone: maskMobile(input.phone), repeated: false };
+  }
+
+  /** Used by the acquisition flow: the lead an add event's state points at. */
+  findLeadByState(state: string): Promise<Lead | undefined> {
+    return state.startsWith(LEAD_STATE_PREFIX) ? this.d.landing.findLeadByState(state) : Promise.resolve(undefined);
+  }
+}

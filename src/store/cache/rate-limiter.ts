@@ -1,0 +1,18 @@
+import type { RateLimiter } from '../../domain/landing/landing.ports.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Cache } from './cache.js';
+import type { CacheKeys } from './keys.js';
+
+/** Fixed-window counters in the cache, shared by every process. */
+export class CacheRateLimiter implements RateLimiter {
+  constructor(
+    private readonly cache: Cache,
+    private readonly keys: CacheKeys,
+    private readonly clock: Clock,
+  ) {}
+
+  async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
+    const window = Math.floor(this.clock.now() / windowMs);
+    return (await this.cache.incr(this.keys.rate(key, window), windowMs + 1000)) <= limit;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import type { CustomerRepo } from '../domain/customer/customer.ports.js';
+import type { LandingRepo, LandingTx, Lead, ScanRow } from '../domain/landing/landing.ports.js';
+import { CustomerStore } from './customer.store.js';
+
+const toLead = (r: Record<string, any>): Lead => ({
+  id: Number(r.id),
+  customerId: Number(r.customer_id),
+  channelId: Number(r.channel_id),
+  linkState: r.link_state,
+  staffUserId: r.staff_userid,
+  configId: r.wecom_config_id,
+  qrCode: r.qr_code_url,
+  visitorId: r.visitor_id,
+  name: r.name,
+  linkedAt: r.linked_at === null ? null : Number(r.linked_at),
+  createdAt: Number(r.created_at),
+});
+
+export class LandingStore implements LandingRepo {
+  constructor(private readonly db: Knex) {}
+
+  async insertScan(s: ScanRow): Promise<boolean> {
+    const seen = await this.db('scans').where({ channel_id: s.channelId, visitor_id: s.visitorId, day: s.day }).first('id');
+    await this.db('scans').insert({
+      channel_id: s.channelId,
+      visitor_id: s.visitorId,
+      ip_hash: s.ipHash,
+      user_agent: s.userAgent,
+      day: s.day,
+      first_of_day: !seen,
+      created_at: s.createdAt,
+    });
+    return !seen;
+  }
+
+  async countLeads(channelId: number): Promise<number> {
+    const r = await this.db('leads').where({ channel_id: channelId }).count({ n: '*' }).first();
+    return Number((r as { n: number | string } | undefined)?.n ?? 0);
+  }
+
+  async findLeadByState(linkState: string): Promise<Lead | undefined> {
+    const r = await this.db('leads').where({ link_state: linkState }).first();
+    return r && toLead(r);
+  }
+
+  async findOpenLead(customerId: number, channelId: number): Promise<Lead | undefined> {
+    const r = await this.db('leads').where({ customer_id: customerId, channel_id: channelId }).whereNull('linked_at').orderBy('id', 'desc').first();
+    return r && toLead(r);
+  }
+
+  async insertLead(l: Omit<Lead, 'id' | 'linkedAt'> & { phoneEnc: string }): Promise<number> {
+    const [id] = await this.db('leads').insert({
+      customer_id: l.customerId,
+      channel_id: l.channelId,
+      link_state: l.linkState,
+      staff_userid: l.staffUserId,
+      wecom_config_id: l.configId,
+      qr_code_url: l.qrCode,
+      visitor_id: l.visitorId,
+      name: l.name,
+      phone_enc: l.phoneEnc,
+      created_at: l.createdAt,
+    });
+    return Number(id);
+  }
+
+  async markLeadLinked(id: number, at: number): Promise<boolean> {
+    return (await this.db('leads').where({ id }).whereNull('linked_at').update({ linked_at: at })) > 0;
+  }
+
+  async insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void> {
+    await this.db('consents').insert({ customer_id: c.customerId, purpose: c.purpose, text_version: c.textVersion, source: c.source, created_at: c.createdAt });
+  }
+}
+
+export function landingTransactor(db: Knex) {
+  return {
+    transaction: <T>(fn: (r: LandingTx) => Promise<T>): Promise<T> =>
+      db.transaction((trx) => fn({ customers: new CustomerStore(trx) as CustomerRepo, landing: new LandingStore(trx) })),
+  };
+}
