@@ -7,6 +7,9 @@ import { ChannelService } from '../domain/channel/channel.service.js';
 import { CustomerService } from '../domain/customer/customer.service.js';
 import { TagService } from '../domain/tag/tag.service.js';
 import { LandingService } from '../domain/landing/landing.service.js';
+import { FunnelService } from '../domain/report/funnel.service.js';
+import { funnelRoutes } from '../http/routes/funnel.routes.js';
+import { FunnelStore } from '../store/funnel.store.js';
 import { FormTokens } from '../http/form-token.js';
 import { landingRoutes } from '../http/routes/landing.routes.js';
 import { PiiCipher } from '../shared/pii.js';
@@ -238,6 +241,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         adminRoutes: [
           channelRoutes({ channels }),
           customerRoutes({ customers }),
+          funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });

@@ -1,0 +1,73 @@
+import type { Channel } from '../channel/channel.types.js';
+
+/** Per-channel counts over a period; each step counts people once. */
+export interface ChannelStepCounts {
+  channelId: number;
+  scans: number;
+  visitors: number;
+  leads: number;
+  /** Distinct customers who added a rep through the channel (its QR or a lead's own QR). */
+  adds: number;
+  /** Coupon claims and first orders arrive with later features; the shape is fixed now. */
+  claims: number;
+  firstOrders: number;
+  revenueFen: number;
+}
+
+export interface FunnelRepo {
+  countSteps(q: { from: number; to: number; channelIds?: number[] }): Promise<ChannelStepCounts[]>;
+}
+
+export interface FunnelRow extends Omit<ChannelStepCounts, 'channelId'> {
+  key: string;
+  channelIds: number[];
+  rates: { visitorToLead: number | null; leadToAdd: number | null; addToFirstOrder: number | null };
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10000) / 10000 : null);
+
+/**
+ * Groups channel counts by channel or by one placement attribute (e.g. 楼栋), so a store can
+ * see which placement pays. Channels without the attribute fall under 「未设置」.
+ */
+export function groupFunnel(counts: ChannelStepCounts[], channels: Channel[], groupBy: { kind: 'channel' } | { kind: 'attribute'; label: string }): FunnelRow[] {
+  const byId = new Map(channels.map((c) => [c.id, c]));
+  const rows = new Map<string, FunnelRow>();
+  for (const c of channels) {
+    const key = groupBy.kind === 'channel' ? c.name : (c.attributes[groupBy.label] ?? '未设置');
+    if (!rows.has(key)) {
+      rows.set(key, { key, channelIds: [], scans: 0, visitors: 0, leads: 0, adds: 0, claims: 0, firstOrders: 0, revenueFen: 0, rates: { visitorToLead: null, leadToAdd: null, addToFirstOrder: null } });
+    }
+    rows.get(key)!.channelIds.push(c.id);
+  }
+  for (const n of counts) {
+    const c = byId.get(n.channelId);
+    if (!c) continue;
+    const row = rows.get(groupBy.kind === 'channel' ? c.name : (c.attributes[groupBy.label] ?? '未设置'))!;
+    row.scans += n.scans;
+    row.visitors += n.visitors;
+    row.leads += n.leads;
+    row.adds += n.adds;
+    row.claims += n.claims;
+    row.firstOrders += n.firstOrders;
+    row.revenueFen += n.revenueFen;
+  }
+  for (const r of rows.values()) r.rates = { visitorToLead: ratio(r.leads, r.visitors), leadToAdd: ratio(r.adds, r.leads), addToFirstOrder: ratio(r.firstOrders, r.adds) };
+  return [...rows.values()].sort((a, b) => b.adds - a.adds || b.leads - a.leads || a.key.localeCompare(b.key, 'zh-CN'));
+}
+
+const CSV_HEAD = ['分组', '扫码次数', '访客数', '留资数', '加微数', '领券数', '首单数', '首单金额(元)', '访客→留资', '留资→加微', '加微→首单'];
+
+/** CSV for spreadsheets: UTF-8 with BOM (Excel), formula-looking cells neutralised. */
+export function funnelCsv(rows: FunnelRow[]): string {
+  const cell = (v: string | number | null) => {
+    let s = v === null ? '' : String(v);
+    if (/^[=+\-@]/.test(s)) s = `'${s}`;
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(1)}%`);
+  const lines = rows.map((r) =>
+    [r.key, r.scans, r.visitors, r.leads, r.adds, r.claims, r.firstOrders, (r.revenueFen / 100).toFixed(2), pct(r.rates.visitorToLead), pct(r.rates.leadToAdd), pct(r.rates.addToFirstOrder)].map(cell).join(','),
+  );
+  return '\uFEFF' + [CSV_HEAD.join(','), ...lines].join('\r\n') + '\r\n';
+}

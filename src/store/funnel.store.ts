@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import type { ChannelStepCounts, FunnelRepo } from '../domain/report/funnel.js';
+
+export class FunnelStore implements FunnelRepo {
+  constructor(private readonly db: Knex) {}
+
+  async countSteps(q: { from: number; to: number; channelIds?: number[] }): Promise<ChannelStepCounts[]> {
+    const scope = (b: Knex.QueryBuilder, col: string, timeCol: string) => {
+      b.where(timeCol, '>=', q.from).andWhere(timeCol, '<', q.to);
+      if (q.channelIds) b.whereIn(col, q.channelIds);
+      return b;
+    };
+    const [scans, leads, adds] = await Promise.all([
+      scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
+      scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
+      scope(this.db('customer_follows').select('channel_id').countDistinct({ adds: 'customer_id' }), 'channel_id', 'added_at').whereNotNull('channel_id').groupBy('channel_id'),
+    ]);
+    const out = new Map<number, ChannelStepCounts>();
+    const row = (id: number) => {
+      let r = out.get(id);
+      if (!r) out.set(id, (r = { channelId: id, scans: 0, visitors: 0, leads: 0, adds: 0, claims: 0, firstOrders: 0, revenueFen: 0 }));
+      return r;
+    };
+    for (const s of scans as Array<Record<string, unknown>>) Object.assign(row(Number(s.channel_id)), { scans: Number(s.scans), visitors: Number(s.visitors ?? 0) });
+    for (const l of leads as Array<Record<string, unknown>>) row(Number(l.channel_id)).leads = Number(l.leads);
+    for (const a of adds as Array<Record<string, unknown>>) row(Number(a.channel_id)).adds = Number(a.adds);
+    return [...out.values()];
+  }
+}

@@ -1,0 +1,83 @@
+import test from 'ava';
+import { shanghaiDay } from '../../src/domain/landing/landing.service.js';
+import type { Siyu } from '../../src/main/compose.js';
+import { admin, startApp } from '../support/app.js';
+import { backendName } from '../support/backends.js';
+
+const b = `[${backendName}]`;
+const today = () => {
+  const d = String(shanghaiDay(Date.now()));
+  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
+};
+
+async function visit(siyu: Siyu, code: string, lead?: { name: string; phone: string }) {
+  const page = await fetch(`${siyu.url}/s/${code}`);
+  const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+  const ft = /name="ft" value="([^"]+)"/.exec(await page.text())![1]!;
+  if (!lead) return;
+  const res = await fetch(`${siyu.url}/s/${code}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ ft, name: lead.name, phone: lead.phone, consent: '1' }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`lead failed ${res.status}`);
+}
+
+test(`${b} the funnel counts scans, visitors, leads and adds per channel and per placement, without double counting`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const batch = await api.post('/api/channels/batch', {
+    batchKey: 'f1',
+    namePattern: '电梯-{楼栋}-{电梯}',
+    dimensions: { 楼栋: ['1号楼', '2号楼'], 电梯: ['A', 'B'] },
+    kind: 'elevator',
+    staffUserIds: ['rep001', 'rep002'],
+    welcomeText: '欢迎',
+  });
+  const [a1, b1, a2] = batch.json.items as Array<{ id: number; code: string; configId: string }>;
+  // 1号楼-A: three visitors, two leave details, one of them adds through the lead QR.
+  await visit(siyu, a1!.code);
+  await visit(siyu, a1!.code, { name: '甲', phone: '13800000001' });
+  await visit(siyu, a1!.code, { name: '乙', phone: '13800000002' });
+  const lead = await siyu.db('leads').where({ name: '甲' }).first();
+  await siyu.emulator!.customerScans(lead.wecom_config_id, { name: '甲' });
+  // 1号楼-B: one direct add through the channel's own QR, no landing page.
+  await siyu.emulator!.customerScans(b1!.configId, { name: '丙' });
+  // 2号楼-A: one visitor only.
+  await visit(siyu, a2!.code);
+  await siyu.processor.drain();
+
+  const byChannel = await api.get(`/api/funnel?from=${today()}&to=${today()}&batchKey=f1`);
+  t.is(byChannel.status, 200, byChannel.text);
+  const row = (key: string) => byChannel.json.rows.find((r: { key: string }) => r.key === key);
+  t.like(row('电梯-1号楼-A'), { scans: 3, visitors: 3, leads: 2, adds: 1 });
+  t.is(row('电梯-1号楼-A').rates.visitorToLead, 0.6667);
+  t.is(row('电梯-1号楼-A').rates.leadToAdd, 0.5);
+  t.like(row('电梯-1号楼-B'), { scans: 0, leads: 0, adds: 1 });
+  t.like(row('电梯-2号楼-A'), { scans: 1, visitors: 1, leads: 0, adds: 0 });
+  t.like(row('电梯-2号楼-B'), { scans: 0, adds: 0 });
+
+  const byBuilding = await api.get(`/api/funnel?from=${today()}&to=${today()}&groupBy=楼栋`);
+  t.deepEqual(
+    byBuilding.json.rows.map((r: { key: string; scans: number; leads: number; adds: number }) => [r.key, r.scans, r.leads, r.adds]),
+    [
+      ['1号楼', 3, 2, 2],
+      ['2号楼', 1, 0, 0],
+    ],
+  );
+
+  const csv = await api.get(`/api/funnel?from=${today()}&to=${today()}&groupBy=电梯&format=csv`);
+  t.is(csv.status, 200);
+  t.regex(csv.headers.get('content-type')!, /text\/csv/);
+  t.true(csv.text.startsWith('分组,扫码次数'));
+  const raw = Buffer.from(await (await fetch(`${siyu.url}/api/funnel?from=${today()}&to=${today()}&format=csv`, { headers: { authorization: `Bearer ${siyu.config.adminApiKey}` } })).arrayBuffer());
+  t.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM so Excel reads UTF-8');
+  t.regex(csv.text, /\r\nA,4,4,2,1,0,0,0\.00,50\.0%,50\.0%,0\.0%\r\n/);
+
+  const yesterdayOnly = await api.get('/api/funnel?from=2020-01-01&to=2020-01-02');
+  t.true(yesterdayOnly.json.rows.every((r: { scans: number; adds: number }) => r.scans === 0 && r.adds === 0));
+  t.is((await api.get('/api/funnel?from=2026-13-01&to=2026-12-01')).status, 400);
+  t.is((await api.get('/api/funnel?from=2026-12-01&to=2026-11-01')).status, 400);
+  t.is((await api.get('/api/funnel?from=2020-01-01&to=2026-01-01')).status, 400);
+  t.is((await api.get('/api/funnel')).status, 400);
+});
