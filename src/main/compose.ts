@@ -13,7 +13,7 @@ import { FunnelStore } from '../store/funnel.store.js';
 import { FormTokens } from '../http/form-token.js';
 import { landingRoutes } from '../http/routes/landing.routes.js';
 import { PiiCipher } from '../shared/pii.js';
-import { CacheRateLimiter } from '../store/cache/rate-limiter.js';
+import { CacheFirstSeen, CacheRateLimiter } from '../store/cache/rate-limiter.js';
 import { LandingStore, landingTransactor } from '../store/landing.store.js';
 import { createHmac } from 'node:crypto';
 import { createHttpApp } from '../http/app.js';
@@ -131,13 +131,17 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const customerStore = new CustomerStore(db);
     const tags = new TagService({ tags: new TagStore(db), corpTags: gateways, log: log.child({ module: 'tags' }) });
     let acquisitionRef: AcquisitionService | undefined;
+    let landingRef: LandingService | undefined;
     const channels = new ChannelService({
       channels: channelStore,
       contactWays: gateways,
       tags,
       clock,
       log: log.child({ module: 'channels' }),
-      onChange: (c) => acquisitionRef?.forgetChannel(c.code),
+      onChange: (c) => {
+        acquisitionRef?.forgetChannel(c.code);
+        landingRef?.forgetChannel(c.code);
+      },
     });
     const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
     const pii = new PiiCipher(config.piiKey);
@@ -149,10 +153,12 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       tags,
       contactWays: gateways,
       limiter: new CacheRateLimiter(cache, keys, clock),
+      firstSeen: new CacheFirstSeen(cache, keys),
       pii,
       clock,
       log: log.child({ module: 'landing' }),
     });
+    landingRef = landing;
     const acquisition = new AcquisitionService({
       corpId: config.wecom.corpId,
       channels: channelStore,

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { CustomerRepo } from '../domain/customer/customer.ports.js';
-import type { LandingRepo, LandingTx, Lead, ScanRow } from '../domain/landing/landing.ports.js';
+import type { LandingRepo, LandingTx, Lead, ScanRecord } from '../domain/landing/landing.ports.js';
 import { CustomerStore } from './customer.store.js';
+import { GroupCommit } from './group-commit.js';
 
 const toLead = (r: Record<string, any>): Lead => ({
   id: Number(r.id),
@@ -20,18 +21,15 @@ const toLead = (r: Record<string, any>): Lead => ({
 export class LandingStore implements LandingRepo {
   constructor(private readonly db: Knex) {}
 
-  async insertScan(s: ScanRow): Promise<boolean> {
-    const seen = await this.db('scans').where({ channel_id: s.channelId, visitor_id: s.visitorId, day: s.day }).first('id');
-    await this.db('scans').insert({
-      channel_id: s.channelId,
-      visitor_id: s.visitorId,
-      ip_hash: s.ipHash,
-      user_agent: s.userAgent,
-      day: s.day,
-      first_of_day: !seen,
-      created_at: s.createdAt,
-    });
-    return !seen;
+  // A poster campaign is a burst of scans: they are written many rows per INSERT.
+  private readonly scans = new GroupCommit<ScanRecord>(async (rows) => {
+    await this.db('scans').insert(
+      rows.map((s) => ({ channel_id: s.channelId, visitor_id: s.visitorId, ip_hash: s.ipHash, user_agent: s.userAgent, day: s.day, first_of_day: s.firstOfDay, created_at: s.createdAt })),
+    );
+  });
+
+  insertScan(s: ScanRecord): Promise<void> {
+    return this.scans.add(s);
   }
 
   async countLeads(channelId: number): Promise<number> {

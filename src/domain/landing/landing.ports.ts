@@ -23,9 +23,13 @@ export interface Lead {
   createdAt: number;
 }
 
+export interface ScanRecord extends ScanRow {
+  firstOfDay: boolean;
+}
+
 export interface LandingRepo {
-  /** Records a scan; returns whether it was this visitor's first scan of the channel that day. */
-  insertScan(s: ScanRow): Promise<boolean>;
+  /** Durably records a scan (batched with concurrent ones). */
+  insertScan(s: ScanRecord): Promise<void>;
   countLeads(channelId: number): Promise<number>;
   findLeadByState(linkState: string): Promise<Lead | undefined>;
   /** The newest lead of this customer from this channel that has not been linked to WeCom yet. */
@@ -33,6 +37,11 @@ export interface LandingRepo {
   insertLead(l: Omit<Lead, 'id' | 'linkedAt'> & { phoneEnc: string }): Promise<number>;
   markLeadLinked(id: number, at: number): Promise<boolean>;
   insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void>;
+}
+
+/** "Seen today" marks shared by every process (Redis in production): true the first time only. */
+export interface FirstSeen {
+  firstTime(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /** Sliding or fixed-window limits shared by every process (Redis in production). */

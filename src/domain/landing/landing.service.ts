@@ -8,7 +8,7 @@ import type { Channel } from '../channel/channel.types.js';
 import type { Transactor } from '../customer/customer.ports.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
-import type { LandingRepo, LandingTx, Lead, RateLimiter } from './landing.ports.js';
+import type { FirstSeen, LandingRepo, LandingTx, Lead, RateLimiter } from './landing.ports.js';
 
 /** The add events of a lead's own contact way carry this state prefix. */
 export const LEAD_STATE_PREFIX = 'ld_';
@@ -44,6 +44,7 @@ export interface LandingDeps {
   tags: TagService;
   contactWays: ContactWayGateway;
   limiter: RateLimiter;
+  firstSeen: FirstSeen;
   pii: PiiCipher;
   clock: Clock;
   log: Logger;
@@ -70,25 +71,44 @@ const leadTags = (c: Channel): Array<TagRef & { kind: TagKind }> => [
  * to this lead exactly (its `state` names the lead), not guessed from a name.
  */
 export class LandingService {
+  private readonly memo = new Map<string, { channel: Channel | undefined; until: number }>();
   private readonly limits: { perIpPerHour: number; perVisitorPerHour: number };
 
   constructor(private readonly d: LandingDeps) {
     this.limits = d.limits ?? { perIpPerHour: 20, perVisitorPerHour: 5 };
   }
 
+  /** Drops a channel from the memo after it was edited in this process. */
+  forgetChannel(code: string): void {
+    this.memo.delete(code);
+  }
+
   /** The channel behind a landing code, or the reason there is no page (404 unknown, 410 paused). */
   async openChannel(code: string): Promise<Channel> {
-    const c = code.startsWith('ch_') ? await this.d.channels.findChannelByCode(code) : undefined;
+    const c = code.startsWith('ch_') ? await this.channelByCode(code) : undefined;
     if (!c) throw notFound('LANDING.NOT_FOUND', '这个二维码不存在或已失效');
     if (c.status !== 'active') throw new AppError('LANDING.CLOSED', '活动已结束，感谢您的关注', { status: 410 });
     return c;
   }
 
-  /** Counts a page view of an open channel. */
+  /** Counts a page view of an open channel; the first of a visitor's day counts as a unique visitor. */
   async recordScan(c: Channel, v: Visit): Promise<{ firstOfDay: boolean }> {
     const now = this.d.clock.now();
-    const firstOfDay = await this.d.landing.insertScan({ channelId: c.id, visitorId: v.visitorId, ipHash: v.ipHash, userAgent: v.userAgent.slice(0, 255), day: shanghaiDay(now), createdAt: now });
+    const day = shanghaiDay(now);
+    const firstOfDay = await this.d.firstSeen.firstTime(`uv:${c.id}:${v.visitorId}:${day}`, 26 * 3600_000);
+    await this.d.landing.insertScan({ channelId: c.id, visitorId: v.visitorId, ipHash: v.ipHash, userAgent: v.userAgent.slice(0, 255), day, firstOfDay, createdAt: now });
     return { firstOfDay };
+  }
+
+  /** Channels change rarely and every scan looks one up: a few seconds in memory. */
+  private async channelByCode(code: string): Promise<Channel | undefined> {
+    const now = this.d.clock.now();
+    const hit = this.memo.get(code);
+    if (hit && hit.until > now) return hit.channel;
+    const channel = await this.d.channels.findChannelByCode(code);
+    if (this.memo.size > 10_000) this.memo.clear();
+    this.memo.set(code, { channel, until: now + 5_000 });
+    return channel;
   }
 
   async submitLead(code: string, input: LeadInput, v: Visit): Promise<LeadResult> {

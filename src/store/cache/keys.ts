@@ -7,6 +7,7 @@ export function cacheKeys(prefix: string) {
     callbackSeen: (dedupeKey: string) => `${prefix}cb:seen:${dedupeKey}`,
     rate: (name: string, window: number) => `${prefix}rl:${name}:${window}`,
     formTokenUsed: (token: string) => `${prefix}ft:${token}`,
+    seen: (key: string) => `${prefix}seen:${key}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
   };

@@ -1,4 +1,4 @@
-import type { RateLimiter } from '../../domain/landing/landing.ports.js';
+import type { FirstSeen, RateLimiter } from '../../domain/landing/landing.ports.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Cache } from './cache.js';
 import type { CacheKeys } from './keys.js';
@@ -14,5 +14,17 @@ export class CacheRateLimiter implements RateLimiter {
   async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
     const window = Math.floor(this.clock.now() / windowMs);
     return (await this.cache.incr(this.keys.rate(key, window), windowMs + 1000)) <= limit;
+  }
+}
+
+/** SET NX with a TTL: the first caller for a key in its lifetime gets true. */
+export class CacheFirstSeen implements FirstSeen {
+  constructor(
+    private readonly cache: Cache,
+    private readonly keys: CacheKeys,
+  ) {}
+
+  firstTime(key: string, ttlMs: number): Promise<boolean> {
+    return this.cache.setIfAbsent(this.keys.seen(key), '1', ttlMs);
   }
 }
