@@ -37,6 +37,8 @@ const AES = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const CONTACT_SECRET = 'bench-contact-secret';
 const AGENT_SECRET = 'bench-agent-secret';
 const ADMIN_KEY = randomBytes(16).toString('hex');
+const JWT = randomBytes(32).toString('hex');
+const PII = randomBytes(32).toString('hex');
 const REPS = Array.from({ length: 10 }, (_, i) => `rep${String(i + 1).padStart(3, '0')}`);
 
 const tsx = ['--import', 'tsx'];
@@ -73,6 +75,30 @@ async function freshBenchDb(): Promise<{ env: Record<string, string>; drop: () =
   };
 }
 
+/** The app as production runs it, pointed at the bench's WeCom emulator and database. */
+function appEnv(port: number, apiBase: string, dbEnv: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    WECOM_CORP_ID: CORP,
+    WECOM_TOKEN: TOKEN,
+    WECOM_AES_KEY: AES,
+    WECOM_CONTACT_SECRET: CONTACT_SECRET,
+    WECOM_AGENT_ID: '1000002',
+    WECOM_AGENT_SECRET: AGENT_SECRET,
+    WECOM_API_BASE: apiBase,
+    // WeCom itself allows about 10,000 calls a minute per API and corp (wecom-protocol.md §2.2);
+    // the emulator does not, and the bench measures Siyu, so the client's own gate is opened up.
+    WECOM_RATE_PER_MINUTE: '100000',
+    ADMIN_API_KEY: ADMIN_KEY,
+    JWT_SECRET: JWT,
+    PII_KEY: PII,
+    ...dbEnv,
+  };
+}
+
 /**
  * The encrypted add_external_contact callback end to end: every request is a distinct
  * customer with a fresh WelcomeCode minted in the emulator (which plays WeCom in this process),
@@ -101,26 +127,7 @@ async function callbackScenario(opts: { mode: 'saturate' | 'steady' | 'ack'; rat
   const port = await freePort();
   const app = await startProcess(
     [...tsx, ...(process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : []), 'src/main/all.ts'],
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      WECOM_CORP_ID: CORP,
-      WECOM_TOKEN: TOKEN,
-      WECOM_AES_KEY: AES,
-      WECOM_CONTACT_SECRET: CONTACT_SECRET,
-      WECOM_AGENT_ID: '1000002',
-      WECOM_AGENT_SECRET: AGENT_SECRET,
-      WECOM_API_BASE: apiBase,
-      // WeCom itself allows about 10,000 calls a minute per API and corp (wecom-protocol.md §2.2);
-      // the emulator does not, and the bench measures Siyu, so the client's own gate is opened up.
-      WECOM_RATE_PER_MINUTE: '100000',
-      ADMIN_API_KEY: ADMIN_KEY,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      PII_KEY: randomBytes(32).toString('hex'),
-      ...db.env,
-    },
+    appEnv(port, apiBase, db.env),
     /siyu started/,
     60_000,
   );
@@ -224,6 +231,47 @@ async function callbackScenario(opts: { mode: 'saturate' | 'steady' | 'ack'; rat
   }
 }
 
+/**
+ * A poster campaign: people scan the landing QR. Every request is a new phone (no cookie), so
+ * each one is a unique visitor: the scan is counted, the visitor marked, the page rendered.
+ */
+async function landingScan(): Promise<Result> {
+  const em = new WecomEmulator({ corpId: CORP, secrets: [CONTACT_SECRET, AGENT_SECRET], agentIds: [1000002] });
+  for (const r of REPS) em.addEmployee(r);
+  const apiBase = await em.listen(0, '127.0.0.1');
+  const db = await freshBenchDb();
+  const port = await freePort();
+  const app = await startProcess([...tsx, ...(process.env.BENCH_APP_NODE_ARGS ? process.env.BENCH_APP_NODE_ARGS.split(' ') : []), 'src/main/all.ts'], appEnv(port, apiBase, db.env), /siyu started/, 60_000);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const res = await fetch(`${base}/api/channels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '电梯-3号楼-A', kind: 'elevator', staffUserIds: REPS, welcomeText: '欢迎', attributes: { 楼栋: '3号楼', 电梯: 'A' } }),
+    });
+    const channel = (await res.json()) as { code: string };
+    const url = `${base}/s/${channel.code}`;
+    if (warmup) await load({ url, connections, durationSec: warmup });
+    const r = await load({ url, connections, durationSec: duration });
+    const metricsText = await (await fetch(`${base}/metrics`)).text();
+    const errors5xx = /siyu_http_requests_total\{method="GET",route="\/s\/:code",status="5\d\d"\} (\d+)/.exec(metricsText)?.[1] ?? '0';
+    return {
+      scenario: 'landing page scan burst (new visitor each, scan recorded)',
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      rssMb: rssMb(app.pid!),
+      extra: { '5xx answers': errors5xx },
+    };
+  } finally {
+    await stopProcess(app);
+    await em.close();
+    await db.drop();
+  }
+}
+
 /** Waits until a counter stops moving (the app drained its backlog), at most 30 s. */
 async function settle(count: () => number): Promise<void> {
   let last = -1;
@@ -242,7 +290,7 @@ async function main() {
   const baseline = await bareKoa();
   results.push(baseline);
   console.log(`baseline: ${fmt(baseline.rps)} rps, p99 ${baseline.p99} ms`);
-  const scenarios: Record<string, () => Promise<Result>> = { 'callback-ack': callbackAck, callback, 'callback-steady': callbackSteady };
+  const scenarios: Record<string, () => Promise<Result>> = { 'callback-ack': callbackAck, callback, 'callback-steady': callbackSteady, 'landing-scan': landingScan };
   for (const [name, run] of Object.entries(scenarios)) {
     if (args.only && args.only !== name) continue;
     const r = await run();

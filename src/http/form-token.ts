@@ -1,5 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
+// Distinguishes tokens issued in the same millisecond by this process; the random prefix keeps
+// processes apart.
+const PROCESS_TAG = randomBytes(4).toString('base64url');
+let counter = 0;
+
 /**
  * Tokens embedded in the landing form: they prove the form came from our page for this code
  * and visitor within the last 30 minutes. Used tokens are remembered in the cache, so a replayed
@@ -12,7 +17,8 @@ export class FormTokens {
   ) {}
 
   issue(code: string, visitorId: string, now: number): string {
-    const head = `${now.toString(36)}.${randomBytes(6).toString('base64url')}`;
+    counter = (counter + 1) % 0x7fffffff;
+    const head = `${now.toString(36)}.${PROCESS_TAG}${counter.toString(36)}`;
     return `${head}.${this.mac(head, code, visitorId)}`;
   }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -42,7 +42,8 @@ const leadForm = z.object({
 function visitorOf(ctx: Context): string {
   const have = ctx.cookies.get(VISITOR_COOKIE);
   if (have && /^[a-f0-9]{32}$/.test(have)) return have;
-  const id = randomBytes(16).toString('hex');
+  // randomUUID draws from a buffered pool: much cheaper per call than randomBytes on a scan burst.
+  const id = randomUUID().replace(/-/g, '');
   ctx.cookies.set(VISITOR_COOKIE, id, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, path: '/s', overwrite: true });
   return id;
 }

@@ -32,30 +32,34 @@ export interface FormView {
   errors?: { name?: string; phone?: string; consent?: string; form?: string };
 }
 
-export function renderForm(v: FormView): string {
+// The form page is mostly constant (style, privacy text, script): those bytes are encoded once,
+// and a scan burst only encodes the few fields that differ.
+const FORM_HEAD = Buffer.from('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>');
+const FORM_STYLE = Buffer.from(`</title><style>${STYLE}</style></head><body><main>`);
+const FORM_CONSENT_TEXT = Buffer.from(`<span>我已阅读并同意：${esc(PRIVACY_TEXT)}</span></label>`);
+const FORM_TAIL = Buffer.from(`<button type="submit">领取福利并添加顾问</button></form>
+<script>
+document.getElementById('f').addEventListener('submit',function(ev){var ok=true;function s(id,m){document.getElementById(id+'-err').textContent=m;var i=document.getElementById(id);if(i&&i.type!=='checkbox')i.className=m?'bad':'';if(m)ok=false}
+var n=document.getElementById('name').value.trim(),p=document.getElementById('phone').value.replace(/[\\s-]/g,'').replace(/^(\\+?86)/,'');
+s('name',n?(n.length>20?'称呼不能超过20个字':''):'请填写您的称呼');s('phone',/^1[3-9]\\d{9}$/.test(p)?'':'请填写正确的11位手机号');
+s('consent',document.getElementById('consent').checked?'':'请阅读并同意隐私说明');if(!ok)ev.preventDefault()});
+</script></main></body></html>`);
+
+export function renderForm(v: FormView): Buffer {
   const e = v.errors ?? {};
   const val = v.values ?? {};
   const field = (id: 'name' | 'phone', label: string, type: string, extra: string) =>
     `<label for="${id}">${label}</label><input id="${id}" name="${id}" type="${type}" ${extra} value="${esc(val[id] ?? '')}"${e[id] ? ' class="bad" aria-invalid="true"' : ''}><div class="err" id="${id}-err">${esc(e[id] ?? '')}</div>`;
-  return page(
-    v.title,
-    `<h1>${esc(v.title)}</h1>${v.offer ? `<p class="offer">${esc(v.offer)}</p>` : ''}${v.placement ? `<p class="place">${esc(v.placement)}</p>` : ''}
+  const body = `<h1>${esc(v.title)}</h1>${v.offer ? `<p class="offer">${esc(v.offer)}</p>` : ''}${v.placement ? `<p class="place">${esc(v.placement)}</p>` : ''}
 <form class="card" method="post" action="/s/${esc(v.code)}" novalidate id="f">
 <div class="err" id="form-err">${esc(e.form ?? '')}</div>
 ${field('name', '您的称呼', 'text', 'maxlength="20" autocomplete="name" required')}
 ${field('phone', '手机号', 'tel', 'maxlength="20" inputmode="numeric" autocomplete="tel" required')}
 <div class="hp" aria-hidden="true"><label for="website">网站</label><input id="website" name="website" tabindex="-1" autocomplete="off"></div>
 <input type="hidden" name="ft" value="${esc(v.formToken)}">
-<label class="consent"><input type="checkbox" name="consent" id="consent" value="1"${val.consent ? ' checked' : ''}><span>我已阅读并同意：${esc(PRIVACY_TEXT)}</span></label>
-<div class="err" id="consent-err">${esc(e.consent ?? '')}</div>
-<button type="submit">领取福利并添加顾问</button></form>
-<script>
-document.getElementById('f').addEventListener('submit',function(ev){var ok=true;function s(id,m){document.getElementById(id+'-err').textContent=m;var i=document.getElementById(id);if(i&&i.type!=='checkbox')i.className=m?'bad':'';if(m)ok=false}
-var n=document.getElementById('name').value.trim(),p=document.getElementById('phone').value.replace(/[\\s-]/g,'').replace(/^(\\+?86)/,'');
-s('name',n?(n.length>20?'称呼不能超过20个字':''):'请填写您的称呼');s('phone',/^1[3-9]\\d{9}$/.test(p)?'':'请填写正确的11位手机号');
-s('consent',document.getElementById('consent').checked?'':'请阅读并同意隐私说明');if(!ok)ev.preventDefault()});
-</script>`,
-  );
+<label class="consent"><input type="checkbox" name="consent" id="consent" value="1"${val.consent ? ' checked' : ''}>`;
+  const tail = `<div class="err" id="consent-err">${esc(e.consent ?? '')}</div>`;
+  return Buffer.concat([FORM_HEAD, Buffer.from(esc(v.title)), FORM_STYLE, Buffer.from(body), FORM_CONSENT_TEXT, Buffer.from(tail), FORM_TAIL]);
 }
 
 export function renderThanks(v: { title: string; qrCode: string | null; maskedPhone: string }): string {
