@@ -9,6 +9,8 @@ import { TagService } from '../domain/tag/tag.service.js';
 import { LandingService } from '../domain/landing/landing.service.js';
 import { FunnelService } from '../domain/report/funnel.service.js';
 import { funnelRoutes } from '../http/routes/funnel.routes.js';
+import { channelQrRoutes } from '../http/routes/channel-qr.routes.js';
+import { RenderCache } from '../integrations/qr/index.js';
 import { FunnelStore } from '../store/funnel.store.js';
 import { FormTokens } from '../http/form-token.js';
 import { landingRoutes } from '../http/routes/landing.routes.js';
@@ -245,6 +247,8 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           }),
         ],
         adminRoutes: [
+          // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
+          channelQrRoutes({ channels, cache: new RenderCache({ maxBytes: 32 * 1024 * 1024 }), publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
           customerRoutes({ customers }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),

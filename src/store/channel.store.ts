@@ -85,6 +85,10 @@ export class ChannelStore implements ChannelRepo {
     return r && toChannel(r);
   }
 
+  async listChannelsByBatch(batchKey: string): Promise<Channel[]> {
+    return (await this.db<ChannelRow>('channels').where({ batch_key: batchKey }).orderBy('id')).map(toChannel);
+  }
+
   async updateChannel(
     id: number,
     p: Partial<Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'tags' | 'attributes' | 'status' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>> & { updatedAt: number },

@@ -184,6 +184,12 @@ export class ChannelService {
     return this.d.channels.listChannels(q);
   }
 
+  async listBatch(batchKey: string): Promise<Channel[]> {
+    const items = await this.d.channels.listChannelsByBatch(batchKey);
+    if (!items.length) throw notFound('CHANNEL.BATCH_NOT_FOUND', '该批次不存在');
+    return items;
+  }
+
   findByCode(code: string) {
     return this.d.channels.findChannelByCode(code);
   }
