@@ -17,6 +17,12 @@ export async function up(knex: Knex): Promise<void> {
     t.string('batch_key', 64).nullable();
     t.string('placement_key', 191).nullable();
     t.string('status', 16).notNullable().defaultTo('active');
+    // What the landing page promises, and when the channel takes people (null: open-ended).
+    t.string('offer', 60).nullable();
+    t.bigInteger('active_from').nullable();
+    t.bigInteger('active_until').nullable();
+    // A coupon every person who leaves details may claim once, e.g. {"title":"新人立减20元"}.
+    t.text('coupon').nullable();
     t.string('wecom_config_id', 64).nullable();
     t.string('qr_code_url', 512).nullable();
     t.string('sync_state', 16).notNullable().defaultTo('pending');

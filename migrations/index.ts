@@ -12,6 +12,7 @@ import * as m1000 from './20261124001000_customer_events.js';
 import * as m1100 from './20261124001100_scans.js';
 import * as m1200 from './20261124001200_leads.js';
 import * as m1300 from './20261124001300_consents.js';
+import * as m1400 from './20261124001400_coupon_claims.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -28,4 +29,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261124001100_scans', module: m1100 },
   { name: '20261124001200_leads', module: m1200 },
   { name: '20261124001300_consents', module: m1300 },
+  { name: '20261124001400_coupon_claims', module: m1400 },
 ];

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ChannelRepo } from '../domain/channel/channel.ports.js';
+import type { ChannelPatch, ChannelRepo } from '../domain/channel/channel.ports.js';
 import type { Channel, ChannelKind, ChannelStatus, SyncState } from '../domain/channel/channel.types.js';
 
 interface ChannelRow {
@@ -15,6 +15,10 @@ interface ChannelRow {
   batch_key: string | null;
   placement_key: string | null;
   status: ChannelStatus;
+  offer: string | null;
+  active_from: number | null;
+  active_until: number | null;
+  coupon: string | null;
   wecom_config_id: string | null;
   qr_code_url: string | null;
   sync_state: SyncState;
@@ -36,6 +40,10 @@ const toChannel = (r: ChannelRow): Channel => ({
   batchKey: r.batch_key,
   placementKey: r.placement_key,
   status: r.status,
+  offer: r.offer,
+  activeFrom: r.active_from === null ? null : Number(r.active_from),
+  activeUntil: r.active_until === null ? null : Number(r.active_until),
+  coupon: r.coupon === null ? null : (JSON.parse(r.coupon) as Channel['coupon']),
   configId: r.wecom_config_id,
   qrCode: r.qr_code_url,
   syncState: r.sync_state,
@@ -60,6 +68,10 @@ export class ChannelStore implements ChannelRepo {
       batch_key: c.batchKey,
       placement_key: c.placementKey,
       status: c.status,
+      offer: c.offer,
+      active_from: c.activeFrom,
+      active_until: c.activeUntil,
+      coupon: c.coupon === null ? null : JSON.stringify(c.coupon),
       wecom_config_id: c.configId,
       qr_code_url: c.qrCode,
       sync_state: c.syncState,
@@ -89,10 +101,7 @@ export class ChannelStore implements ChannelRepo {
     return (await this.db<ChannelRow>('channels').where({ batch_key: batchKey }).orderBy('id')).map(toChannel);
   }
 
-  async updateChannel(
-    id: number,
-    p: Partial<Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'tags' | 'attributes' | 'status' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>> & { updatedAt: number },
-  ): Promise<void> {
+  async updateChannel(id: number, p: ChannelPatch): Promise<void> {
     const row: Record<string, unknown> = { updated_at: p.updatedAt };
     if (p.name !== undefined) row.name = p.name;
     if (p.staffUserIds !== undefined) row.staff_userids = JSON.stringify(p.staffUserIds);
@@ -100,6 +109,10 @@ export class ChannelStore implements ChannelRepo {
     if (p.tags !== undefined) row.tags = JSON.stringify(p.tags);
     if (p.attributes !== undefined) row.attributes = JSON.stringify(p.attributes);
     if (p.status !== undefined) row.status = p.status;
+    if (p.offer !== undefined) row.offer = p.offer;
+    if (p.activeFrom !== undefined) row.active_from = p.activeFrom;
+    if (p.activeUntil !== undefined) row.active_until = p.activeUntil;
+    if (p.coupon !== undefined) row.coupon = p.coupon === null ? null : JSON.stringify(p.coupon);
     if (p.syncState !== undefined) row.sync_state = p.syncState;
     if (p.syncError !== undefined) row.sync_error = p.syncError;
     if (p.configId !== undefined) row.wecom_config_id = p.configId;

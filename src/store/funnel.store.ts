@@ -10,10 +10,11 @@ export class FunnelStore implements FunnelRepo {
       if (q.channelIds) b.whereIn(col, q.channelIds);
       return b;
     };
-    const [scans, leads, adds] = await Promise.all([
+    const [scans, leads, adds, claims] = await Promise.all([
       scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('customer_follows').select('channel_id').countDistinct({ adds: 'customer_id' }), 'channel_id', 'added_at').whereNotNull('channel_id').groupBy('channel_id'),
+      scope(this.db('coupon_claims').select('channel_id').count({ claims: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
     ]);
     const out = new Map<number, ChannelStepCounts>();
     const row = (id: number) => {
@@ -24,6 +25,7 @@ export class FunnelStore implements FunnelRepo {
     for (const s of scans as Array<Record<string, unknown>>) Object.assign(row(Number(s.channel_id)), { scans: Number(s.scans), visitors: Number(s.visitors ?? 0) });
     for (const l of leads as Array<Record<string, unknown>>) row(Number(l.channel_id)).leads = Number(l.leads);
     for (const a of adds as Array<Record<string, unknown>>) row(Number(a.channel_id)).adds = Number(a.adds);
+    for (const c of claims as Array<Record<string, unknown>>) row(Number(c.channel_id)).claims = Number(c.claims);
     return [...out.values()];
   }
 }

@@ -67,6 +67,15 @@ export class LandingStore implements LandingRepo {
     return (await this.db('leads').where({ id }).whereNull('linked_at').update({ linked_at: at })) > 0;
   }
 
+  async claimCoupon(c: { customerId: number; channelId: number; offerKey: string; code: string; createdAt: number }): Promise<{ code: string; fresh: boolean }> {
+    await this.db('coupon_claims')
+      .insert({ customer_id: c.customerId, channel_id: c.channelId, offer_key: c.offerKey, code: c.code, created_at: c.createdAt })
+      .onConflict(['customer_id', 'offer_key'])
+      .ignore();
+    const row = await this.db('coupon_claims').where({ customer_id: c.customerId, offer_key: c.offerKey }).first('code');
+    return { code: row.code, fresh: row.code === c.code };
+  }
+
   async insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void> {
     await this.db('consents').insert({ customer_id: c.customerId, purpose: c.purpose, text_version: c.textVersion, source: c.source, created_at: c.createdAt });
   }

@@ -1,12 +1,16 @@
 import type { Channel, SyncState } from './channel.types.js';
 
+export type ChannelPatch = Partial<
+  Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'tags' | 'attributes' | 'status' | 'offer' | 'activeFrom' | 'activeUntil' | 'coupon' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>
+> & { updatedAt: number };
+
 export interface ChannelRepo {
   insertChannel(c: Omit<Channel, 'id'>): Promise<Channel>;
   findChannel(id: number): Promise<Channel | undefined>;
   findChannelByCode(code: string): Promise<Channel | undefined>;
   findChannelByPlacement(batchKey: string, placementKey: string): Promise<Channel | undefined>;
   listChannelsByBatch(batchKey: string): Promise<Channel[]>;
-  updateChannel(id: number, patch: Partial<Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'tags' | 'attributes' | 'status' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>> & { updatedAt: number }): Promise<void>;
+  updateChannel(id: number, patch: ChannelPatch): Promise<void>;
   listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }>;
   updateChannelSync(id: number, p: { syncState: SyncState; syncError: string | null; configId?: string; qrCode?: string; updatedAt: number }): Promise<void>;
   deleteChannel(id: number): Promise<void>;

@@ -56,6 +56,7 @@ export class ChannelService {
    */
   async create(input: NewChannel, batch?: { batchKey: string; placementKey: string }): Promise<Channel> {
     const now = this.d.clock.now();
+    if (input.activeFrom && input.activeUntil && input.activeUntil <= input.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
     if (input.storeId !== undefined && !(await this.d.channels.storeExists(input.storeId))) {
       throw badRequest('CHANNEL.STORE_NOT_FOUND', '门店不存在');
     }
@@ -68,6 +69,10 @@ export class ChannelService {
       welcomeText: input.welcomeText,
       tags: input.tags,
       attributes: input.attributes ?? {},
+      offer: input.offer ?? null,
+      activeFrom: input.activeFrom ?? null,
+      activeUntil: input.activeUntil ?? null,
+      coupon: input.coupon ?? null,
       batchKey: batch?.batchKey ?? null,
       placementKey: batch?.placementKey ?? null,
       status: 'active',
@@ -133,6 +138,7 @@ export class ChannelService {
     const c = await this.get(id);
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as ChannelEdit;
     const next: Channel = { ...c, ...defined, updatedAt: this.d.clock.now() };
+    if (next.activeFrom && next.activeUntil && next.activeUntil <= next.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
     const wecomChanged =
       (patch.staffUserIds !== undefined && patch.staffUserIds.join('|') !== c.staffUserIds.join('|')) || (patch.name !== undefined && patch.name !== c.name);
     let sync: Pick<Channel, 'syncState' | 'syncError'> = { syncState: c.syncState, syncError: c.syncError };
@@ -152,6 +158,10 @@ export class ChannelService {
       tags: patch.tags,
       attributes: patch.attributes,
       status: patch.status,
+      offer: patch.offer,
+      activeFrom: patch.activeFrom,
+      activeUntil: patch.activeUntil,
+      coupon: patch.coupon,
       ...sync,
       updatedAt: next.updatedAt,
     });

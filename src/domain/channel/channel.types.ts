@@ -20,12 +20,21 @@ export interface Channel {
   batchKey: string | null;
   placementKey: string | null;
   status: ChannelStatus;
+  /** The line the landing page and poster promise, e.g. 扫码领取新人礼. */
+  offer: string | null;
+  activeFrom: number | null;
+  activeUntil: number | null;
+  coupon: CouponOffer | null;
   configId: string | null;
   qrCode: string | null;
   syncState: SyncState;
   syncError: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface CouponOffer {
+  title: string;
 }
 
 export interface NewChannel {
@@ -36,6 +45,10 @@ export interface NewChannel {
   welcomeText: string;
   tags: TagRef[];
   attributes?: Record<string, string>;
+  offer?: string | null;
+  activeFrom?: number | null;
+  activeUntil?: number | null;
+  coupon?: CouponOffer | null;
 }
 
 export interface ChannelEdit {
@@ -45,6 +58,10 @@ export interface ChannelEdit {
   tags?: TagRef[];
   attributes?: Record<string, string>;
   status?: ChannelStatus;
+  offer?: string | null;
+  activeFrom?: number | null;
+  activeUntil?: number | null;
+  coupon?: CouponOffer | null;
 }
 
 /** A placement matrix: every combination of the dimensions becomes one channel. */

@@ -36,6 +36,8 @@ export interface LandingRepo {
   findOpenLead(customerId: number, channelId: number): Promise<Lead | undefined>;
   insertLead(l: Omit<Lead, 'id' | 'linkedAt'> & { phoneEnc: string }): Promise<number>;
   markLeadLinked(id: number, at: number): Promise<boolean>;
+  /** The person's code for this offer: a new one, or the one they claimed before. */
+  claimCoupon(c: { customerId: number; channelId: number; offerKey: string; code: string; createdAt: number }): Promise<{ code: string; fresh: boolean }>;
   insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void>;
 }
 

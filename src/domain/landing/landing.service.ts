@@ -28,6 +28,9 @@ export interface LeadInput {
 }
 
 export interface LeadResult {
+  /** The coupon code of the channel's offer, when it has one (the same code on every visit). */
+  couponCode: string | null;
+  couponTitle: string | null;
   leadId: number;
   customerId: number;
   /** The image URL of the QR code the person scans to add their rep. */
@@ -56,6 +59,9 @@ export function shanghaiDay(ms: number): number {
   const d = new Date(ms + 8 * 3600_000);
   return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 }
+
+/** Coupon codes people read aloud at the counter: upper case, without 0/O/1/L. */
+const couponCodeFor = () => shortCode(10).toUpperCase();
 
 const leadTags = (c: Channel): Array<TagRef & { kind: TagKind }> => [
   { group: SOURCE_GROUP, name: c.name, kind: 'attribute' },
@@ -87,7 +93,9 @@ export class LandingService {
   async openChannel(code: string): Promise<Channel> {
     const c = code.startsWith('ch_') ? await this.channelByCode(code) : undefined;
     if (!c) throw notFound('LANDING.NOT_FOUND', '这个二维码不存在或已失效');
-    if (c.status !== 'active') throw new AppError('LANDING.CLOSED', '活动已结束，感谢您的关注', { status: 410 });
+    const now = this.d.clock.now();
+    if (c.status !== 'active' || (c.activeUntil !== null && now >= c.activeUntil)) throw new AppError('LANDING.CLOSED', '活动已结束，感谢您的关注', { status: 410 });
+    if (c.activeFrom !== null && now < c.activeFrom) throw new AppError('LANDING.NOT_STARTED', '活动尚未开始，敬请期待', { status: 410 });
     return c;
   }
 
@@ -148,7 +156,8 @@ export class LandingService {
     });
     if (found.open) {
       // Submitting twice shows the same QR code again and records nothing new.
-      return { leadId: found.open.id, customerId: found.customerId, qrCode: found.open.qrCode, staffUserId: found.open.staffUserId, maskedPhone: maskMobile(input.phone), repeated: true };
+      const coupon = c.coupon ? await this.claim(c, found.customerId, now) : null;
+      return { leadId: found.open.id, customerId: found.customerId, qrCode: found.open.qrCode, staffUserId: found.open.staffUserId, maskedPhone: maskMobile(input.phone), repeated: true, couponCode: coupon, couponTitle: c.coupon?.title ?? null };
     }
 
     // The person's own contact way: its state links the coming add to this lead exactly.
@@ -163,7 +172,8 @@ export class LandingService {
       this.d.log.warn({ channelId: c.id, err: (e as Error).message }, 'lead contact way not created; showing the channel QR');
     }
 
-    const leadId = await this.d.tx.transaction(async ({ customers, landing }) => {
+    const couponTag = c.coupon ? await this.d.tags.ensure([{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.claimedCoupon, kind: 'behaviour' }]) : [];
+    const { leadId, couponCode } = await this.d.tx.transaction(async ({ customers, landing }) => {
       const id = await landing.insertLead({
         customerId: found.customerId,
         channelId: c.id,
@@ -177,19 +187,24 @@ export class LandingService {
         createdAt: now,
       });
       await landing.insertConsent({ customerId: found.customerId, purpose: 'privacy', textVersion: PRIVACY_TEXT_VERSION, source: `landing:${c.code}`, createdAt: now });
-      const fresh = await customers.addCustomerTags(found.customerId, tags.map((t) => t.id), `landing:${c.id}`, now);
+      const coupon = c.coupon ? await landing.claimCoupon({ customerId: found.customerId, channelId: c.id, offerKey: `channel:${c.id}`, code: couponCodeFor(), createdAt: now }) : null;
+      const fresh = await customers.addCustomerTags(found.customerId, [...tags, ...couponTag].map((t) => t.id), `landing:${c.id}`, now);
       await customers.insertTimeline({
         customerId: found.customerId,
         kind: 'lead_submitted',
         channelId: c.id,
         staffUserId,
-        data: { leadId: id, sharedPhone: 'sharedPhone' in found && found.sharedPhone, tags: tags.filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
+        data: { leadId: id, coupon: coupon?.fresh ? coupon.code : null, sharedPhone: 'sharedPhone' in found && found.sharedPhone, tags: tags.filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
         occurredAt: now,
         sourceEventId: null,
       });
-      return id;
+      return { leadId: id, couponCode: coupon?.code ?? null };
     });
-    return { leadId, customerId: found.customerId, qrCode: way?.qrCode ?? c.qrCode, staffUserId, maskedPhone: maskMobile(input.phone), repeated: false };
+    return { leadId, customerId: found.customerId, qrCode: way?.qrCode ?? c.qrCode, staffUserId, maskedPhone: maskMobile(input.phone), repeated: false, couponCode, couponTitle: c.coupon?.title ?? null };
+  }
+
+  private async claim(c: Channel, customerId: number, now: number): Promise<string> {
+    return (await this.d.landing.claimCoupon({ customerId, channelId: c.id, offerKey: `channel:${c.id}`, code: couponCodeFor(), createdAt: now })).code;
   }
 
   /** Used by the acquisition flow: the lead an add event's state points at. */

@@ -8,8 +8,8 @@ export interface ChannelStepCounts {
   leads: number;
   /** Distinct customers who added a rep through the channel (its QR or a lead's own QR). */
   adds: number;
-  /** Coupon claims and first orders arrive with later features; the shape is fixed now. */
   claims: number;
+  /** First orders and revenue arrive with orders (a later feature); the shape is fixed now. */
   firstOrders: number;
   revenueFen: number;
 }

@@ -37,6 +37,15 @@ const staffUserIds = z
 // send_welcome_msg allows 4000 bytes; 1300 characters of Chinese stays under it.
 const welcomeText = text(1300).refine((s) => Buffer.byteLength(s) <= 4000, '欢迎语不能超过 4000 字节');
 
+// ISO 8601 with an offset (e.g. 2026-12-01T09:00:00+08:00), stored as UTC ms.
+const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+const windowFields = {
+  offer: text(60).nullable().optional(),
+  activeFrom: instant.nullable().optional(),
+  activeUntil: instant.nullable().optional(),
+  coupon: z.object({ title: text(30) }).strict().nullable().optional(),
+};
+
 export const createChannelBody = z.object({
   name: text(30),
   kind: z.enum(CHANNEL_KINDS),
@@ -45,6 +54,7 @@ export const createChannelBody = z.object({
   welcomeText,
   tags: z.array(tagInput).max(20).default([]),
   attributes,
+  ...windowFields,
 }).strict();
 
 const editChannelBody = z
@@ -55,6 +65,7 @@ const editChannelBody = z
     tags: z.array(tagInput).max(20).optional(),
     attributes: z.record(text(30), text(30)).refine((o) => Object.keys(o).length <= 10, '投放属性最多 10 项').optional(),
     status: z.enum(['active', 'paused']).optional(),
+    ...windowFields,
   })
   .strict()
   .refine((o) => Object.keys(o).length > 0, '请至少修改一项');
@@ -71,6 +82,7 @@ const batchBody = z
     staffUserIds,
     welcomeText,
     tags: z.array(tagInput).max(20).default([]),
+    ...windowFields,
   })
   .strict();
 
@@ -87,6 +99,10 @@ export function presentChannel(c: Channel) {
     attributes: c.attributes,
     batchKey: c.batchKey,
     status: c.status,
+    offer: c.offer,
+    activeFrom: iso(c.activeFrom),
+    activeUntil: iso(c.activeUntil),
+    coupon: c.coupon,
     configId: c.configId,
     qrCode: c.qrCode,
     syncState: c.syncState,

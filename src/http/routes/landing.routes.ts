@@ -79,9 +79,10 @@ export function landingRoutes(d: LandingRouteDeps): Router {
     }
   };
 
-  const formView = (c: { code: string; name: string; attributes: Record<string, string> }, v: Visit, extra: Partial<FormView> = {}): FormView => ({
+  const formView = (c: { code: string; name: string; offer: string | null; attributes: Record<string, string> }, v: Visit, extra: Partial<FormView> = {}): FormView => ({
     code: c.code,
     title: c.name,
+    offer: c.offer ?? undefined,
     placement: Object.values(c.attributes).join(' · ') || undefined,
     formToken: d.tokens.issue(c.code, v.visitorId, d.clock.now()),
     ...extra,
@@ -127,7 +128,7 @@ export function landingRoutes(d: LandingRouteDeps): Router {
     try {
       const result = await d.landing.submitLead(c.code, { name: parsed.data.name, phone: parsed.data.phone, consent: true }, v);
       ctx.type = 'html';
-      ctx.body = renderThanks({ title: c.name, qrCode: result.qrCode, maskedPhone: result.maskedPhone });
+      ctx.body = renderThanks({ title: c.name, qrCode: result.qrCode, maskedPhone: result.maskedPhone, coupon: result.couponCode ? { code: result.couponCode, title: result.couponTitle ?? '' } : undefined });
     } catch (e) {
       // Let the person try again with the same form if nothing was recorded.
       await d.cache.del(d.keys.formTokenUsed(token));

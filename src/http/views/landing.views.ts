@@ -62,10 +62,12 @@ ${field('phone', '手机号', 'tel', 'maxlength="20" inputmode="numeric" autocom
   return Buffer.concat([FORM_HEAD, Buffer.from(esc(v.title)), FORM_STYLE, Buffer.from(body), FORM_CONSENT_TEXT, Buffer.from(tail), FORM_TAIL]);
 }
 
-export function renderThanks(v: { title: string; qrCode: string | null; maskedPhone: string }): string {
+export function renderThanks(v: { title: string; qrCode: string | null; maskedPhone: string; coupon?: { code: string; title: string } }): string {
   return page(
     v.title,
     `<div class="card"><h1>登记成功</h1><p>已为手机号 ${esc(v.maskedPhone)} 登记。长按下方二维码，添加您的专属顾问领取福利：</p>${
+      v.coupon ? `<p class="offer" id="coupon">${esc(v.coupon.title)}　券码 <b>${esc(v.coupon.code)}</b></p>` : ''
+    }${
       v.qrCode ? `<img class="qr" id="rep-qr" src="${esc(v.qrCode)}" alt="专属顾问二维码">` : '<p class="muted">顾问二维码暂时无法显示，请稍后刷新本页。</p>'
     }<p class="muted">添加后顾问会第一时间与您联系</p></div>`,
   );

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { ManualClock } from '../../src/shared/clock.js';
+import type { Siyu } from '../../src/main/compose.js';
+import { admin, startApp } from '../support/app.js';
+import { backendName } from '../support/backends.js';
+
+const b = `[${backendName}]`;
+
+async function submit(siyu: Siyu, code: string, name: string, phone: string) {
+  const page = await fetch(`${siyu.url}/s/${code}`);
+  const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+  const ft = /name="ft" value="([^"]+)"/.exec(await page.text())![1]!;
+  const res = await fetch(`${siyu.url}/s/${code}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ ft, name, phone, consent: '1' }).toString(),
+  });
+  return { status: res.status, html: await res.text() };
+}
+
+test(`${b} the offer is shown, a coupon is claimed once per person and counted in the funnel`, async (t) => {
+  const siyu = await startApp(t);
+  const ch = (
+    await admin(siyu).post('/api/channels', {
+      name: '社区-幸福里',
+      kind: 'community',
+      staffUserIds: ['rep001'],
+      welcomeText: '欢迎',
+      offer: '扫码领 20 元新人券',
+      coupon: { title: '新人立减20元' },
+    })
+  ).json;
+  t.is(ch.offer, '扫码领 20 元新人券');
+  t.regex(await (await fetch(`${siyu.url}/s/${ch.code}`)).text(), /扫码领 20 元新人券/);
+  const first = await submit(siyu, ch.code, '赵一', '13700000001');
+  const code1 = /券码 <b>([A-Z0-9]{10})<\/b>/.exec(first.html)?.[1];
+  t.truthy(code1, first.html);
+  const again = await submit(siyu, ch.code, '赵一', '13700000001');
+  t.is(/券码 <b>([A-Z0-9]{10})<\/b>/.exec(again.html)?.[1], code1, 'the same code again');
+  const other = await submit(siyu, ch.code, '钱二', '13700000002');
+  t.not(/券码 <b>([A-Z0-9]{10})<\/b>/.exec(other.html)?.[1], code1);
+  t.is(Number((await siyu.db('coupon_claims').count({ n: '*' }))[0]!.n), 2);
+  const customerId = (await siyu.db('coupon_claims').where({ code: code1 }).first()).customer_id;
+  const view = await siyu.customers.view(customerId);
+  t.true(view.tags.some((x) => x.name === '已领券'));
+  const d = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const funnel = await admin(siyu).get(`/api/funnel?from=${d}&to=${d}`);
+  t.is(funnel.json.rows[0].claims, 2);
+});
+
+test(`${b} before and after its active window a channel's page is closed (410) and records nothing`, async (t) => {
+  const clock = new ManualClock(Date.parse('2026-12-01T00:00:00+08:00'));
+  const siyu = await startApp(t, { options: { clock } });
+  const api = admin(siyu);
+  const ch = (
+    await api.post('/api/channels', {
+      name: '双十二活动',
+      kind: 'event',
+      staffUserIds: ['rep001'],
+      welcomeText: '欢迎',
+      activeFrom: '2026-12-10T09:00:00+08:00',
+      activeUntil: '2026-12-12T23:59:59+08:00',
+    })
+  ).json;
+  t.is(ch.activeFrom, '2026-12-10T01:00:00.000Z');
+  const early = await fetch(`${siyu.url}/s/${ch.code}`);
+  t.is(early.status, 410);
+  t.regex(await early.text(), /尚未开始/);
+  clock.set(Date.parse('2026-12-11T12:00:00+08:00'));
+  t.is((await fetch(`${siyu.url}/s/${ch.code}`)).status, 200);
+  clock.set(Date.parse('2026-12-13T00:00:00+08:00'));
+  const late = await fetch(`${siyu.url}/s/${ch.code}`);
+  t.is(late.status, 410);
+  t.regex(await late.text(), /已结束/);
+  t.is(Number((await siyu.db('scans').count({ n: '*' }))[0]!.n), 1);
+  const bad = await api.post('/api/channels', { name: '反了', kind: 'event', staffUserIds: ['rep001'], welcomeText: '欢迎', activeFrom: '2026-12-10T09:00:00+08:00', activeUntil: '2026-12-01T09:00:00+08:00' });
+  t.is(bad.status, 400);
+  t.is(bad.json.error.code, 'CHANNEL.BAD_WINDOW');
+  t.is((await api.post('/api/channels', { name: '坏时间', kind: 'event', staffUserIds: ['rep001'], welcomeText: '欢迎', activeFrom: 'tomorrow' })).status, 400);
+});
