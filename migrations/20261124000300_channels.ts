@@ -23,6 +23,8 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('active_until').nullable();
     // A coupon every person who leaves details may claim once, e.g. {"title":"新人立减20元"}.
     t.text('coupon').nullable();
+    // How leads are shared among the reps: rule, weights, per-rep daily cap, backups (JSON).
+    t.text('routing').nullable();
     t.string('wecom_config_id', 64).nullable();
     t.string('qr_code_url', 512).nullable();
     t.string('sync_state', 16).notNullable().defaultTo('pending');

@@ -19,6 +19,7 @@ interface ChannelRow {
   active_from: number | null;
   active_until: number | null;
   coupon: string | null;
+  routing: string | null;
   wecom_config_id: string | null;
   qr_code_url: string | null;
   sync_state: SyncState;
@@ -44,6 +45,7 @@ const toChannel = (r: ChannelRow): Channel => ({
   activeFrom: r.active_from === null ? null : Number(r.active_from),
   activeUntil: r.active_until === null ? null : Number(r.active_until),
   coupon: r.coupon === null ? null : (JSON.parse(r.coupon) as Channel['coupon']),
+  routing: r.routing === null ? null : (JSON.parse(r.routing) as Channel['routing']),
   configId: r.wecom_config_id,
   qrCode: r.qr_code_url,
   syncState: r.sync_state,
@@ -72,6 +74,7 @@ export class ChannelStore implements ChannelRepo {
       active_from: c.activeFrom,
       active_until: c.activeUntil,
       coupon: c.coupon === null ? null : JSON.stringify(c.coupon),
+      routing: c.routing === null ? null : JSON.stringify(c.routing),
       wecom_config_id: c.configId,
       qr_code_url: c.qrCode,
       sync_state: c.syncState,
@@ -113,6 +116,7 @@ export class ChannelStore implements ChannelRepo {
     if (p.activeFrom !== undefined) row.active_from = p.activeFrom;
     if (p.activeUntil !== undefined) row.active_until = p.activeUntil;
     if (p.coupon !== undefined) row.coupon = p.coupon === null ? null : JSON.stringify(p.coupon);
+    if (p.routing !== undefined) row.routing = p.routing === null ? null : JSON.stringify(p.routing);
     if (p.syncState !== undefined) row.sync_state = p.syncState;
     if (p.syncError !== undefined) row.sync_error = p.syncError;
     if (p.configId !== undefined) row.wecom_config_id = p.configId;

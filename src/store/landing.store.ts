@@ -32,9 +32,9 @@ export class LandingStore implements LandingRepo {
     return this.scans.add(s);
   }
 
-  async countLeads(channelId: number): Promise<number> {
-    const r = await this.db('leads').where({ channel_id: channelId }).count({ n: '*' }).first();
-    return Number((r as { n: number | string } | undefined)?.n ?? 0);
+  async leadsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>> {
+    const rows = await this.db('leads').where({ channel_id: channelId }).andWhere('created_at', '>=', from).andWhere('created_at', '<', to).groupBy('staff_userid').select('staff_userid').count({ n: '*' });
+    return new Map((rows as Array<{ staff_userid: string; n: number | string }>).map((r) => [r.staff_userid, Number(r.n)]));
   }
 
   async findLeadByState(linkState: string): Promise<Lead | undefined> {

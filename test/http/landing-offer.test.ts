@@ -78,3 +78,28 @@ test(`${b} before and after its active window a channel's page is closed (410) a
   t.is(bad.json.error.code, 'CHANNEL.BAD_WINDOW');
   t.is((await api.post('/api/channels', { name: '坏时间', kind: 'event', staffUserIds: ['rep001'], welcomeText: '欢迎', activeFrom: 'tomorrow' })).status, 400);
 });
+
+test(`${b} leads are shared among reps by the channel's routing, with caps and backups`, async (t) => {
+  const siyu = await startApp(t);
+  const ch = (
+    await admin(siyu).post('/api/channels', {
+      name: '门店-旗舰店',
+      kind: 'counter',
+      staffUserIds: ['rep001', 'rep002'],
+      welcomeText: '欢迎',
+      routing: { rule: 'round_robin', dailyCap: 1, backupUserIds: ['rep003'] },
+    })
+  ).json;
+  t.deepEqual(ch.routing, { rule: 'round_robin', dailyCap: 1, backupUserIds: ['rep003'] });
+  for (const [i, name] of ['甲', '乙', '丙'].entries()) t.is((await submit(siyu, ch.code, name, `1360000000${i}`)).status, 200);
+  const reps = (await siyu.db('leads').orderBy('id').select('staff_userid')).map((r) => r.staff_userid);
+  t.deepEqual(reps, ['rep001', 'rep002', 'rep003']);
+  // Each lead's own QR belongs to the rep it was given to.
+  const ways = await siyu.db('leads').orderBy('id').select('wecom_config_id');
+  t.deepEqual(
+    ways.map((w) => (siyu.emulator!.contactWay(w.wecom_config_id) as { user: string[] }).user),
+    [['rep001'], ['rep002'], ['rep003']],
+  );
+  const bad = await admin(siyu).post('/api/channels', { name: '坏规则', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '欢迎', routing: { rule: 'random' } });
+  t.is(bad.status, 400);
+});

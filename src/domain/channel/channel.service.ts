@@ -73,6 +73,7 @@ export class ChannelService {
       activeFrom: input.activeFrom ?? null,
       activeUntil: input.activeUntil ?? null,
       coupon: input.coupon ?? null,
+      routing: input.routing ?? null,
       batchKey: batch?.batchKey ?? null,
       placementKey: batch?.placementKey ?? null,
       status: 'active',
@@ -162,6 +163,7 @@ export class ChannelService {
       activeFrom: patch.activeFrom,
       activeUntil: patch.activeUntil,
       coupon: patch.coupon,
+      routing: patch.routing,
       ...sync,
       updatedAt: next.updatedAt,
     });

@@ -25,12 +25,24 @@ export interface Channel {
   activeFrom: number | null;
   activeUntil: number | null;
   coupon: CouponOffer | null;
+  routing: Routing | null;
   configId: string | null;
   qrCode: string | null;
   syncState: SyncState;
   syncError: string | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * How the landing page shares leads among a channel's reps: the least-loaded rep today
+ * (round_robin) or in proportion to weights, skipping reps at their daily cap, then backups.
+ */
+export interface Routing {
+  rule: 'round_robin' | 'weighted';
+  weights?: Record<string, number>;
+  dailyCap?: number;
+  backupUserIds?: string[];
 }
 
 export interface CouponOffer {
@@ -49,6 +61,7 @@ export interface NewChannel {
   activeFrom?: number | null;
   activeUntil?: number | null;
   coupon?: CouponOffer | null;
+  routing?: Routing | null;
 }
 
 export interface ChannelEdit {
@@ -62,6 +75,7 @@ export interface ChannelEdit {
   activeFrom?: number | null;
   activeUntil?: number | null;
   coupon?: CouponOffer | null;
+  routing?: Routing | null;
 }
 
 /** A placement matrix: every combination of the dimensions becomes one channel. */

@@ -30,7 +30,8 @@ export interface ScanRecord extends ScanRow {
 export interface LandingRepo {
   /** Durably records a scan (batched with concurrent ones). */
   insertScan(s: ScanRecord): Promise<void>;
-  countLeads(channelId: number): Promise<number>;
+  /** Leads per rep of a channel created in [from, to). */
+  leadsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>>;
   findLeadByState(linkState: string): Promise<Lead | undefined>;
   /** The newest lead of this customer from this channel that has not been linked to WeCom yet. */
   findOpenLead(customerId: number, channelId: number): Promise<Lead | undefined>;

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { maskMobile, type PiiCipher } from '../../shared/pii.js';
 import type { ChannelRepo, ContactWayGateway } from '../channel/channel.ports.js';
 import type { Channel } from '../channel/channel.types.js';
+import { pickRep } from '../channel/routing.js';
 import type { Transactor } from '../customer/customer.ports.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
@@ -52,6 +53,12 @@ export interface LandingDeps {
   clock: Clock;
   log: Logger;
   limits?: { perIpPerHour: number; perVisitorPerHour: number };
+}
+
+/** Midnight (Asia/Shanghai) of the day `ms` falls on, in UTC ms. */
+export function shanghaiMidnightOf(ms: number): number {
+  const offset = 8 * 3600_000;
+  return Math.floor((ms + offset) / 86_400_000) * 86_400_000 - offset;
 }
 
 /** Asia/Shanghai calendar day as YYYYMMDD: a "unique visitor per day" is per store-local day. */
@@ -161,8 +168,8 @@ export class LandingService {
     }
 
     // The person's own contact way: its state links the coming add to this lead exactly.
-    const leadCount = await this.d.landing.countLeads(c.id);
-    const staffUserId = c.staffUserIds[leadCount % c.staffUserIds.length]!;
+    const dayStart = shanghaiMidnightOf(now);
+    const staffUserId = pickRep(c, await this.d.landing.leadsByRep(c.id, dayStart, dayStart + 86_400_000));
     const linkState = `${LEAD_STATE_PREFIX}${shortCode(16)}`;
     let way: { configId: string; qrCode: string } | undefined;
     try {

@@ -44,6 +44,16 @@ const windowFields = {
   activeFrom: instant.nullable().optional(),
   activeUntil: instant.nullable().optional(),
   coupon: z.object({ title: text(30) }).strict().nullable().optional(),
+  routing: z
+    .object({
+      rule: z.enum(['round_robin', 'weighted']),
+      weights: z.record(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/), z.number().int().min(1).max(100)).optional(),
+      dailyCap: z.number().int().min(1).max(10000).optional(),
+      backupUserIds: z.array(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确')).max(20).optional(),
+    })
+    .strict()
+    .nullable()
+    .optional(),
 };
 
 export const createChannelBody = z.object({
@@ -103,6 +113,7 @@ export function presentChannel(c: Channel) {
     activeFrom: iso(c.activeFrom),
     activeUntil: iso(c.activeUntil),
     coupon: c.coupon,
+    routing: c.routing,
     configId: c.configId,
     qrCode: c.qrCode,
     syncState: c.syncState,

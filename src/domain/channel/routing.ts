@@ -1,0 +1,22 @@
+import type { Channel } from './channel.types.js';
+
+/**
+ * Which rep gets the next lead of a channel, given how many each got today. Reps at their
+ * daily cap are skipped, then the backups are tried; if everyone is full the least-loaded rep
+ * still gets the person — a customer who left details is never turned away.
+ * round_robin: the least-loaded rep (ties in listed order), which spreads evenly over a day.
+ * weighted: the rep whose share so far is furthest below their weight.
+ */
+export function pickRep(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>): string {
+  const r = c.routing ?? { rule: 'round_robin' as const };
+  const load = (u: string) => today.get(u) ?? 0;
+  const open = (list: string[]) => list.filter((u) => r.dailyCap === undefined || load(u) < r.dailyCap);
+  const weight = (u: string) => (r.rule === 'weighted' ? (r.weights?.[u] ?? 1) : 1);
+  const best = (list: string[]) =>
+    list.reduce((a, b) => ((load(b) + 1) / weight(b) < (load(a) + 1) / weight(a) ? b : a));
+  const primary = open(c.staffUserIds);
+  if (primary.length) return best(primary);
+  const backups = open(r.backupUserIds ?? []);
+  if (backups.length) return best(backups);
+  return best(c.staffUserIds);
+}
