@@ -10,6 +10,8 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('store_id').unsigned().nullable().references('id').inTable('stores');
     t.text('staff_userids').notNullable();
     t.text('welcome_text').notNullable();
+    // An optional link card sent with the welcome: {"title","url","desc"?,"picurl"?}.
+    t.text('welcome_link').nullable();
     t.text('tags').notNullable();
     // Placement attributes chosen by the operator, e.g. {"楼栋":"3号楼","电梯":"A"}.
     t.text('attributes').notNullable();

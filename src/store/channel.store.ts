@@ -10,6 +10,7 @@ interface ChannelRow {
   store_id: number | null;
   staff_userids: string;
   welcome_text: string;
+  welcome_link: string | null;
   tags: string;
   attributes: string;
   batch_key: string | null;
@@ -36,6 +37,7 @@ const toChannel = (r: ChannelRow): Channel => ({
   storeId: r.store_id === null ? null : Number(r.store_id),
   staffUserIds: JSON.parse(r.staff_userids) as string[],
   welcomeText: r.welcome_text,
+  welcomeLink: r.welcome_link === null ? null : (JSON.parse(r.welcome_link) as Channel['welcomeLink']),
   tags: JSON.parse(r.tags) as Channel['tags'],
   attributes: JSON.parse(r.attributes) as Channel['attributes'],
   batchKey: r.batch_key,
@@ -65,6 +67,7 @@ export class ChannelStore implements ChannelRepo {
       store_id: c.storeId,
       staff_userids: JSON.stringify(c.staffUserIds),
       welcome_text: c.welcomeText,
+      welcome_link: c.welcomeLink === null ? null : JSON.stringify(c.welcomeLink),
       tags: JSON.stringify(c.tags),
       attributes: JSON.stringify(c.attributes),
       batch_key: c.batchKey,
@@ -109,6 +112,7 @@ export class ChannelStore implements ChannelRepo {
     if (p.name !== undefined) row.name = p.name;
     if (p.staffUserIds !== undefined) row.staff_userids = JSON.stringify(p.staffUserIds);
     if (p.welcomeText !== undefined) row.welcome_text = p.welcomeText;
+    if (p.welcomeLink !== undefined) row.welcome_link = p.welcomeLink === null ? null : JSON.stringify(p.welcomeLink);
     if (p.tags !== undefined) row.tags = JSON.stringify(p.tags);
     if (p.attributes !== undefined) row.attributes = JSON.stringify(p.attributes);
     if (p.status !== undefined) row.status = p.status;

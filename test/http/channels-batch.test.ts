@@ -107,3 +107,18 @@ test(`${b} an edit WeCom refuses is not saved; one WeCom cannot take now is save
   t.is((await api.call('PATCH', `/api/channels/${ch.id}`, { status: 'deleted' })).status, 400);
   t.is((await api.call('PATCH', '/api/channels/9999', { name: 'x' })).status, 404);
 });
+
+test(`${b} a channel's link card goes out with its welcome; a bad link is refused`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const link = { title: '新人专享福利', url: 'https://shop.example.test/new', desc: '点击领取' };
+  const ch = (await api.post('/api/channels', { ...base, name: '带链接', tags: [], welcomeLink: link })).json;
+  t.deepEqual(ch.welcomeLink, link);
+  const scan = await siyu.emulator!.customerScans(ch.configId, { name: '丁' });
+  await siyu.processor.drain();
+  const w = siyu.emulator!.welcomes.find((x) => x.externalUserId === scan.externalUserId);
+  t.deepEqual(w?.attachments, [{ msgtype: 'link', link }]);
+  for (const bad of [{ title: 'x', url: 'javascript:alert(1)' }, { title: '', url: 'https://a.test' }, { title: 'x', url: 'https://a.test', extra: 1 }]) {
+    t.is((await api.post('/api/channels', { ...base, name: '坏链接', tags: [], welcomeLink: bad })).status, 400, JSON.stringify(bad));
+  }
+});

@@ -8,7 +8,7 @@ export interface ContactDetail {
 /** What the acquisition flow needs from WeCom. Errors carry `errcode` when WeCom answered. */
 export interface ContactGateway {
   getContact(externalUserId: string, deadline: number): Promise<ContactDetail>;
-  sendWelcome(p: { welcomeCode: string; text: string; deadline: number }): Promise<void>;
+  sendWelcome(p: { welcomeCode: string; text: string; link?: { title: string; url: string; desc?: string; picurl?: string }; deadline: number }): Promise<void>;
   markTag(p: { userid: string; externalUserId: string; add: string[] }): Promise<void>;
 }
 

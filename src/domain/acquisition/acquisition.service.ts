@@ -125,7 +125,9 @@ export class AcquisitionService {
     const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
     const lead = e.state && this.d.leads ? await this.d.leads.findByState(e.state) : undefined;
     const channel = lead ? await this.d.channels.findChannel(lead.channelId) : e.state ? await this.channelByCode(e.state) : undefined;
-    const template = channel && channel.status === 'active' ? channel.welcomeText : this.d.defaultWelcome;
+    const active = channel && channel.status === 'active';
+    const template = active ? channel.welcomeText : this.d.defaultWelcome;
+    const link = active ? (channel.welcomeLink ?? undefined) : undefined;
     // Bounded so a slow WeCom still leaves time for the welcome.
     const detailDeadline = Math.min(deadline, this.d.clock.now() + 3000);
     const fetchDetail = () =>
@@ -137,13 +139,13 @@ export class AcquisitionService {
     let welcome: WelcomeResult;
     if (NAME_VAR.test(template) && !lead) {
       detail = await fetchDetail();
-      welcome = await this.sendWelcome(e, ctx, template, detail?.name, deadline);
+      welcome = await this.sendWelcome(e, ctx, template, detail?.name, link, deadline);
     } else if (lead) {
       // The name they typed on the landing page is the one to greet them with.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead.name, deadline), fetchDetail()]);
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead.name, link, deadline), fetchDetail()]);
     } else {
       // Nothing in the text depends on the detail: do not make the welcome wait for it.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, '', deadline), fetchDetail()]);
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, '', link, deadline), fetchDetail()]);
     }
     const tagRefs = channel ? channelTagRefs(channel) : [{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' as const }];
     const tags = await this.d.tags.ensure(tagRefs);
@@ -272,14 +274,21 @@ export class AcquisitionService {
     return channel;
   }
 
-  private async sendWelcome(e: ContactEvent, ctx: EventContext, template: string, name: string | undefined, deadline: number): Promise<WelcomeResult> {
+  private async sendWelcome(
+    e: ContactEvent,
+    ctx: EventContext,
+    template: string,
+    name: string | undefined,
+    link: Channel['welcomeLink'] | undefined,
+    deadline: number,
+  ): Promise<WelcomeResult> {
     if (!e.welcomeCode) return { outcome: 'none' };
     if (this.d.clock.now() >= deadline) {
       this.d.metrics.welcome('expired');
       return { outcome: 'expired' };
     }
     try {
-      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: name ?? '' }), deadline });
+      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: name ?? '' }), link: link ?? undefined, deadline });
       const latencyMs = this.d.clock.now() - ctx.receivedAt;
       this.d.metrics.welcome('sent', latencyMs);
       return { outcome: 'sent', latencyMs };

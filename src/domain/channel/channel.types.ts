@@ -14,6 +14,7 @@ export interface Channel {
   storeId: number | null;
   staffUserIds: string[];
   welcomeText: string;
+  welcomeLink: WelcomeLink | null;
   tags: TagRef[];
   /** Placement attributes, label → value, e.g. {"楼栋":"3号楼","电梯":"A"}; each also becomes a tag. */
   attributes: Record<string, string>;
@@ -45,6 +46,14 @@ export interface Routing {
   backupUserIds?: string[];
 }
 
+/** A link card sent with the welcome (send_welcome_msg attachment of msgtype link). */
+export interface WelcomeLink {
+  title: string;
+  url: string;
+  desc?: string;
+  picurl?: string;
+}
+
 export interface CouponOffer {
   title: string;
 }
@@ -55,6 +64,7 @@ export interface NewChannel {
   storeId?: number;
   staffUserIds: string[];
   welcomeText: string;
+  welcomeLink?: WelcomeLink | null;
   tags: TagRef[];
   attributes?: Record<string, string>;
   offer?: string | null;
@@ -68,6 +78,7 @@ export interface ChannelEdit {
   name?: string;
   staffUserIds?: string[];
   welcomeText?: string;
+  welcomeLink?: WelcomeLink | null;
   tags?: TagRef[];
   attributes?: Record<string, string>;
   status?: ChannelStatus;

@@ -39,7 +39,19 @@ const welcomeText = text(1300).refine((s) => Buffer.byteLength(s) <= 4000, '欢�
 
 // ISO 8601 with an offset (e.g. 2026-12-01T09:00:00+08:00), stored as UTC ms.
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+// WeCom's link attachment limits: title ≤128 bytes, desc ≤512 bytes, url ≤2048 bytes.
+const welcomeLink = z
+  .object({
+    title: text(42).refine((s) => Buffer.byteLength(s) <= 128, '链接标题不能超过 128 字节'),
+    url: httpUrl,
+    desc: text(170).refine((s) => Buffer.byteLength(s) <= 512, '链接描述不能超过 512 字节').optional(),
+    picurl: httpUrl.optional(),
+  })
+  .strict();
+
 const windowFields = {
+  welcomeLink: welcomeLink.nullable().optional(),
   offer: text(60).nullable().optional(),
   activeFrom: instant.nullable().optional(),
   activeUntil: instant.nullable().optional(),
@@ -105,6 +117,7 @@ export function presentChannel(c: Channel) {
     storeId: c.storeId,
     staffUserIds: c.staffUserIds,
     welcomeText: c.welcomeText,
+    welcomeLink: c.welcomeLink,
     tags: c.tags,
     attributes: c.attributes,
     batchKey: c.batchKey,

@@ -13,8 +13,8 @@ export class WecomGateways implements ContactGateway, ContactWayGateway, CorpTag
     return { name: c.name, avatar: c.avatar, gender: c.gender, unionid: c.unionid };
   }
 
-  sendWelcome(p: { welcomeCode: string; text: string; deadline: number }): Promise<void> {
-    return this.api.sendWelcome(p);
+  sendWelcome(p: { welcomeCode: string; text: string; link?: { title: string; url: string; desc?: string; picurl?: string }; deadline: number }): Promise<void> {
+    return this.api.sendWelcome({ welcomeCode: p.welcomeCode, text: p.text, deadline: p.deadline, attachments: p.link ? [{ msgtype: 'link', link: p.link }] : [] });
   }
 
   markTag(p: { userid: string; externalUserId: string; add: string[] }): Promise<void> {

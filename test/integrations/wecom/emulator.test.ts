@@ -143,7 +143,8 @@ test('close() does not wait for a request stuck in a latency fault', async (t) =
   const base = await em.listen();
   em.injectFault('/cgi-bin/getcallbackip', { latencyMs: 60_000 });
   const pending = fetch(`${base}/cgi-bin/getcallbackip?access_token=x`).catch((e: Error) => e);
-  await new Promise((r) => setTimeout(r, 50));
+  // Wait until the request is really parked in the fault, however busy the machine is.
+  while (em.callsTo('/cgi-bin/getcallbackip').length === 0) await new Promise((r) => setTimeout(r, 5));
   const started = Date.now();
   await em.close();
   t.true(Date.now() - started < 1000);

@@ -268,6 +268,8 @@ export class WecomEmulator {
   }
 
   private sleep(ms: number): Promise<void> {
+    // A request that reaches a latency fault after close() began must not hold the server open.
+    if (this.closing) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(t);
@@ -286,6 +288,11 @@ export class WecomEmulator {
       if (!this.handle(req, res)) sendJson(res, 404, { errcode: 404, errmsg: 'not found' });
     });
     server.on('connection', (s) => {
+      // A connection the kernel accepted while close() ran would otherwise keep it waiting.
+      if (this.closing) {
+        s.destroy();
+        return;
+      }
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
