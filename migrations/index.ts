@@ -13,6 +13,7 @@ import * as m1100 from './20261124001100_scans.js';
 import * as m1200 from './20261124001200_leads.js';
 import * as m1300 from './20261124001300_consents.js';
 import * as m1400 from './20261124001400_coupon_claims.js';
+import * as m1500 from './20261124001500_customer_merges.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -30,4 +31,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261124001200_leads', module: m1200 },
   { name: '20261124001300_consents', module: m1300 },
   { name: '20261124001400_coupon_claims', module: m1400 },
+  { name: '20261124001500_customer_merges', module: m1500 },
 ];

@@ -8,6 +8,8 @@ import { CustomerService } from '../domain/customer/customer.service.js';
 import { TagService } from '../domain/tag/tag.service.js';
 import { LandingService } from '../domain/landing/landing.service.js';
 import { FunnelService } from '../domain/report/funnel.service.js';
+import { MergeService } from '../domain/customer/merge.service.js';
+import { mergeTransactor } from '../store/customer-merge.store.js';
 import { funnelRoutes } from '../http/routes/funnel.routes.js';
 import { channelQrRoutes } from '../http/routes/channel-qr.routes.js';
 import { RenderCache } from '../integrations/qr/index.js';
@@ -250,7 +252,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
           channelQrRoutes({ channels, cache: new RenderCache({ maxBytes: 32 * 1024 * 1024 }), publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
-          customerRoutes({ customers }),
+          customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],

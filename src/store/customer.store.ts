@@ -15,6 +15,7 @@ interface CustomerRow {
   first_channel_id: number | null;
   stage: Stage;
   opted_out: number | boolean;
+  merged_into: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -31,6 +32,7 @@ const toCustomer = (r: CustomerRow): Customer => ({
   firstChannelId: nn(r.first_channel_id),
   stage: r.stage,
   optedOut: !!r.opted_out,
+  mergedInto: nn(r.merged_into),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });

@@ -14,6 +14,8 @@ export interface Customer {
   firstChannelId: number | null;
   stage: Stage;
   optedOut: boolean;
+  /** Set when this record was merged into another customer (the one to read instead). */
+  mergedInto?: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -40,7 +42,9 @@ export type TimelineKind =
   | 'transfer_failed'
   | 'tags_added'
   | 'lead_submitted'
-  | 'lead_linked';
+  | 'lead_linked'
+  | 'customer_merged'
+  | 'customer_unmerged';
 
 export interface TimelineEntry {
   id?: number;

@@ -1,9 +1,38 @@
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { CustomerService } from '../../domain/customer/customer.service.js';
+import type { MergeService } from '../../domain/customer/merge.service.js';
+import { readJson } from '../body.js';
 import { iso, parseId } from '../validation.js';
 
-export function customerRoutes(d: { customers: CustomerService }): Router {
+const mergeBody = z
+  .object({
+    sourceId: z.number().int().positive(),
+    targetId: z.number().int().positive(),
+    reason: z.string().trim().max(200).default(''),
+  })
+  .strict();
+
+const presentMerge = (m: { id: number; sourceId: number; targetId: number; reason: string; actor: string; createdAt: number; undoneAt: number | null }) => ({
+  ...m,
+  createdAt: iso(m.createdAt),
+  undoneAt: iso(m.undoneAt),
+});
+
+export function customerRoutes(d: { customers: CustomerService; merges: MergeService }): Router {
   const r = new Router({ prefix: '/api/customers' });
+
+  // Two records that are one person: the source's timeline, tags, relationships, identities,
+  // leads, consents and coupons move to the target. Recorded, and undone by the merge id.
+  r.post('/merge', async (ctx) => {
+    const body = mergeBody.parse(await readJson(ctx));
+    ctx.status = 201;
+    ctx.body = presentMerge(await d.merges.merge({ ...body, actor: 'admin-api' }));
+  });
+
+  r.post('/merges/:id/undo', async (ctx) => {
+    ctx.body = presentMerge(await d.merges.undo(parseId(ctx.params.id, 'MERGE.INVALID_ID', '合并记录'), 'admin-api'));
+  });
 
   r.get('/:id', async (ctx) => {
     const c = await d.customers.view(parseId(ctx.params.id, 'CUSTOMER.INVALID_ID', '客户'));
@@ -17,6 +46,7 @@ export function customerRoutes(d: { customers: CustomerService }): Router {
       firstChannelId: c.firstChannelId,
       stage: c.stage,
       optedOut: c.optedOut,
+      mergedInto: c.mergedInto ?? null,
       createdAt: iso(c.createdAt),
       tags: c.tags,
       follows: c.follows.map((f) => ({ staffUserId: f.staffUserId, channelId: f.channelId, state: f.state, status: f.status, addedAt: iso(f.addedAt), removedAt: iso(f.removedAt) })),
