@@ -25,7 +25,7 @@ import { channelRoutes } from '../http/routes/channels.routes.js';
 import { customerRoutes } from '../http/routes/customers.routes.js';
 import { healthRoutes } from '../http/routes/health.routes.js';
 import { sandboxRoutes } from '../http/routes/sandbox.routes.js';
-import { wecomCallbackRoutes } from '../http/routes/wecom-callback.routes.js';
+import { createWecomCallbackHandler } from '../http/wecom-callback.handler.js';
 import { WecomClient } from '../integrations/wecom/api-client.js';
 import { toContactEvent } from '../integrations/wecom/callback.js';
 import { WecomContactApi } from '../integrations/wecom/contact-api.js';
@@ -231,9 +231,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         log,
         metrics,
         adminApiKey: config.adminApiKey,
-        // The callback router comes first: it is the hot path and answers without going further.
         publicRoutes: [
-          wecomCallbackRoutes({ crypto, inbox, clock, log, metrics, maxSkewSec: config.wecom.callbackMaxSkewSec, bodyLimitBytes: config.callback.bodyLimitBytes, needsWork: (f) => toContactEvent(f as never) !== undefined }),
           landingRoutes({
             landing,
             pii,
@@ -257,7 +255,21 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });
-      const server = createServer(app.callback());
+      // WeCom's callback is answered before Koa sees the request: it is the hot path.
+      const callback = createWecomCallbackHandler({
+        crypto,
+        inbox,
+        clock,
+        log,
+        metrics,
+        maxSkewSec: config.wecom.callbackMaxSkewSec,
+        bodyLimitBytes: config.callback.bodyLimitBytes,
+        needsWork: (f) => toContactEvent(f as never) !== undefined,
+      });
+      const koa = app.callback();
+      const server = createServer((req, res) => {
+        if (!callback(req, res)) void koa(req, res);
+      });
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -197,7 +197,14 @@ test(`${b} bad signature, wrong corp and garbage are refused and write nothing`,
   const big = await fetch(`${siyu.url}/wecom/callback?msg_signature=x&timestamp=${ts}&nonce=n`, { method: 'POST', body: 'x'.repeat(200_000) });
   t.is(big.status, 413);
   t.is((await fetch(`${siyu.url}/wecom/callback?msg_signature=x&timestamp=${ts}&nonce=n`, { method: 'POST' })).status, 400);
+  const put = await fetch(`${siyu.url}/wecom/callback`, { method: 'PUT', body: 'x' });
+  t.is(put.status, 405);
+  t.truthy(put.headers.get('x-request-id'));
+  t.is(((await put.json()) as { error: { code: string } }).error.code, 'REQUEST.METHOD_NOT_ALLOWED');
   t.is(Number((await siyu.db('callback_events').count({ n: '*' }))[0]!.n), 0, 'nothing written');
+  const metrics = await (await fetch(`${siyu.url}/metrics`)).text();
+  t.regex(metrics, /siyu_wecom_callbacks_total\{outcome="rejected_401"\} [1-9]/);
+  t.regex(metrics, /siyu_http_requests_total\{method="POST",route="\/wecom\/callback",status="400"\} [1-9]/);
   t.is((await fetch(`${siyu.url}/healthz`)).status, 200, 'still healthy');
   // The good one goes through.
   t.is((await post(enc, good.signature(ts, 'n1', enc))).status, 200);
