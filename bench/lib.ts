@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 
@@ -27,20 +27,27 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts a child process and resolves once `ready(line)` matches a stdout/stderr line. */
-export function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<ChildProcess> {
+export function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000, onReadyLine?: (text: string) => void, ipc = false): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error(`process did not become ready: ${args.join(' ')}`)), timeoutMs);
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();
       if (ready.test(buf)) {
         clearTimeout(timer);
+        onReadyLine?.(buf);
         child.stdout!.removeAllListeners('data');
         child.stderr!.removeAllListeners('data');
-        // Keep draining so a chatty child never blocks on a full pipe.
-        child.stdout!.resume();
-        child.stderr!.resume();
+        // Keep draining so a chatty child never blocks on a full pipe (BENCH_APP_LOG keeps it).
+        if (process.env.BENCH_APP_LOG) {
+          const out = createWriteStream(process.env.BENCH_APP_LOG, { flags: 'a' });
+          child.stdout!.pipe(out);
+          child.stderr!.pipe(out);
+        } else {
+          child.stdout!.resume();
+          child.stderr!.resume();
+        }
         resolve(child);
       }
     };
