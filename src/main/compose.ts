@@ -218,8 +218,13 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, close };
 
     if (opts.sweepIntervalMs) {
+      let tick = 0;
       const timer = setInterval(() => {
         processor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'event sweep failed'));
+        // Channels WeCom could not take are retried about once a minute.
+        if (++tick % Math.max(1, Math.round(60_000 / opts.sweepIntervalMs!)) === 0) {
+          channels.retryFailedSyncs().catch((e: Error) => log.warn({ err: e.message }, 'channel sync retry failed'));
+        }
       }, opts.sweepIntervalMs);
       timer.unref();
       closers.push(async () => clearInterval(timer));

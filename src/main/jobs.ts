@@ -5,7 +5,13 @@ import { runRole } from './process.js';
 // Scheduled work. Safe to run more than once: each job claims its rows with leases.
 await runRole('jobs', async (config, log) => {
   const siyu = await createSiyu(config, { log, http: false });
-  const scheduler = startScheduler([{ name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() }], log);
+  const scheduler = startScheduler(
+    [
+      { name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() },
+      { name: 'channel-sync-retry', cron: '0 * * * * *', run: () => siyu.channels.retryFailedSyncs() },
+    ],
+    log,
+  );
   log.info('jobs role started');
   return {
     close: async () => {

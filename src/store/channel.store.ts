@@ -107,6 +107,10 @@ export class ChannelStore implements ChannelRepo {
     return (await this.db<ChannelRow>('channels').where({ batch_key: batchKey }).orderBy('id')).map(toChannel);
   }
 
+  async listUnsynced(limit: number): Promise<Channel[]> {
+    return (await this.db<ChannelRow>('channels').where({ sync_state: 'failed' }).orderBy('updated_at').limit(limit)).map(toChannel);
+  }
+
   async updateChannel(id: number, p: ChannelPatch): Promise<void> {
     const row: Record<string, unknown> = { updated_at: p.updatedAt };
     if (p.name !== undefined) row.name = p.name;

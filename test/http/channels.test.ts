@@ -122,3 +122,20 @@ test(`${b} the sandbox scan route walks the whole loop and survives an emulator 
   t.is((await api.post('/sandbox/scan', { channelId: 999 })).status, 404);
   t.is((await api.post('/sandbox/scan', { channelId: 'x' })).status, 400);
 });
+
+test(`${b} channels WeCom could not take are retried by the sync job until they are synced`, async (t) => {
+  const siyu = await startApp(t);
+  siyu.emulator!.injectFault('/cgi-bin/externalcontact/add_contact_way', { errcode: -1, times: 100 });
+  const a = (await admin(siyu).post('/api/channels', { ...valid, name: '重试一' })).json;
+  const b2 = (await admin(siyu).post('/api/channels', { ...valid, name: '重试二' })).json;
+  t.is(a.syncState, 'failed');
+  t.deepEqual(await siyu.channels.retryFailedSyncs(), { tried: 2, synced: 0 }, 'still down: both stay failed');
+  siyu.emulator!.clearFaults();
+  t.deepEqual(await siyu.channels.retryFailedSyncs(), { tried: 2, synced: 2 });
+  for (const id of [a.id, b2.id]) {
+    const c = (await admin(siyu).get(`/api/channels/${id}`)).json;
+    t.is(c.syncState, 'synced');
+    t.is(siyu.emulator!.contactWay(c.configId)?.state, c.code);
+  }
+  t.deepEqual(await siyu.channels.retryFailedSyncs(), { tried: 0, synced: 0 });
+});

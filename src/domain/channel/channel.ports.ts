@@ -10,6 +10,8 @@ export interface ChannelRepo {
   findChannelByCode(code: string): Promise<Channel | undefined>;
   findChannelByPlacement(batchKey: string, placementKey: string): Promise<Channel | undefined>;
   listChannelsByBatch(batchKey: string): Promise<Channel[]>;
+  /** Channels whose WeCom contact way failed to sync, oldest change first. */
+  listUnsynced(limit: number): Promise<Channel[]>;
   updateChannel(id: number, patch: ChannelPatch): Promise<void>;
   listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }>;
   updateChannelSync(id: number, p: { syncState: SyncState; syncError: string | null; configId?: string; qrCode?: string; updatedAt: number }): Promise<void>;

@@ -188,6 +188,27 @@ export class ChannelService {
     return (await this.d.channels.findChannel(id))!;
   }
 
+  /**
+   * The retry behind syncState 'failed': pushes each unsynced channel again. A channel WeCom
+   * refuses for good stays failed with the reason visible; nothing here throws.
+   */
+  async retryFailedSyncs(limit = 50): Promise<{ tried: number; synced: number }> {
+    const due = await this.d.channels.listUnsynced(limit);
+    let synced = 0;
+    for (const c of due) {
+      try {
+        await this.pushContactWay(c, { recreate: !c.configId });
+        synced++;
+      } catch (e) {
+        this.d.log.warn({ channelId: c.id, err: (e as Error).message }, 'channel sync retry failed');
+        if (e instanceof AppError && !e.transient) {
+          await this.d.channels.updateChannel(c.id, { syncState: 'failed', syncError: e.message.slice(0, 255), updatedAt: this.d.clock.now() });
+        }
+      }
+    }
+    return { tried: due.length, synced };
+  }
+
   async get(id: number): Promise<Channel> {
     const c = await this.d.channels.findChannel(id);
     if (!c) throw notFound('CHANNEL.NOT_FOUND', '渠道不存在');
