@@ -81,6 +81,7 @@ function appEnv(port: number, apiBase: string, dbEnv: Record<string, string>): R
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: 'https://bench.siyu.example',
     LOG_LEVEL: 'info',
     WECOM_CORP_ID: CORP,
     WECOM_TOKEN: TOKEN,

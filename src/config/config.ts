@@ -197,6 +197,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
   }
   if (sandbox && nodeEnv === 'production') problems.push('sandbox: the WeCom emulator cannot run with NODE_ENV=production; set the WECOM_* credentials');
+  // Landing QR codes and posters encode this address: a loopback one would print useless posters.
+  if (nodeEnv === 'production' && /^https?:\/\/(127\.|localhost|\[::1\])/.test(c.publicBaseUrl)) {
+    problems.push('publicBaseUrl (PUBLIC_BASE_URL): must be the public address phones reach in production, not a loopback one');
+  }
 
   const secrets = resolveSecrets(c, nodeEnv, problems);
   if (problems.length) throw new ConfigError(problems);

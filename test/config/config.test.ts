@@ -61,7 +61,8 @@ test('production refuses the sandbox and missing secrets', (t) => {
   const p = problems({ NODE_ENV: 'production' });
   t.true(p.some((x) => x.startsWith('sandbox')));
   for (const k of ['ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY']) t.true(p.some((x) => x.includes(k)), k);
-  t.deepEqual(problems({ NODE_ENV: 'production', ...real }), []);
+  t.true(problems({ NODE_ENV: 'production', ...real }).some((x) => x.startsWith('publicBaseUrl')), 'posters must not point at localhost');
+  t.deepEqual(problems({ NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'https://siyu.example.com' }), []);
 });
 
 test('secrets can come from *_FILE and PII_KEY must be 32 bytes', (t) => {
