@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { AcquisitionService } from '../domain/acquisition/acquisition.service.js';
 import { EventProcessor } from '../domain/acquisition/event-processor.js';
 import { ChannelService } from '../domain/channel/channel.service.js';
+import { ChannelLookup } from '../domain/channel/channel-lookup.js';
 import { CustomerService } from '../domain/customer/customer.service.js';
 import { TagService } from '../domain/tag/tag.service.js';
 import { LandingService } from '../domain/landing/landing.service.js';
@@ -134,24 +135,21 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const channelStore = new ChannelStore(db);
     const customerStore = new CustomerStore(db);
     const tags = new TagService({ tags: new TagStore(db), corpTags: gateways, log: log.child({ module: 'tags' }) });
-    let acquisitionRef: AcquisitionService | undefined;
-    let landingRef: LandingService | undefined;
+    const lookup = new ChannelLookup(channelStore, clock);
     const channels = new ChannelService({
       channels: channelStore,
       contactWays: gateways,
       tags,
       clock,
       log: log.child({ module: 'channels' }),
-      onChange: (c) => {
-        acquisitionRef?.forgetChannel(c.code);
-        landingRef?.forgetChannel(c.code);
-      },
+      onChange: (c) => lookup.forget(c.code),
     });
     const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
     const pii = new PiiCipher(config.piiKey);
     const landingStore = new LandingStore(db);
     const landing = new LandingService({
       channels: channelStore,
+      lookup,
       landing: landingStore,
       tx: landingTransactor(db),
       tags,
@@ -162,10 +160,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       log: log.child({ module: 'landing' }),
     });
-    landingRef = landing;
     const acquisition = new AcquisitionService({
       corpId: config.wecom.corpId,
       channels: channelStore,
+      lookup,
       tx: customerTransactor(db),
       tags,
       wecom: gateways,
@@ -184,7 +182,6 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         },
       },
     });
-    acquisitionRef = acquisition;
     const queue = new CallbackEventStore(db);
     const processor = new EventProcessor({
       queue,

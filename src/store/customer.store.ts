@@ -60,6 +60,16 @@ const customerRow = (c: Omit<Customer, 'id'>) => ({
   updated_at: c.updatedAt,
 });
 
+const timelineRow = (e: TimelineEntry) => ({
+  customer_id: e.customerId,
+  kind: e.kind,
+  channel_id: e.channelId,
+  staff_userid: e.staffUserId,
+  data: JSON.stringify(e.data),
+  occurred_at: e.occurredAt,
+  source_event_id: e.sourceEventId,
+});
+
 const COLS: Record<string, string> = {
   storeId: 'store_id',
   name: 'name',
@@ -150,15 +160,7 @@ export class CustomerStore implements CustomerRepo {
       const dup = await this.db('customer_events').where({ source_event_id: e.sourceEventId, kind: e.kind }).first('id');
       if (dup) return false;
     }
-    await this.db('customer_events').insert({
-      customer_id: e.customerId,
-      kind: e.kind,
-      channel_id: e.channelId,
-      staff_userid: e.staffUserId,
-      data: JSON.stringify(e.data),
-      occurred_at: e.occurredAt,
-      source_event_id: e.sourceEventId,
-    });
+    await this.db('customer_events').insert(timelineRow(e));
     return true;
   }
 
@@ -209,17 +211,7 @@ export class CustomerStore implements CustomerRepo {
   async insertTimelines(rows: TimelineEntry[]): Promise<void> {
     if (!rows.length) return;
     await this.db('customer_events')
-      .insert(
-        rows.map((e) => ({
-          customer_id: e.customerId,
-          kind: e.kind,
-          channel_id: e.channelId,
-          staff_userid: e.staffUserId,
-          data: JSON.stringify(e.data),
-          occurred_at: e.occurredAt,
-          source_event_id: e.sourceEventId,
-        })),
-      )
+      .insert(rows.map(timelineRow))
       .onConflict(['source_event_id', 'kind'])
       .ignore();
   }

@@ -19,16 +19,6 @@ async function createChannel(siyu: Siyu, over: Record<string, unknown> = {}) {
   return res;
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && v !== false) return v as T;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test(`${b} a scan through a channel QR makes one tagged customer and sends the channel welcome`, async (t) => {
   const siyu = await startApp(t);
   const created = await createChannel(siyu);

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import type { ChannelLookup } from '../channel/channel-lookup.js';
 import type { ChannelRepo } from '../channel/channel.ports.js';
 import { channelTagRefs } from '../channel/channel.service.js';
 import type { Channel } from '../channel/channel.types.js';
@@ -13,6 +14,7 @@ import type { ContactEvent } from './contact-event.js';
 export interface AcquisitionDeps {
   corpId: string;
   channels: ChannelRepo;
+  lookup: ChannelLookup;
   tx: Transactor<{ customers: CustomerRepo }>;
   tags: TagService;
   wecom: ContactGateway;
@@ -42,7 +44,6 @@ export function renderWelcome(template: string, vars: { name: string }): string 
 
 const ALREADY_DELIVERED = 41051;
 const NAME_VAR = /\{\{\s*name\s*\}\}/;
-const CHANNEL_MEMO_MS = 5_000;
 
 export const isAddEvent = (e: ContactEvent) => e.changeType === 'add_external_contact' || e.changeType === 'add_half_external_contact';
 
@@ -84,8 +85,6 @@ function customerPatch(c: Customer, p: PreparedAdd, now: number): Partial<Custom
  * already delivered is recognised by WeCom's 41051 and counted as sent.
  */
 export class AcquisitionService {
-  private readonly channelMemo = new Map<string, { channel: Channel | undefined; until: number }>();
-
   constructor(private readonly d: AcquisitionDeps) {}
 
   async handle(e: ContactEvent, ctx: EventContext): Promise<AcquisitionResult> {
@@ -124,7 +123,7 @@ export class AcquisitionService {
   private async prepareAdd(e: ContactEvent, ctx: EventContext): Promise<PreparedAdd> {
     const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
     const lead = e.state && this.d.leads ? await this.d.leads.findByState(e.state) : undefined;
-    const channel = lead ? await this.d.channels.findChannel(lead.channelId) : e.state ? await this.channelByCode(e.state) : undefined;
+    const channel = lead ? await this.d.channels.findChannel(lead.channelId) : e.state ? await this.d.lookup.byCode(e.state) : undefined;
     const active = channel && channel.status === 'active';
     const template = active ? channel.welcomeText : this.d.defaultWelcome;
     const link = active ? (channel.welcomeLink ?? undefined) : undefined;
@@ -258,21 +257,6 @@ export class AcquisitionService {
     return ids;
   }
 
-  /** Drops a channel from the memo after it was edited in this process. */
-  forgetChannel(code: string): void {
-    this.channelMemo.delete(code);
-  }
-
-  /** Channels change rarely and every add looks one up: keep them a few seconds in memory. */
-  private async channelByCode(code: string): Promise<Channel | undefined> {
-    const now = this.d.clock.now();
-    const hit = this.channelMemo.get(code);
-    if (hit && hit.until > now) return hit.channel;
-    const channel = await this.d.channels.findChannelByCode(code);
-    if (this.channelMemo.size > 10_000) this.channelMemo.clear();
-    this.channelMemo.set(code, { channel, until: now + CHANNEL_MEMO_MS });
-    return channel;
-  }
 
   private async sendWelcome(
     e: ContactEvent,

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../shared/errors.js';
 import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { maskMobile, type PiiCipher } from '../../shared/pii.js';
+import type { ChannelLookup } from '../channel/channel-lookup.js';
 import type { ChannelRepo, ContactWayGateway } from '../channel/channel.ports.js';
 import type { Channel } from '../channel/channel.types.js';
 import { pickRep } from '../channel/routing.js';
@@ -43,6 +44,7 @@ export interface LeadResult {
 
 export interface LandingDeps {
   channels: ChannelRepo;
+  lookup: ChannelLookup;
   landing: LandingRepo;
   tx: Transactor<LandingTx>;
   tags: TagService;
@@ -84,21 +86,15 @@ const leadTags = (c: Channel): Array<TagRef & { kind: TagKind }> => [
  * to this lead exactly (its `state` names the lead), not guessed from a name.
  */
 export class LandingService {
-  private readonly memo = new Map<string, { channel: Channel | undefined; until: number }>();
   private readonly limits: { perIpPerHour: number; perVisitorPerHour: number };
 
   constructor(private readonly d: LandingDeps) {
     this.limits = d.limits ?? { perIpPerHour: 20, perVisitorPerHour: 5 };
   }
 
-  /** Drops a channel from the memo after it was edited in this process. */
-  forgetChannel(code: string): void {
-    this.memo.delete(code);
-  }
-
   /** The channel behind a landing code, or the reason there is no page (404 unknown, 410 paused). */
   async openChannel(code: string): Promise<Channel> {
-    const c = code.startsWith('ch_') ? await this.channelByCode(code) : undefined;
+    const c = code.startsWith('ch_') ? await this.d.lookup.byCode(code) : undefined;
     if (!c) throw notFound('LANDING.NOT_FOUND', '这个二维码不存在或已失效');
     const now = this.d.clock.now();
     if (c.status !== 'active' || (c.activeUntil !== null && now >= c.activeUntil)) throw new AppError('LANDING.CLOSED', '活动已结束，感谢您的关注', { status: 410 });
@@ -113,17 +109,6 @@ export class LandingService {
     const firstOfDay = await this.d.firstSeen.firstTime(`uv:${c.id}:${v.visitorId}:${day}`, 26 * 3600_000);
     await this.d.landing.insertScan({ channelId: c.id, visitorId: v.visitorId, ipHash: v.ipHash, userAgent: v.userAgent.slice(0, 255), day, firstOfDay, createdAt: now });
     return { firstOfDay };
-  }
-
-  /** Channels change rarely and every scan looks one up: a few seconds in memory. */
-  private async channelByCode(code: string): Promise<Channel | undefined> {
-    const now = this.d.clock.now();
-    const hit = this.memo.get(code);
-    if (hit && hit.until > now) return hit.channel;
-    const channel = await this.d.channels.findChannelByCode(code);
-    if (this.memo.size > 10_000) this.memo.clear();
-    this.memo.set(code, { channel, until: now + 5_000 });
-    return channel;
   }
 
   async submitLead(code: string, input: LeadInput, v: Visit): Promise<LeadResult> {
