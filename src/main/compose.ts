@@ -221,6 +221,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         // Channels WeCom could not take are retried about once a minute.
         if (++tick % Math.max(1, Math.round(60_000 / opts.sweepIntervalMs!)) === 0) {
           channels.retryFailedSyncs().catch((e: Error) => log.warn({ err: e.message }, 'channel sync retry failed'));
+          channels.applyDailyCaps().catch((e: Error) => log.warn({ err: e.message }, 'daily caps not applied'));
         }
       }, opts.sweepIntervalMs);
       timer.unref();

@@ -9,6 +9,7 @@ await runRole('jobs', async (config, log) => {
     [
       { name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() },
       { name: 'channel-sync-retry', cron: '0 * * * * *', run: () => siyu.channels.retryFailedSyncs() },
+      { name: 'channel-daily-caps', cron: '30 * * * * *', run: () => siyu.channels.applyDailyCaps() },
     ],
     log,
   );

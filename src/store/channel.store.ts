@@ -107,6 +107,22 @@ export class ChannelStore implements ChannelRepo {
     return (await this.db<ChannelRow>('channels').where({ batch_key: batchKey }).orderBy('id')).map(toChannel);
   }
 
+  async listCappedChannels(): Promise<Channel[]> {
+    const rows = await this.db<ChannelRow>('channels').where({ status: 'active', sync_state: 'synced' }).whereNotNull('routing');
+    return rows.map(toChannel).filter((c) => c.routing?.dailyCap !== undefined);
+  }
+
+  async addsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>> {
+    const rows = await this.db('customer_follows')
+      .where({ channel_id: channelId })
+      .andWhere('added_at', '>=', from)
+      .andWhere('added_at', '<', to)
+      .groupBy('staff_userid')
+      .select('staff_userid')
+      .countDistinct({ n: 'customer_id' });
+    return new Map((rows as Array<{ staff_userid: string; n: number | string }>).map((r) => [r.staff_userid, Number(r.n)]));
+  }
+
   async listUnsynced(limit: number): Promise<Channel[]> {
     return (await this.db<ChannelRow>('channels').where({ sync_state: 'failed' }).orderBy('updated_at').limit(limit)).map(toChannel);
   }

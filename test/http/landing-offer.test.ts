@@ -103,3 +103,34 @@ test(`${b} leads are shared among reps by the channel's routing, with caps and b
   const bad = await admin(siyu).post('/api/channels', { name: '坏规则', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '欢迎', routing: { rule: 'random' } });
   t.is(bad.status, 400);
 });
+
+test(`${b} the shared QR leaves out reps who reached today's cap, then the backups, and everyone is back when all are full`, async (t) => {
+  const siyu = await startApp(t);
+  const ch = (
+    await admin(siyu).post('/api/channels', {
+      name: '门店-封顶',
+      kind: 'counter',
+      staffUserIds: ['rep001', 'rep002'],
+      welcomeText: '欢迎',
+      routing: { rule: 'round_robin', dailyCap: 1, backupUserIds: ['rep003'] },
+    })
+  ).json;
+  const users = () => (siyu.emulator!.contactWay(ch.configId) as { user: string[] }).user;
+  const scan = async () => {
+    const s = await siyu.emulator!.customerScans(ch.configId, {});
+    await siyu.processor.drain();
+    return s.userid;
+  };
+  t.deepEqual(await siyu.channels.applyDailyCaps(), { checked: 1, updated: 1 });
+  t.deepEqual(users(), ['rep001', 'rep002']);
+  const first = await scan();
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep001', 'rep002'].filter((u) => u !== first));
+  await scan();
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep003'], 'both primaries full: the backup takes over');
+  t.is(await scan(), 'rep003');
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep001', 'rep002'], 'everyone full: nobody is turned away');
+  t.deepEqual(await siyu.channels.applyDailyCaps(), { checked: 1, updated: 0 }, 'nothing to push when nothing changed');
+});

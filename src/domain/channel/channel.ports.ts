@@ -10,6 +10,10 @@ export interface ChannelRepo {
   findChannelByCode(code: string): Promise<Channel | undefined>;
   findChannelByPlacement(batchKey: string, placementKey: string): Promise<Channel | undefined>;
   listChannelsByBatch(batchKey: string): Promise<Channel[]>;
+  /** Active, synced channels whose routing sets a daily cap. */
+  listCappedChannels(): Promise<Channel[]>;
+  /** Distinct customers each rep added through the channel in [from, to). */
+  addsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>>;
   /** Channels whose WeCom contact way failed to sync, oldest change first. */
   listUnsynced(limit: number): Promise<Channel[]>;
   updateChannel(id: number, patch: ChannelPatch): Promise<void>;

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import type { ChannelRepo, ContactWayGateway } from './channel.ports.js';
+import { openReps } from './routing.js';
 import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
 
 /** WeCom errcodes on contact-way calls that mean "these reps cannot receive customers". */
@@ -46,8 +47,43 @@ export function expandMatrix(dimensions: Record<string, string[]>): Array<Record
   return out;
 }
 
+const DAY = 86_400_000;
+const SHANGHAI = 8 * 3600_000;
+
 export class ChannelService {
+  /** The rep list last pushed to WeCom per channel by applyDailyCaps (pushed again after a restart). */
+  private readonly pushedReps = new Map<number, string>();
+
   constructor(private readonly d: ChannelServiceDeps) {}
+
+  /**
+   * Daily caps for the channel's shared QR code. WeCom shares the customers of a contact way
+   * among its reps by itself, so a rep who reached the cap today is taken off the contact way
+   * (backups step in when every rep is full) and put back the next day. Runs every minute:
+   * a cap can be passed by the adds of that minute. Weights cannot be applied to the shared QR;
+   * they apply to landing-page leads, which get a QR of the chosen rep.
+   */
+  async applyDailyCaps(): Promise<{ checked: number; updated: number }> {
+    const now = this.d.clock.now();
+    const dayStart = Math.floor((now + SHANGHAI) / DAY) * DAY - SHANGHAI;
+    const channels = await this.d.channels.listCappedChannels();
+    let updated = 0;
+    for (const c of channels) {
+      const reps = openReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY));
+      // An edit (new updatedAt) pushes its own list, so the cap is applied again after it.
+      const key = `${c.updatedAt}:${reps.join('|')}`;
+      if (this.pushedReps.get(c.id) === key || !c.configId) continue;
+      try {
+        await this.d.contactWays.updateContactWay({ configId: c.configId, userids: reps, remark: c.name });
+        this.pushedReps.set(c.id, key);
+        updated++;
+      } catch (e) {
+        this.d.log.warn({ channelId: c.id, err: (e as Error).message }, 'daily cap not applied to the contact way');
+      }
+    }
+    return { checked: channels.length, updated };
+  }
+
 
   /**
    * Creates a channel and its WeCom contact way (state = the channel code). If WeCom rejects

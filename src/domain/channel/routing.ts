@@ -10,13 +10,16 @@ import type { Channel } from './channel.types.js';
 export function pickRep(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>): string {
   const r = c.routing ?? { rule: 'round_robin' as const };
   const load = (u: string) => today.get(u) ?? 0;
-  const open = (list: string[]) => list.filter((u) => r.dailyCap === undefined || load(u) < r.dailyCap);
   const weight = (u: string) => (r.rule === 'weighted' ? (r.weights?.[u] ?? 1) : 1);
-  const best = (list: string[]) =>
-    list.reduce((a, b) => ((load(b) + 1) / weight(b) < (load(a) + 1) / weight(a) ? b : a));
+  return openReps(c, today).reduce((a, b) => ((load(b) + 1) / weight(b) < (load(a) + 1) / weight(a) ? b : a));
+}
+
+/** The reps who should take the channel's next customers: primaries under the cap, else backups under it, else every primary. */
+export function openReps(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>): string[] {
+  const cap = c.routing?.dailyCap;
+  const open = (list: string[]) => list.filter((u) => cap === undefined || (today.get(u) ?? 0) < cap);
   const primary = open(c.staffUserIds);
-  if (primary.length) return best(primary);
-  const backups = open(r.backupUserIds ?? []);
-  if (backups.length) return best(backups);
-  return best(c.staffUserIds);
+  if (primary.length) return primary;
+  const backups = open(c.routing?.backupUserIds ?? []);
+  return backups.length ? backups : c.staffUserIds;
 }
