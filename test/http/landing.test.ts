@@ -199,3 +199,20 @@ test(`${b} one visitor submitting too often is slowed down`, async (t) => {
   t.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
   t.is(await count(siyu, 'leads'), 5);
 });
+
+test(`${b} two submissions of one person racing from two phones make one customer`, async (t) => {
+  const siyu = await startApp(t);
+  const ch = await channel(siyu);
+  const a = browser(siyu);
+  const c = browser(siyu);
+  await a.open(ch.code);
+  await c.open(ch.code);
+  const [ra, rc] = await Promise.all([
+    a.submit(ch.code, { name: '并发', phone: '13811112222', consent: '1' }),
+    c.submit(ch.code, { name: '并发', phone: '13811112222', consent: '1' }),
+  ]);
+  t.is(ra.status, 200);
+  t.is(rc.status, 200);
+  t.is(await count(siyu, 'customers'), 1);
+  t.is(await count(siyu, 'customer_identities'), 1);
+});

@@ -7,7 +7,7 @@ import type { ChannelLookup } from '../channel/channel-lookup.js';
 import type { ChannelRepo, ContactWayGateway } from '../channel/channel.ports.js';
 import type { Channel } from '../channel/channel.types.js';
 import { pickRep } from '../channel/routing.js';
-import type { Transactor } from '../customer/customer.ports.js';
+import { IdentityTakenError, type Transactor } from '../customer/customer.ports.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import type { FirstSeen, LandingRepo, LandingTx, Lead, RateLimiter } from './landing.ports.js';
@@ -121,7 +121,7 @@ export class LandingService {
     const phoneHash = this.d.pii.hash(input.phone);
     const tags = await this.d.tags.ensure(leadTags(c));
 
-    const found = await this.d.tx.transaction(async ({ customers, landing }) => {
+    const resolve = () => this.d.tx.transaction(async ({ customers, landing }) => {
       const byPhone = await customers.findCustomerByIdentity('phone_hash', '', phoneHash);
       // One phone, one name: the same person again. One phone, another name: a family member
       // sharing the phone. A name alone never merges two people.
@@ -143,8 +143,13 @@ export class LandingService {
         createdAt: now,
         updatedAt: now,
       });
-      if (!byPhone) await customers.insertIdentity(customerId, 'phone_hash', '', phoneHash, now);
+      // Two submissions racing with one phone: the loser rolls back and finds the winner's customer.
+      if (!byPhone && (await customers.insertIdentity(customerId, 'phone_hash', '', phoneHash, now)) === 'taken') throw new IdentityTakenError();
       return { customerId, open: undefined, sharedPhone: !!byPhone };
+    });
+    const found = await resolve().catch((e: unknown) => {
+      if (e instanceof IdentityTakenError) return resolve();
+      throw e;
     });
     if (found.open) {
       // Submitting twice shows the same QR code again and records nothing new.
@@ -186,7 +191,7 @@ export class LandingService {
         kind: 'lead_submitted',
         channelId: c.id,
         staffUserId,
-        data: { leadId: id, coupon: coupon?.fresh ? coupon.code : null, sharedPhone: 'sharedPhone' in found && found.sharedPhone, tags: tags.filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
+        data: { leadId: id, coupon: coupon?.fresh ? coupon.code : null, sharedPhone: 'sharedPhone' in found && found.sharedPhone, tags: [...tags, ...couponTag].filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
         occurredAt: now,
         sourceEventId: null,
       });
