@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { identityKey, type CustomerRepo } from '../domain/customer/customer.ports.js';
 import type { Customer, Follow, FollowStatus, IdentityKind, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
 import type { Tag } from '../domain/tag/tag.types.js';
+import { CallbackEventStore } from './callback-event.store.js';
 import { toTag } from './tag.store.js';
 
 interface CustomerRow {
@@ -260,6 +261,7 @@ export class CustomerStore implements CustomerRepo {
 /** Binds repos to a knex transaction for services that need several writes to commit together. */
 export function customerTransactor(db: Knex) {
   return {
-    transaction: <T>(fn: (r: { customers: CustomerRepo }) => Promise<T>): Promise<T> => db.transaction((trx) => fn({ customers: new CustomerStore(trx) })),
+    transaction: <T>(fn: (r: { customers: CustomerRepo; events: CallbackEventStore }) => Promise<T>): Promise<T> =>
+      db.transaction((trx) => fn({ customers: new CustomerStore(trx), events: new CallbackEventStore(trx) })),
   };
 }

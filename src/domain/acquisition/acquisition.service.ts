@@ -10,12 +10,14 @@ import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
 import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, WelcomeOutcome } from './acquisition.ports.js';
 import type { ContactEvent } from './contact-event.js';
+import type { EventQueueRepo } from './event-queue.ports.js';
 
 export interface AcquisitionDeps {
   corpId: string;
   channels: ChannelRepo;
   lookup: ChannelLookup;
-  tx: Transactor<{ customers: CustomerRepo }>;
+  /** `events`, when given, lets a batch mark its inbound events done in the same transaction. */
+  tx: Transactor<{ customers: CustomerRepo; events?: Pick<EventQueueRepo, 'completeMany'> }>;
   tags: TagService;
   wecom: ContactGateway;
   metrics: AcquisitionMetrics;
@@ -111,10 +113,15 @@ export class AcquisitionService {
    * set-at-a-time statements; mark_tag follows. A failure of the transaction fails the batch
    * (the caller retries it); a failed welcome or mark_tag only marks its own event.
    */
-  async handleAdds(items: Array<{ e: ContactEvent; ctx: EventContext }>): Promise<AcquisitionResult[]> {
+  async handleAdds(items: Array<{ e: ContactEvent; ctx: EventContext }>, opts: { completeEvents?: boolean } = {}): Promise<AcquisitionResult[]> {
     const prepared = await Promise.all(items.map((it) => this.prepareAdd(it.e, it.ctx)));
     const now = this.d.clock.now();
-    const ids = await this.inTx(({ customers }) => this.writeAdds(customers, prepared, now));
+    const ids = await this.inTx(async ({ customers, events }) => {
+      const written = await this.writeAdds(customers, prepared, now);
+      // The inbound events are done exactly when their effects commit: no window in between.
+      if (opts.completeEvents && events) await events.completeMany(prepared.map((p, i) => ({ id: p.ctx.eventId, customerId: written[i]! })), now);
+      return written;
+    });
     for (const p of prepared) if (p.lead) await this.d.leads!.markLinked(p.lead.id, now);
     await Promise.all(prepared.map((p) => this.pushTags(p.e, p.tags)));
     return prepared.map((p, i) => ({ customerId: ids[i]!, welcome: p.welcome.outcome }));
@@ -374,7 +381,7 @@ export class AcquisitionService {
   }
 
   /** A concurrent event for the same person may win the identity race; retry once on its customer. */
-  private async inTx<T>(fn: (r: { customers: CustomerRepo }) => Promise<T>): Promise<T> {
+  private async inTx<T>(fn: (r: { customers: CustomerRepo; events?: Pick<EventQueueRepo, 'completeMany'> }) => Promise<T>): Promise<T> {
     try {
       return await this.d.tx.transaction(fn);
     } catch (e) {

@@ -123,9 +123,13 @@ export class EventProcessor {
   }
 
   private async processAdds(chunk: Array<{ event: InboundEvent; contact: ContactEvent }>): Promise<void> {
-    let results;
     try {
-      results = await this.d.acquisition.handleAdds(chunk.map((c) => ({ e: c.contact, ctx: { eventId: c.event.id, receivedAt: c.event.receivedAt } })));
+      // The events are marked done inside the acquisition transaction.
+      await this.d.acquisition.handleAdds(
+        chunk.map((c) => ({ e: c.contact, ctx: { eventId: c.event.id, receivedAt: c.event.receivedAt } })),
+        { completeEvents: true },
+      );
+      for (const c of chunk) this.d.onOutcome?.(c.event.kind, 'done');
     } catch (err) {
       // A batch that fails is retried event by event, so one bad event cannot hold the others back.
       if (chunk.length > 1) {
@@ -133,14 +137,6 @@ export class EventProcessor {
         return;
       }
       await this.failed(chunk[0]!.event, err);
-      return;
-    }
-    try {
-      await this.d.queue.completeMany(chunk.map((c, i) => ({ id: c.event.id, customerId: results[i]!.customerId })), this.d.clock.now());
-      for (const c of chunk) this.d.onOutcome?.(c.event.kind, 'done');
-    } catch (err) {
-      // The work is done and idempotent; when the lease runs out the sweep repeats it harmlessly.
-      this.d.log.error({ err: (err as Error).message, count: chunk.length }, 'could not mark events done; lease will expire');
     }
   }
 
