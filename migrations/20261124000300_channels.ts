@@ -12,6 +12,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('welcome_text').notNullable();
     // An optional link card sent with the welcome: {"title","url","desc"?,"picurl"?}.
     t.text('welcome_link').nullable();
+    // An image (media_assets id) and a mini-program card {"title","appid","page","assetId"}.
+    t.integer('welcome_image_asset').unsigned().nullable();
+    t.text('welcome_miniprogram').nullable();
     t.text('tags').notNullable();
     // Placement attributes chosen by the operator, e.g. {"楼栋":"3号楼","电梯":"A"}.
     t.text('attributes').notNullable();

@@ -14,6 +14,7 @@ import * as m1200 from './20261124001200_leads.js';
 import * as m1300 from './20261124001300_consents.js';
 import * as m1400 from './20261124001400_coupon_claims.js';
 import * as m1500 from './20261124001500_customer_merges.js';
+import * as m1600 from './20261124001600_media_assets.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -32,4 +33,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261124001300_consents', module: m1300 },
   { name: '20261124001400_coupon_claims', module: m1400 },
   { name: '20261124001500_customer_merges', module: m1500 },
+  { name: '20261124001600_media_assets', module: m1600 },
 ];

@@ -9,6 +9,9 @@ import { CustomerService } from '../domain/customer/customer.service.js';
 import { TagService } from '../domain/tag/tag.service.js';
 import { LandingService } from '../domain/landing/landing.service.js';
 import { FunnelService } from '../domain/report/funnel.service.js';
+import { MediaService } from '../domain/media/media.service.js';
+import { mediaRoutes } from '../http/routes/media.routes.js';
+import { MediaStore } from '../store/media.store.js';
 import { MergeService } from '../domain/customer/merge.service.js';
 import { mergeTransactor } from '../store/customer-merge.store.js';
 import { funnelRoutes } from '../http/routes/funnel.routes.js';
@@ -136,6 +139,16 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const customerStore = new CustomerStore(db);
     const tags = new TagService({ tags: new TagStore(db), corpTags: gateways, log: log.child({ module: 'tags' }) });
     const lookup = new ChannelLookup(channelStore, clock);
+    const media = new MediaService({
+      repo: new MediaStore(db),
+      uploader: gateways,
+      cache: {
+        get: (sha1) => cache.get(keys.mediaId(config.wecom.corpId, sha1)),
+        set: (sha1, mediaId, ttlMs) => cache.set(keys.mediaId(config.wecom.corpId, sha1), mediaId, ttlMs),
+      },
+      clock,
+      log: log.child({ module: 'media' }),
+    });
     const channels = new ChannelService({
       channels: channelStore,
       contactWays: gateways,
@@ -143,6 +156,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       log: log.child({ module: 'channels' }),
       onChange: (c) => lookup.forget(c.code),
+      assetExists: (id) => media.exists(id),
     });
     const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
     const pii = new PiiCipher(config.piiKey);
@@ -171,6 +185,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       log: log.child({ module: 'acquisition' }),
       defaultWelcome: config.welcome.defaultText,
       welcomeWindowMs: config.welcome.windowMs,
+      media,
       leads: {
         findByState: (state) => landing.findLeadByState(state),
         markLinked: (id, at) => landingStore.markLeadLinked(id, at),
@@ -254,6 +269,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           channelQrRoutes({ channels, cache: new RenderCache({ maxBytes: 32 * 1024 * 1024 }), publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
+          mediaRoutes({ media }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],

@@ -11,6 +11,8 @@ interface ChannelRow {
   staff_userids: string;
   welcome_text: string;
   welcome_link: string | null;
+  welcome_image_asset: number | null;
+  welcome_miniprogram: string | null;
   tags: string;
   attributes: string;
   batch_key: string | null;
@@ -38,6 +40,8 @@ const toChannel = (r: ChannelRow): Channel => ({
   staffUserIds: JSON.parse(r.staff_userids) as string[],
   welcomeText: r.welcome_text,
   welcomeLink: r.welcome_link === null ? null : (JSON.parse(r.welcome_link) as Channel['welcomeLink']),
+  welcomeImageAsset: r.welcome_image_asset === null ? null : Number(r.welcome_image_asset),
+  welcomeMiniprogram: r.welcome_miniprogram === null ? null : (JSON.parse(r.welcome_miniprogram) as Channel['welcomeMiniprogram']),
   tags: JSON.parse(r.tags) as Channel['tags'],
   attributes: JSON.parse(r.attributes) as Channel['attributes'],
   batchKey: r.batch_key,
@@ -68,6 +72,8 @@ export class ChannelStore implements ChannelRepo {
       staff_userids: JSON.stringify(c.staffUserIds),
       welcome_text: c.welcomeText,
       welcome_link: c.welcomeLink === null ? null : JSON.stringify(c.welcomeLink),
+      welcome_image_asset: c.welcomeImageAsset,
+      welcome_miniprogram: c.welcomeMiniprogram === null ? null : JSON.stringify(c.welcomeMiniprogram),
       tags: JSON.stringify(c.tags),
       attributes: JSON.stringify(c.attributes),
       batch_key: c.batchKey,
@@ -133,6 +139,8 @@ export class ChannelStore implements ChannelRepo {
     if (p.staffUserIds !== undefined) row.staff_userids = JSON.stringify(p.staffUserIds);
     if (p.welcomeText !== undefined) row.welcome_text = p.welcomeText;
     if (p.welcomeLink !== undefined) row.welcome_link = p.welcomeLink === null ? null : JSON.stringify(p.welcomeLink);
+    if (p.welcomeImageAsset !== undefined) row.welcome_image_asset = p.welcomeImageAsset;
+    if (p.welcomeMiniprogram !== undefined) row.welcome_miniprogram = p.welcomeMiniprogram === null ? null : JSON.stringify(p.welcomeMiniprogram);
     if (p.tags !== undefined) row.tags = JSON.stringify(p.tags);
     if (p.attributes !== undefined) row.attributes = JSON.stringify(p.attributes);
     if (p.status !== undefined) row.status = p.status;

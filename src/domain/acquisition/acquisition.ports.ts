@@ -8,7 +8,7 @@ export interface ContactDetail {
 /** What the acquisition flow needs from WeCom. Errors carry `errcode` when WeCom answered. */
 export interface ContactGateway {
   getContact(externalUserId: string, deadline: number): Promise<ContactDetail>;
-  sendWelcome(p: { welcomeCode: string; text: string; link?: { title: string; url: string; desc?: string; picurl?: string }; deadline: number }): Promise<void>;
+  sendWelcome(p: { welcomeCode: string; text: string; attachments: WelcomeAttachment[]; deadline: number }): Promise<void>;
   markTag(p: { userid: string; externalUserId: string; add: string[] }): Promise<void>;
 }
 
@@ -22,4 +22,15 @@ export type WelcomeOutcome = 'sent' | 'already_sent' | 'expired' | 'failed' | 'n
 export interface LeadLinks {
   findByState(state: string): Promise<{ id: number; customerId: number; channelId: number; name: string } | undefined>;
   markLinked(id: number, at: number): Promise<boolean>;
+}
+
+/** What can go with a welcome besides text (send_welcome_msg attachments). */
+export type WelcomeAttachment =
+  | { kind: 'link'; title: string; url: string; desc?: string; picurl?: string }
+  | { kind: 'image'; mediaId: string }
+  | { kind: 'miniprogram'; title: string; appid: string; page: string; picMediaId: string };
+
+/** WeCom media ids of stored images (uploaded on demand, valid 3 days). */
+export interface MediaIds {
+  mediaIdFor(assetId: number): Promise<string>;
 }

@@ -8,7 +8,7 @@ import { IdentityTakenError, identityKey, type CustomerRepo, type Transactor } f
 import type { Customer, Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
-import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, WelcomeOutcome } from './acquisition.ports.js';
+import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, MediaIds, WelcomeAttachment, WelcomeOutcome } from './acquisition.ports.js';
 import type { ContactEvent } from './contact-event.js';
 import type { EventQueueRepo } from './event-queue.ports.js';
 
@@ -27,6 +27,7 @@ export interface AcquisitionDeps {
   /** How long a WelcomeCode is usable after the callback arrived (WeCom: 20 s). */
   welcomeWindowMs: number;
   leads?: LeadLinks;
+  media?: MediaIds;
 }
 
 export interface EventContext {
@@ -133,7 +134,7 @@ export class AcquisitionService {
     const channel = lead ? await this.d.channels.findChannel(lead.channelId) : e.state ? await this.d.lookup.byCode(e.state) : undefined;
     const active = channel && channel.status === 'active';
     const template = active ? channel.welcomeText : this.d.defaultWelcome;
-    const link = active ? (channel.welcomeLink ?? undefined) : undefined;
+    const attachments = active ? await this.attachmentsFor(channel, ctx) : [];
     // Bounded so a slow WeCom still leaves time for the welcome.
     const detailDeadline = Math.min(deadline, this.d.clock.now() + 3000);
     const fetchDetail = () =>
@@ -145,13 +146,13 @@ export class AcquisitionService {
     let welcome: WelcomeResult;
     if (NAME_VAR.test(template) && !lead) {
       detail = await fetchDetail();
-      welcome = await this.sendWelcome(e, ctx, template, detail?.name, link, deadline);
+      welcome = await this.sendWelcome(e, ctx, template, detail?.name, attachments, deadline);
     } else if (lead) {
       // The name they typed on the landing page is the one to greet them with.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead.name, link, deadline), fetchDetail()]);
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead.name, attachments, deadline), fetchDetail()]);
     } else {
       // Nothing in the text depends on the detail: do not make the welcome wait for it.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, '', link, deadline), fetchDetail()]);
+      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, '', attachments, deadline), fetchDetail()]);
     }
     const tagRefs = channel ? channelTagRefs(channel) : [{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' as const }];
     const tags = await this.d.tags.ensure(tagRefs);
@@ -270,7 +271,7 @@ export class AcquisitionService {
     ctx: EventContext,
     template: string,
     name: string | undefined,
-    link: Channel['welcomeLink'] | undefined,
+    attachments: WelcomeAttachment[],
     deadline: number,
   ): Promise<WelcomeResult> {
     if (!e.welcomeCode) return { outcome: 'none' };
@@ -279,7 +280,7 @@ export class AcquisitionService {
       return { outcome: 'expired' };
     }
     try {
-      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: name ?? '' }), link: link ?? undefined, deadline });
+      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: name ?? '' }), attachments, deadline });
       const latencyMs = this.d.clock.now() - ctx.receivedAt;
       this.d.metrics.welcome('sent', latencyMs);
       return { outcome: 'sent', latencyMs };
@@ -293,6 +294,32 @@ export class AcquisitionService {
       this.d.log.error({ eventId: ctx.eventId, errcode, err: (err as Error).message }, 'welcome not delivered');
       return { outcome: 'failed', errcode };
     }
+  }
+
+  /**
+   * The channel's link card, image and mini-program card. An image that cannot be uploaded in
+   * time is left out rather than holding back the welcome, which has 20 seconds.
+   */
+  private async attachmentsFor(c: Channel, ctx: EventContext): Promise<WelcomeAttachment[]> {
+    const out: WelcomeAttachment[] = [];
+    if (c.welcomeLink) out.push({ kind: 'link', ...c.welcomeLink });
+    const media = async (assetId: number) => {
+      try {
+        return await this.d.media?.mediaIdFor(assetId);
+      } catch (err) {
+        this.d.log.warn({ eventId: ctx.eventId, assetId, err: (err as Error).message }, 'welcome image unavailable, sent without it');
+        return undefined;
+      }
+    };
+    if (c.welcomeImageAsset) {
+      const mediaId = await media(c.welcomeImageAsset);
+      if (mediaId) out.push({ kind: 'image', mediaId });
+    }
+    if (c.welcomeMiniprogram) {
+      const picMediaId = await media(c.welcomeMiniprogram.assetId);
+      if (picMediaId) out.push({ kind: 'miniprogram', title: c.welcomeMiniprogram.title, appid: c.welcomeMiniprogram.appid, page: c.welcomeMiniprogram.page, picMediaId });
+    }
+    return out;
   }
 
   /** Mark the tags in WeCom too. Failure is logged, not fatal: our own record is the truth. */

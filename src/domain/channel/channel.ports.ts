@@ -1,7 +1,7 @@
 import type { Channel, SyncState } from './channel.types.js';
 
 export type ChannelPatch = Partial<
-  Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'welcomeLink' | 'tags' | 'attributes' | 'status' | 'offer' | 'activeFrom' | 'activeUntil' | 'coupon' | 'routing' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>
+  Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'welcomeLink' | 'welcomeImageAsset' | 'welcomeMiniprogram' | 'tags' | 'attributes' | 'status' | 'offer' | 'activeFrom' | 'activeUntil' | 'coupon' | 'routing' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>
 > & { updatedAt: number };
 
 export interface ChannelRepo {

@@ -21,6 +21,8 @@ export interface ChannelServiceDeps {
   log: Logger;
   /** Told after a channel changed, so in-process caches of it can drop it at once (others expire within seconds). */
   onChange?: (c: Channel) => void;
+  /** Whether a stored image exists (welcome image, mini-program cover). */
+  assetExists?: (id: number) => Promise<boolean>;
 }
 
 /** The tags a channel puts on everyone it brings in: its source, its placement, its own tags, 已加微. */
@@ -93,6 +95,7 @@ export class ChannelService {
   async create(input: NewChannel, batch?: { batchKey: string; placementKey: string }): Promise<Channel> {
     const now = this.d.clock.now();
     if (input.activeFrom && input.activeUntil && input.activeUntil <= input.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
+    await this.checkAssets(input);
     if (input.storeId !== undefined && !(await this.d.channels.storeExists(input.storeId))) {
       throw badRequest('CHANNEL.STORE_NOT_FOUND', '门店不存在');
     }
@@ -104,6 +107,8 @@ export class ChannelService {
       staffUserIds: input.staffUserIds,
       welcomeText: input.welcomeText,
       welcomeLink: input.welcomeLink ?? null,
+      welcomeImageAsset: input.welcomeImageAsset ?? null,
+      welcomeMiniprogram: input.welcomeMiniprogram ?? null,
       tags: input.tags,
       attributes: input.attributes ?? {},
       offer: input.offer ?? null,
@@ -177,6 +182,7 @@ export class ChannelService {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as ChannelEdit;
     const next: Channel = { ...c, ...defined, updatedAt: this.d.clock.now() };
     if (next.activeFrom && next.activeUntil && next.activeUntil <= next.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
+    await this.checkAssets(patch);
     const wecomChanged =
       (patch.staffUserIds !== undefined && patch.staffUserIds.join('|') !== c.staffUserIds.join('|')) || (patch.name !== undefined && patch.name !== c.name);
     let sync: Pick<Channel, 'syncState' | 'syncError'> = { syncState: c.syncState, syncError: c.syncError };
@@ -194,6 +200,8 @@ export class ChannelService {
       staffUserIds: patch.staffUserIds,
       welcomeText: patch.welcomeText,
       welcomeLink: patch.welcomeLink,
+      welcomeImageAsset: patch.welcomeImageAsset,
+      welcomeMiniprogram: patch.welcomeMiniprogram,
       tags: patch.tags,
       attributes: patch.attributes,
       status: patch.status,
@@ -278,6 +286,12 @@ export class ChannelService {
       this.rethrowPermanent(e);
       await this.d.channels.updateChannel(c.id, { syncState: 'failed', syncError: (e as Error).message.slice(0, 255), updatedAt: this.d.clock.now() });
       throw e;
+    }
+  }
+
+  private async checkAssets(p: { welcomeImageAsset?: number | null; welcomeMiniprogram?: { assetId: number } | null }): Promise<void> {
+    for (const id of [p.welcomeImageAsset, p.welcomeMiniprogram?.assetId]) {
+      if (id !== undefined && id !== null && !(await this.d.assetExists?.(id))) throw badRequest('CHANNEL.IMAGE_NOT_FOUND', '图片不存在，请先上传');
     }
   }
 

@@ -15,6 +15,9 @@ export interface Channel {
   staffUserIds: string[];
   welcomeText: string;
   welcomeLink: WelcomeLink | null;
+  /** An image (a stored media asset) sent with the welcome. */
+  welcomeImageAsset: number | null;
+  welcomeMiniprogram: WelcomeMiniprogram | null;
   tags: TagRef[];
   /** Placement attributes, label → value, e.g. {"楼栋":"3号楼","电梯":"A"}; each also becomes a tag. */
   attributes: Record<string, string>;
@@ -54,6 +57,14 @@ export interface WelcomeLink {
   picurl?: string;
 }
 
+/** A mini-program card sent with the welcome; its cover is a stored image. */
+export interface WelcomeMiniprogram {
+  title: string;
+  appid: string;
+  page: string;
+  assetId: number;
+}
+
 export interface CouponOffer {
   title: string;
 }
@@ -65,6 +76,8 @@ export interface NewChannel {
   staffUserIds: string[];
   welcomeText: string;
   welcomeLink?: WelcomeLink | null;
+  welcomeImageAsset?: number | null;
+  welcomeMiniprogram?: WelcomeMiniprogram | null;
   tags: TagRef[];
   attributes?: Record<string, string>;
   offer?: string | null;
@@ -79,6 +92,8 @@ export interface ChannelEdit {
   staffUserIds?: string[];
   welcomeText?: string;
   welcomeLink?: WelcomeLink | null;
+  welcomeImageAsset?: number | null;
+  welcomeMiniprogram?: WelcomeMiniprogram | null;
   tags?: TagRef[];
   attributes?: Record<string, string>;
   status?: ChannelStatus;

@@ -50,8 +50,20 @@ const welcomeLink = z
   })
   .strict();
 
+// WeCom's mini-program attachment: title ≤64 bytes; appid must be linked to the corp.
+const welcomeMiniprogram = z
+  .object({
+    title: text(21).refine((s) => Buffer.byteLength(s) <= 64, '小程序卡片标题不能超过 64 字节'),
+    appid: z.string().regex(/^wx[0-9a-f]{16}$/, '小程序 appid 格式不正确'),
+    page: z.string().trim().min(1).max(256),
+    assetId: z.number().int().positive(),
+  })
+  .strict();
+
 const windowFields = {
   welcomeLink: welcomeLink.nullable().optional(),
+  welcomeImageAsset: z.number().int().positive().nullable().optional(),
+  welcomeMiniprogram: welcomeMiniprogram.nullable().optional(),
   offer: text(60).nullable().optional(),
   activeFrom: instant.nullable().optional(),
   activeUntil: instant.nullable().optional(),
@@ -118,6 +130,8 @@ export function presentChannel(c: Channel) {
     staffUserIds: c.staffUserIds,
     welcomeText: c.welcomeText,
     welcomeLink: c.welcomeLink,
+    welcomeImageAsset: c.welcomeImageAsset,
+    welcomeMiniprogram: c.welcomeMiniprogram,
     tags: c.tags,
     attributes: c.attributes,
     batchKey: c.batchKey,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'undici';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
@@ -80,7 +81,15 @@ export class WecomClient {
   /** POST a JSON body; GET when body is undefined. Throws WecomApiError on a non-zero errcode. */
   async call<T extends WecomResponse = WecomResponse>(
     path: string,
-    opts: { app?: WecomApp; body?: Json; query?: Record<string, string>; deadline?: number; retryOn?: (errcode: number) => boolean } = {},
+    opts: {
+      app?: WecomApp;
+      body?: Json;
+      /** A file upload (media/upload): sent as multipart/form-data instead of JSON. */
+      file?: { field: string; filename: string; contentType: string; bytes: Buffer };
+      query?: Record<string, string>;
+      deadline?: number;
+      retryOn?: (errcode: number) => boolean;
+    } = {},
   ): Promise<T> {
     const app = opts.app ?? 'contact';
     let tokenRetried = false;
@@ -91,7 +100,7 @@ export class WecomClient {
       let res: WecomResponse | undefined;
       let transportError: unknown;
       try {
-        res = await this.request(path, { ...opts.query, access_token: token }, opts.body, opts.deadline);
+        res = await this.request(path, { ...opts.query, access_token: token }, opts.body, opts.deadline, opts.file);
       } catch (e) {
         transportError = e;
       }
@@ -129,13 +138,30 @@ export class WecomClient {
     return deadline === undefined ? jittered : Math.max(0, Math.min(jittered, deadline - this.o.clock.now() - 1));
   }
 
-  private async request(path: string, query: Record<string, string>, body: Json | undefined, deadline?: number): Promise<WecomResponse> {
+  private async request(
+    path: string,
+    query: Record<string, string>,
+    body: Json | undefined,
+    deadline?: number,
+    file?: { field: string; filename: string; contentType: string; bytes: Buffer },
+  ): Promise<WecomResponse> {
     const url = `${this.o.apiBase}${path}?${new URLSearchParams(query).toString()}`;
     const timeout = deadline === undefined ? this.o.timeoutMs : Math.max(50, Math.min(this.o.timeoutMs, deadline - this.o.clock.now()));
+    let payload: string | Buffer | undefined = body === undefined ? undefined : JSON.stringify(body);
+    let type: string | undefined = body === undefined ? undefined : 'application/json';
+    if (file) {
+      const boundary = `----siyu${randomBytes(8).toString('hex')}`;
+      payload = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"; filelength=${file.bytes.length}\r\nContent-Type: ${file.contentType}\r\n\r\n`),
+        file.bytes,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      type = `multipart/form-data; boundary=${boundary}`;
+    }
     const res = await httpRequest(url, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      method: payload === undefined ? 'GET' : 'POST',
+      headers: type === undefined ? undefined : { 'content-type': type },
+      body: payload,
       dispatcher: this.agent,
       headersTimeout: timeout,
       bodyTimeout: timeout,

@@ -73,6 +73,15 @@ export class WecomContactApi {
     });
   }
 
+  /** Temporary media (valid 3 days): returns the media_id. */
+  async uploadImage(p: { bytes: Buffer; contentType: string; filename: string }): Promise<string> {
+    const r = await this.client.call<WecomResponse & { media_id: string }>('/cgi-bin/media/upload', {
+      query: { type: 'image' },
+      file: { field: 'media', filename: p.filename, contentType: p.contentType, bytes: p.bytes },
+    });
+    return r.media_id;
+  }
+
   async markTag(p: { userid: string; externalUserId: string; add: string[]; remove?: string[] }): Promise<void> {
     await this.client.call('/cgi-bin/externalcontact/mark_tag', {
       body: { userid: p.userid, external_userid: p.externalUserId, add_tag: p.add, remove_tag: p.remove ?? [] },

@@ -1,11 +1,12 @@
-import type { ContactDetail, ContactGateway } from '../../domain/acquisition/acquisition.ports.js';
+import type { ContactDetail, ContactGateway, WelcomeAttachment } from '../../domain/acquisition/acquisition.ports.js';
 import type { ContactWayGateway } from '../../domain/channel/channel.ports.js';
 import type { CorpTagGateway } from '../../domain/tag/tag.ports.js';
+import type { MediaUploader } from '../../domain/media/media.service.js';
 import { tagKey, type TagRef } from '../../domain/tag/tag.types.js';
 import type { WecomContactApi } from './contact-api.js';
 
 /** Adapters from the domain's ports to the WeCom customer-contact API. */
-export class WecomGateways implements ContactGateway, ContactWayGateway, CorpTagGateway {
+export class WecomGateways implements ContactGateway, ContactWayGateway, CorpTagGateway, MediaUploader {
   constructor(private readonly api: WecomContactApi) {}
 
   async getContact(externalUserId: string, deadline: number): Promise<ContactDetail> {
@@ -13,8 +14,26 @@ export class WecomGateways implements ContactGateway, ContactWayGateway, CorpTag
     return { name: c.name, avatar: c.avatar, gender: c.gender, unionid: c.unionid };
   }
 
-  sendWelcome(p: { welcomeCode: string; text: string; link?: { title: string; url: string; desc?: string; picurl?: string }; deadline: number }): Promise<void> {
-    return this.api.sendWelcome({ welcomeCode: p.welcomeCode, text: p.text, deadline: p.deadline, attachments: p.link ? [{ msgtype: 'link', link: p.link }] : [] });
+  sendWelcome(p: { welcomeCode: string; text: string; attachments: WelcomeAttachment[]; deadline: number }): Promise<void> {
+    return this.api.sendWelcome({
+      welcomeCode: p.welcomeCode,
+      text: p.text,
+      deadline: p.deadline,
+      attachments: p.attachments.map((a) => {
+        switch (a.kind) {
+          case 'link':
+            return { msgtype: 'link' as const, link: { title: a.title, url: a.url, desc: a.desc, picurl: a.picurl } };
+          case 'image':
+            return { msgtype: 'image' as const, image: { media_id: a.mediaId } };
+          case 'miniprogram':
+            return { msgtype: 'miniprogram' as const, miniprogram: { title: a.title, pic_media_id: a.picMediaId, appid: a.appid, page: a.page } };
+        }
+      }),
+    });
+  }
+
+  uploadImage(p: { bytes: Buffer; contentType: string; filename: string }): Promise<string> {
+    return this.api.uploadImage(p);
   }
 
   markTag(p: { userid: string; externalUserId: string; add: string[] }): Promise<void> {

@@ -8,6 +8,7 @@ export function cacheKeys(prefix: string) {
     rate: (name: string, window: number) => `${prefix}rl:${name}:${window}`,
     formTokenUsed: (token: string) => `${prefix}ft:${token}`,
     seen: (key: string) => `${prefix}seen:${key}`,
+    mediaId: (corpId: string, sha1: string) => `${prefix}wecom:media:${corpId}:${sha1}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
   };
