@@ -115,7 +115,7 @@ export class ChannelStore implements ChannelRepo {
 
   async listCappedChannels(): Promise<Channel[]> {
     const rows = await this.db<ChannelRow>('channels').where({ status: 'active', sync_state: 'synced' }).whereNotNull('routing');
-    return rows.map(toChannel).filter((c) => c.routing?.dailyCap !== undefined);
+    return rows.map(toChannel).filter((c) => c.routing?.dailyCap !== undefined || c.routing?.hours !== undefined);
   }
 
   async addsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>> {

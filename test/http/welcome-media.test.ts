@@ -7,7 +7,7 @@ import { backendName } from '../support/backends.js';
 const b = `[${backendName}]`;
 
 async function upload(siyu: Siyu, bytes: Buffer, type: string) {
-  const res = await fetch(`${siyu.url}/api/media/images`, { method: 'POST', headers: { authorization: `Bearer ${siyu.config.adminApiKey}`, 'content-type': type }, body: bytes });
+  const res = await fetch(`${siyu.url}/api/media/images`, { method: 'POST', headers: { authorization: `Bearer ${siyu.config.adminApiKey}`, 'content-type': type }, body: new Uint8Array(bytes) });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 

@@ -59,7 +59,7 @@ export class ChannelService {
   constructor(private readonly d: ChannelServiceDeps) {}
 
   /**
-   * Daily caps for the channel's shared QR code. WeCom shares the customers of a contact way
+   * Daily caps and working hours for the channel's shared QR code. WeCom shares the customers of a contact way
    * among its reps by itself, so a rep who reached the cap today is taken off the contact way
    * (backups step in when every rep is full) and put back the next day. Runs every minute:
    * a cap can be passed by the adds of that minute. Weights cannot be applied to the shared QR;
@@ -71,7 +71,7 @@ export class ChannelService {
     const channels = await this.d.channels.listCappedChannels();
     let updated = 0;
     for (const c of channels) {
-      const reps = openReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY));
+      const reps = openReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY), now);
       // An edit (new updatedAt) pushes its own list, so the cap is applied again after it.
       const key = `${c.updatedAt}:${reps.join('|')}`;
       if (this.pushedReps.get(c.id) === key || !c.configId) continue;

@@ -47,6 +47,8 @@ export interface Routing {
   weights?: Record<string, number>;
   dailyCap?: number;
   backupUserIds?: string[];
+  /** The primary reps' working hours, Asia/Shanghai "HH:MM"; outside them the backups take over. */
+  hours?: { from: string; to: string };
 }
 
 /** A link card sent with the welcome (send_welcome_msg attachment of msgtype link). */

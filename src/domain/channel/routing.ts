@@ -7,18 +7,34 @@ import type { Channel } from './channel.types.js';
  * round_robin: the least-loaded rep (ties in listed order), which spreads evenly over a day.
  * weighted: the rep whose share so far is furthest below their weight.
  */
-export function pickRep(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>): string {
+export function pickRep(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>, now: number): string {
   const r = c.routing ?? { rule: 'round_robin' as const };
   const load = (u: string) => today.get(u) ?? 0;
   const weight = (u: string) => (r.rule === 'weighted' ? (r.weights?.[u] ?? 1) : 1);
-  return openReps(c, today).reduce((a, b) => ((load(b) + 1) / weight(b) < (load(a) + 1) / weight(a) ? b : a));
+  return openReps(c, today, now).reduce((a, b) => ((load(b) + 1) / weight(b) < (load(a) + 1) / weight(a) ? b : a));
 }
 
-/** The reps who should take the channel's next customers: primaries under the cap, else backups under it, else every primary. */
-export function openReps(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>): string[] {
+/** Minutes since midnight in Asia/Shanghai. */
+const shanghaiMinute = (ms: number) => Math.floor(((ms + 8 * 3600_000) % 86_400_000) / 60_000);
+const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** Whether `now` falls in the working hours (a window may cross midnight, e.g. 20:00–02:00). */
+export function onSchedule(hours: { from: string; to: string } | undefined, now: number): boolean {
+  if (!hours) return true;
+  const m = shanghaiMinute(now);
+  const from = minuteOf(hours.from);
+  const to = minuteOf(hours.to);
+  return from <= to ? m >= from && m < to : m >= from || m < to;
+}
+
+/**
+ * The reps who should take the channel's next customers: primaries on schedule and under the
+ * cap, else backups under it, else every primary.
+ */
+export function openReps(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>, now: number): string[] {
   const cap = c.routing?.dailyCap;
   const open = (list: string[]) => list.filter((u) => cap === undefined || (today.get(u) ?? 0) < cap);
-  const primary = open(c.staffUserIds);
+  const primary = onSchedule(c.routing?.hours, now) ? open(c.staffUserIds) : [];
   if (primary.length) return primary;
   const backups = open(c.routing?.backupUserIds ?? []);
   return backups.length ? backups : c.staffUserIds;

@@ -159,7 +159,7 @@ export class LandingService {
 
     // The person's own contact way: its state links the coming add to this lead exactly.
     const dayStart = shanghaiMidnightOf(now);
-    const staffUserId = pickRep(c, await this.d.landing.leadsByRep(c.id, dayStart, dayStart + 86_400_000));
+    const staffUserId = pickRep(c, await this.d.landing.leadsByRep(c.id, dayStart, dayStart + 86_400_000), now);
     const linkState = `${LEAD_STATE_PREFIX}${shortCode(16)}`;
     let way: { configId: string; qrCode: string } | undefined;
     try {

@@ -74,6 +74,11 @@ const windowFields = {
       weights: z.record(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/), z.number().int().min(1).max(100)).optional(),
       dailyCap: z.number().int().min(1).max(10000).optional(),
       backupUserIds: z.array(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确')).max(20).optional(),
+      hours: z
+        .object({ from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:MM'), to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:MM') })
+        .strict()
+        .refine((h) => h.from !== h.to, '开始和结束时间不能相同')
+        .optional(),
     })
     .strict()
     .nullable()
