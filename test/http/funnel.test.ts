@@ -1,5 +1,5 @@
 import test from 'ava';
-import { shanghaiDay } from '../../src/domain/landing/landing.service.js';
+import { shanghaiDay } from '../../src/shared/shanghai-time.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';

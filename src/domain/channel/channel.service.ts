@@ -6,6 +6,7 @@ import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import type { ChannelRepo, ContactWayGateway } from './channel.ports.js';
 import { openReps } from './routing.js';
+import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
 
 /** WeCom errcodes on contact-way calls that mean "these reps cannot receive customers". */
@@ -49,9 +50,6 @@ export function expandMatrix(dimensions: Record<string, string[]>): Array<Record
   return out;
 }
 
-const DAY = 86_400_000;
-const SHANGHAI = 8 * 3600_000;
-
 export class ChannelService {
   /** The rep list last pushed to WeCom per channel by applyDailyCaps (pushed again after a restart). */
   private readonly pushedReps = new Map<number, string>();
@@ -67,11 +65,11 @@ export class ChannelService {
    */
   async applyDailyCaps(): Promise<{ checked: number; updated: number }> {
     const now = this.d.clock.now();
-    const dayStart = Math.floor((now + SHANGHAI) / DAY) * DAY - SHANGHAI;
+    const dayStart = shanghaiDayStart(now);
     const channels = await this.d.channels.listCappedChannels();
     let updated = 0;
     for (const c of channels) {
-      const reps = openReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY), now);
+      const reps = openReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY_MS), now);
       // An edit (new updatedAt) pushes its own list, so the cap is applied again after it.
       const key = `${c.updatedAt}:${reps.join('|')}`;
       if (this.pushedReps.get(c.id) === key || !c.configId) continue;

@@ -1,3 +1,4 @@
+import { shanghaiMinuteOfDay } from '../../shared/shanghai-time.js';
 import type { Channel } from './channel.types.js';
 
 /**
@@ -14,14 +15,12 @@ export function pickRep(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map
   return openReps(c, today, now).reduce((a, b) => ((load(b) + 1) / weight(b) < (load(a) + 1) / weight(a) ? b : a));
 }
 
-/** Minutes since midnight in Asia/Shanghai. */
-const shanghaiMinute = (ms: number) => Math.floor(((ms + 8 * 3600_000) % 86_400_000) / 60_000);
 const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Whether `now` falls in the working hours (a window may cross midnight, e.g. 20:00–02:00). */
 export function onSchedule(hours: { from: string; to: string } | undefined, now: number): boolean {
   if (!hours) return true;
-  const m = shanghaiMinute(now);
+  const m = shanghaiMinuteOfDay(now);
   const from = minuteOf(hours.from);
   const to = minuteOf(hours.to);
   return from <= to ? m >= from && m < to : m >= from || m < to;

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../shared/errors.js';
 import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import { maskMobile, type PiiCipher } from '../../shared/pii.js';
+import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { ChannelLookup } from '../channel/channel-lookup.js';
 import type { ChannelRepo, ContactWayGateway } from '../channel/channel.ports.js';
 import type { Channel } from '../channel/channel.types.js';
@@ -57,17 +58,6 @@ export interface LandingDeps {
   limits?: { perIpPerHour: number; perVisitorPerHour: number };
 }
 
-/** Midnight (Asia/Shanghai) of the day `ms` falls on, in UTC ms. */
-export function shanghaiMidnightOf(ms: number): number {
-  const offset = 8 * 3600_000;
-  return Math.floor((ms + offset) / 86_400_000) * 86_400_000 - offset;
-}
-
-/** Asia/Shanghai calendar day as YYYYMMDD: a "unique visitor per day" is per store-local day. */
-export function shanghaiDay(ms: number): number {
-  const d = new Date(ms + 8 * 3600_000);
-  return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
-}
 
 /** Coupon codes people read aloud at the counter: upper case, without 0/O/1/L. */
 const couponCodeFor = () => shortCode(10).toUpperCase();
@@ -158,8 +148,8 @@ export class LandingService {
     }
 
     // The person's own contact way: its state links the coming add to this lead exactly.
-    const dayStart = shanghaiMidnightOf(now);
-    const staffUserId = pickRep(c, await this.d.landing.leadsByRep(c.id, dayStart, dayStart + 86_400_000), now);
+    const dayStart = shanghaiDayStart(now);
+    const staffUserId = pickRep(c, await this.d.landing.leadsByRep(c.id, dayStart, dayStart + DAY_MS), now);
     const linkState = `${LEAD_STATE_PREFIX}${shortCode(16)}`;
     let way: { configId: string; qrCode: string } | undefined;
     try {

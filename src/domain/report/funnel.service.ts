@@ -1,4 +1,5 @@
 import { badRequest } from '../../shared/errors.js';
+import { DAY_MS, shanghaiMidnightOf } from '../../shared/shanghai-time.js';
 import type { ChannelRepo } from '../channel/channel.ports.js';
 import { groupFunnel, type FunnelRepo, type FunnelRow } from './funnel.js';
 
@@ -11,19 +12,16 @@ export interface FunnelQuery {
   batchKey?: string;
 }
 
-const DAY = 86_400_000;
-/** Midnight Asia/Shanghai of a YYYY-MM-DD day, in UTC ms. */
-const shanghaiMidnight = (day: string) => Date.parse(`${day}T00:00:00+08:00`);
 
 export class FunnelService {
   constructor(private readonly d: { funnel: FunnelRepo; channels: ChannelRepo }) {}
 
   async report(q: FunnelQuery): Promise<{ from: string; to: string; rows: FunnelRow[] }> {
-    const from = shanghaiMidnight(q.from);
-    const to = shanghaiMidnight(q.to) + DAY;
+    const from = shanghaiMidnightOf(q.from);
+    const to = shanghaiMidnightOf(q.to) + DAY_MS;
     if (!Number.isFinite(from) || !Number.isFinite(to)) throw badRequest('FUNNEL.BAD_DATE', '日期格式应为 YYYY-MM-DD');
     if (to <= from) throw badRequest('FUNNEL.BAD_RANGE', '结束日期不能早于开始日期');
-    if (to - from > 366 * DAY) throw badRequest('FUNNEL.RANGE_TOO_LONG', '查询范围最长一年');
+    if (to - from > 366 * DAY_MS) throw badRequest('FUNNEL.RANGE_TOO_LONG', '查询范围最长一年');
     const { items } = await this.d.channels.listChannels({ storeId: q.storeId, limit: 100_000, offset: 0 });
     const channels = q.batchKey ? items.filter((c) => c.batchKey === q.batchKey) : items;
     const counts = await this.d.funnel.countSteps({ from, to, channelIds: channels.map((c) => c.id) });
