@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 import { AppError, badRequest } from '../shared/errors.js';
 
-/** Reads the raw body as text with a hard size limit (callbacks are XML, not JSON). */
-export function readText(ctx: Context, limit: number): Promise<string> {
+/** Reads the raw body with a hard size limit; `tooLarge` is the error answered past it. */
+export function readBytes(ctx: Context, limit: number, tooLarge: () => AppError = () => new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 })): Promise<Buffer> {
   const declared = Number(ctx.get('content-length'));
-  if (declared > limit) return Promise.reject(new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 }));
-  // Plain listeners rather than an async iterator: this runs on every callback.
+  if (declared > limit) return Promise.reject(tooLarge());
+  // Plain listeners rather than an async iterator: this runs on every form post and upload.
   return new Promise((resolve, reject) => {
     const req = ctx.req;
     const chunks: Buffer[] = [];
@@ -20,14 +20,14 @@ export function readText(ctx: Context, limit: number): Promise<string> {
       if (size > limit) {
         cleanup();
         req.resume();
-        reject(new AppError('REQUEST.TOO_LARGE', '请求内容过大', { status: 413 }));
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
     const onError = (e: Error) => {
       cleanup();
@@ -37,6 +37,11 @@ export function readText(ctx: Context, limit: number): Promise<string> {
     req.on('end', onEnd);
     req.on('error', onError);
   });
+}
+
+/** Reads the raw body as UTF-8 text with a hard size limit. */
+export async function readText(ctx: Context, limit: number): Promise<string> {
+  return (await readBytes(ctx, limit)).toString('utf8');
 }
 
 /** Parses a JSON body; anything that is not a JSON object is a 400. */

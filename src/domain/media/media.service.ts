@@ -39,6 +39,8 @@ const MEDIA_ID_TTL_MS = 60 * 3600_000;
  * 60 hours and the image uploaded again when it is gone.
  */
 export class MediaService {
+  private readonly sha1Of = new Map<number, string>();
+
   constructor(private readonly d: { repo: MediaRepo; uploader: MediaUploader; cache: MediaIdCache; clock: Clock; log: Logger }) {}
 
   async addImage(bytes: Buffer, contentType: string): Promise<MediaAsset> {
@@ -57,11 +59,23 @@ export class MediaService {
     return this.d.repo.assetExists(id);
   }
 
-  /** A WeCom media id for the asset, uploading it if no live one is cached. */
+  /**
+   * A WeCom media id for the asset, uploading it if no live one is cached. This runs for every
+   * welcome that carries an image, so the image bytes are read only when an upload is needed:
+   * assets never change, and their content hash is remembered in memory.
+   */
   async mediaIdFor(assetId: number): Promise<string> {
+    let sha1 = this.sha1Of.get(assetId);
+    if (sha1) {
+      const cached = await this.d.cache.get(sha1);
+      if (cached) return cached;
+    }
     const a = await this.d.repo.findAsset(assetId);
     if (!a) throw notFound('MEDIA.NOT_FOUND', '图片不存在');
-    const cached = await this.d.cache.get(a.sha1);
+    sha1 = a.sha1;
+    if (this.sha1Of.size > 10_000) this.sha1Of.clear();
+    this.sha1Of.set(assetId, sha1);
+    const cached = await this.d.cache.get(sha1);
     if (cached) return cached;
     const mediaId = await this.d.uploader.uploadImage({ bytes: a.bytes, contentType: a.contentType, filename: `${a.sha1.slice(0, 12)}.${IMAGE_TYPES[a.contentType]}` });
     await this.d.cache.set(a.sha1, mediaId, MEDIA_ID_TTL_MS);
