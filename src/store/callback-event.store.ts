@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { EventQueueRepo, InboundEvent, NewInboundEvent } from '../domain/acquisition/event-queue.ports.js';
 import { randomToken } from '../shared/ids.js';
+import { GroupCommit } from './group-commit.js';
 
 interface Row {
   id: number;
@@ -94,15 +95,12 @@ export class CallbackEventStore implements EventQueueRepo {
 }
 
 /**
- * Group commit for the callback path: events that arrive while a write is in flight are
- * written together in the next multi-row INSERT, so each request waits for one round trip and
- * the database sees far fewer commits under load. A request is answered only after the INSERT
- * holding its event has committed.
+ * The callback path's durable inbox: events are group-committed (see GroupCommit), each batch
+ * leased to a fresh owner, and handed to processing once committed. A request is answered only
+ * after the INSERT holding its event has committed.
  */
 export class EventInbox {
-  private queue: Array<{ event: NewInboundEvent; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private flushing = 0;
-  private scheduled = false;
+  private readonly commits: GroupCommit<NewInboundEvent>;
 
   constructor(
     private readonly store: EventQueueRepo,
@@ -115,44 +113,22 @@ export class EventInbox {
       maxConcurrent?: number;
       onFlush?: (size: number, seconds: number) => void;
     },
-  ) {}
-
-  accept(event: NewInboundEvent): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
-      if (!this.scheduled && this.flushing < (this.opts.maxConcurrent ?? 1)) {
-        this.scheduled = true;
-        // Let the requests already parsed in this turn of the event loop join the batch.
-        setImmediate(() => {
-          this.scheduled = false;
-          void this.flush();
-        });
-      }
-    });
+  ) {
+    this.commits = new GroupCommit((events) => this.write(events), { maxBatch: opts.maxBatch, maxConcurrent: opts.maxConcurrent });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing++;
-    try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, this.opts.maxBatch);
-        const owner = `in-${randomToken(8)}`;
-        // Two copies of one event in the same batch: keep one row, answer both.
-        const unique = [...new Map(batch.map((b) => [b.event.dedupeKey, b.event])).values()];
-        const started = process.hrtime.bigint();
-        try {
-          await this.store.insertEvents(unique, owner, this.opts.now() + this.opts.leaseMs);
-          this.opts.onFlush?.(unique.length, Number(process.hrtime.bigint() - started) / 1e9);
-        } catch (e) {
-          for (const b of batch) b.reject(e);
-          continue;
-        }
-        for (const b of batch) b.resolve();
-        const work = unique.filter((e) => e.needsWork !== false);
-        if (work.length) this.opts.onCommitted(owner, work);
-      }
-    } finally {
-      this.flushing--;
-    }
+  accept(event: NewInboundEvent): Promise<void> {
+    return this.commits.add(event);
+  }
+
+  private async write(events: NewInboundEvent[]): Promise<void> {
+    const owner = `in-${randomToken(8)}`;
+    // Two copies of one event in the same batch: keep one row, answer both.
+    const unique = [...new Map(events.map((e) => [e.dedupeKey, e])).values()];
+    const started = process.hrtime.bigint();
+    await this.store.insertEvents(unique, owner, this.opts.now() + this.opts.leaseMs);
+    this.opts.onFlush?.(unique.length, Number(process.hrtime.bigint() - started) / 1e9);
+    const work = unique.filter((e) => e.needsWork !== false);
+    if (work.length) this.opts.onCommitted(owner, work);
   }
 }

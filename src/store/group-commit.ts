@@ -2,21 +2,22 @@
  * Writes that arrive while one is in flight are written together in the next call, so each
  * caller waits for one round trip and the database sees far fewer statements under load.
  * A caller's promise settles when the write holding its item has committed (or failed).
+ * With maxConcurrent > 1 several writes may be in flight, which lets MySQL merge their syncs.
  */
 export class GroupCommit<T> {
   private queue: Array<{ item: T; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private flushing = false;
+  private flushing = 0;
   private scheduled = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
-    private readonly maxBatch = 500,
+    private readonly opts: { maxBatch?: number; maxConcurrent?: number } = {},
   ) {}
 
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.flushing && !this.scheduled) {
+      if (!this.scheduled && this.flushing < (this.opts.maxConcurrent ?? 1)) {
         this.scheduled = true;
         // Let the requests already parsed in this turn of the event loop join the batch.
         setImmediate(() => {
@@ -28,10 +29,10 @@ export class GroupCommit<T> {
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
+    this.flushing++;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, this.maxBatch);
+        const batch = this.queue.splice(0, this.opts.maxBatch ?? 500);
         try {
           await this.write(batch.map((b) => b.item));
           for (const b of batch) b.resolve();
@@ -40,7 +41,7 @@ export class GroupCommit<T> {
         }
       }
     } finally {
-      this.flushing = false;
+      this.flushing--;
     }
   }
 }
