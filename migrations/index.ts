@@ -15,6 +15,18 @@ import * as m1300 from './20261124001300_consents.js';
 import * as m1400 from './20261124001400_coupon_claims.js';
 import * as m1500 from './20261124001500_customer_merges.js';
 import * as m1600 from './20261124001600_media_assets.js';
+import * as n0001 from './20261125000100_customers_phone.js';
+import * as n0002 from './20261125000200_staff_bot_contact.js';
+import * as n0003 from './20261125000300_bot_rules.js';
+import * as n0004 from './20261125000400_bot_templates.js';
+import * as n0005 from './20261125000500_conversations.js';
+import * as n0006 from './20261125000600_outbox.js';
+import * as n0007 from './20261125000700_tasks.js';
+import * as n0008 from './20261125000800_survey_answers.js';
+import * as n0009 from './20261125000900_room_daily_stats.js';
+import * as n0010 from './20261125001000_spam_strikes.js';
+import * as n0011 from './20261125001100_room_pools.js';
+import * as n0012 from './20261125001200_pool_rooms.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -34,4 +46,16 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261124001400_coupon_claims', module: m1400 },
   { name: '20261124001500_customer_merges', module: m1500 },
   { name: '20261124001600_media_assets', module: m1600 },
+  { name: '20261125000100_customers_phone', module: n0001 },
+  { name: '20261125000200_staff_bot_contact', module: n0002 },
+  { name: '20261125000300_bot_rules', module: n0003 },
+  { name: '20261125000400_bot_templates', module: n0004 },
+  { name: '20261125000500_conversations', module: n0005 },
+  { name: '20261125000600_outbox', module: n0006 },
+  { name: '20261125000700_tasks', module: n0007 },
+  { name: '20261125000800_survey_answers', module: n0008 },
+  { name: '20261125000900_room_daily_stats', module: n0009 },
+  { name: '20261125001000_spam_strikes', module: n0010 },
+  { name: '20261125001100_room_pools', module: n0011 },
+  { name: '20261125001200_pool_rooms', module: n0012 },
 ];
