@@ -34,9 +34,18 @@ const ENV_MAP: Record<string, string> = {
   JWT_SECRET: 'jwtSecret',
   PII_KEY: 'piiKey',
   WELCOME_DEFAULT_TEXT: 'welcome.defaultText',
+  BOT_ACCOUNT: 'bot.account',
+  WECHATY_PUPPET: 'bot.puppet',
+  WECHATY_PUPPET_SERVICE_TOKEN: 'bot.puppetToken',
+  WECHATY_PUPPET_SERVICE_AUTHORITY: 'bot.puppetAuthority',
+  WECHATY_PUPPET_SERVICE_ENDPOINT: 'bot.puppetEndpoint',
+  BOT_RATE_PER_MINUTE: 'bot.ratePerMinute',
+  BOT_STAND_DOWN_MIN: 'bot.standDownMin',
+  BOT_ADMIN_USERIDS: 'bot.adminUserIds',
+  BOT_DEFAULT_REP: 'bot.defaultRepUserId',
 };
 
-const SECRET_ENV = ['WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL'];
+const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL'];
 
 const intish = z.coerce.number().int();
 const optStr = z.string().trim().min(1).optional();
@@ -79,6 +88,37 @@ const schema = z.object({
   jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
   piiKey: piiKey.optional(),
   welcome: z.object({ defaultText: z.string().min(1).max(1300), windowMs: intish.min(1000).max(20000) }),
+  bot: z.object({
+    /** One bot process per account: the lock, the outbox rows and the conversations are keyed by it. */
+    account: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)'),
+    /** mock (sandbox/tests) or service (wechaty-puppet-service, e.g. WorkPro); auto: mock in sandbox, else service. */
+    puppet: z.enum(['auto', 'mock', 'service']),
+    puppetToken: optStr,
+    puppetAuthority: optStr,
+    puppetEndpoint: optStr,
+    /** Where Wechaty keeps its memory card (login session); must persist across restarts. */
+    dataDir: z.string().min(1),
+    ratePerMinute: intish.min(1).max(600),
+    jitterMs: intish.min(0).max(60000),
+    maxAttempts: intish.min(1).max(20),
+    backoffBaseMs: intish.min(100).max(3600000),
+    breakerMs: intish.min(1000).max(86400000),
+    /** Messages older than this when they arrive (a re-login replays history) are ignored. */
+    maxMessageAgeSec: intish.min(10).max(86400),
+    /** The bot keeps quiet in a 1:1 chat this long after a rep's last message there. */
+    standDownMin: intish.min(1).max(1440),
+    /** After a hand-off the bot keeps quiet this long, waiting for the rep. */
+    handoffQuietMin: intish.min(1).max(1440),
+    /** Unmatched messages in a row (within handoffQuietMin) before the bot hands off by itself. */
+    missesBeforeHandoff: intish.min(1).max(10),
+    groupWelcomeBatchMs: intish.min(0).max(600000),
+    spamMaxStrikes: intish.min(1).max(10),
+    /** How long an unanswered question (NPS, birthday) waits for its answer. */
+    questionTtlHours: intish.min(1).max(720),
+    /** WeCom userids told about bot login trouble and hand-offs nobody owns (comma list in env). */
+    adminUserIds: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(64)).max(50)),
+    defaultRepUserId: optStr,
+  }),
   callback: z.object({ maxBatch: intish.min(1).max(5000), bodyLimitBytes: intish.min(1024).max(1048576) }),
 });
 

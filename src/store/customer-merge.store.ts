@@ -10,6 +10,9 @@ const BY_ID: Array<{ table: string; column: string }> = [
   { table: 'leads', column: 'customer_id' },
   { table: 'consents', column: 'customer_id' },
   { table: 'callback_events', column: 'customer_id' },
+  { table: 'conversations', column: 'customer_id' },
+  { table: 'outbox', column: 'customer_id' },
+  { table: 'tasks', column: 'customer_id' },
 ];
 
 /** Tables keyed by (customer, something): the target's own row wins, the source's is dropped. */
@@ -20,7 +23,7 @@ const BY_KEY: Array<{ table: string; key: string }> = [
 ];
 
 /** Customer fields the target takes from the source when its own are empty. */
-const FILLABLE = ['first_channel_id', 'owner_userid', 'store_id', 'avatar'];
+const FILLABLE = ['first_channel_id', 'owner_userid', 'store_id', 'avatar', 'phone_enc', 'phone_tail'];
 
 export class MergeStore implements MergeRepo {
   constructor(private readonly db: Knex) {}
@@ -56,6 +59,11 @@ export class MergeStore implements MergeRepo {
         j.filled[f] = dst[f];
         fill[f] = src[f];
       }
+    }
+    // Either half having said 退订 means the person did: the merged customer stays opted out.
+    if (src.opted_out && !dst.opted_out) {
+      j.filled.opted_out = dst.opted_out;
+      fill.opted_out = src.opted_out;
     }
     if (Object.keys(fill).length) await this.db('customers').where({ id: targetId }).update(fill);
     return j;

@@ -118,6 +118,10 @@ export class CustomerStore implements CustomerRepo {
     if (Object.keys(row).length) await this.db('customers').where({ id }).update(row);
   }
 
+  async setCustomerPhone(id: number, phoneEnc: string, tail: string, now: number): Promise<void> {
+    await this.db('customers').where({ id }).update({ phone_enc: phoneEnc, phone_tail: tail, updated_at: now });
+  }
+
   async findFollow(customerId: number, staffUserId: string): Promise<Follow | undefined> {
     const r = await this.db('customer_follows').where({ customer_id: customerId, staff_userid: staffUserId }).first();
     return r && toFollow(r);

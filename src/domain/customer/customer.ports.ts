@@ -17,6 +17,8 @@ export interface CustomerRepo {
   /** Adds an identity: 'inserted', 'mine' (already this customer's) or 'taken' (another customer has it). */
   insertIdentity(customerId: number, kind: IdentityKind, scope: string, value: string, now: number): Promise<'inserted' | 'mine' | 'taken'>;
   updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void>;
+  /** The customer's latest phone (encrypted) and its last four digits, for search by 手机尾号. */
+  setCustomerPhone(id: number, phoneEnc: string, tail: string, now: number): Promise<void>;
   findFollow(customerId: number, staffUserId: string): Promise<Follow | undefined>;
   upsertFollow(f: Follow): Promise<void>;
   updateFollowStatus(customerId: number, staffUserId: string, status: FollowStatus, at: number): Promise<boolean>;

@@ -1,6 +1,6 @@
 import type { Tag } from '../tag/tag.types.js';
 
-export type IdentityKind = 'wecom_external' | 'unionid' | 'mp_openid' | 'oa_openid' | 'phone_hash';
+export type IdentityKind = 'wecom_external' | 'unionid' | 'mp_openid' | 'oa_openid' | 'phone_hash' | 'bot_contact';
 export type Stage = 'lead' | 'new' | 'repeat' | 'dormant' | 'reactivated' | 'churned';
 export type FollowStatus = 'active' | 'deleted_by_staff' | 'deleted_by_customer';
 
@@ -44,7 +44,13 @@ export type TimelineKind =
   | 'lead_submitted'
   | 'lead_linked'
   | 'customer_merged'
-  | 'customer_unmerged';
+  | 'customer_unmerged'
+  | 'message_in'
+  | 'message_out'
+  | 'opted_out'
+  | 'opted_in'
+  | 'handoff'
+  | 'survey_answered';
 
 export interface TimelineEntry {
   id?: number;

@@ -160,7 +160,9 @@ export class LandingService {
     }
 
     const couponTag = c.coupon ? await this.d.tags.ensure([{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.claimedCoupon, kind: 'behaviour' }]) : [];
+    const phoneEnc = this.d.pii.encrypt(input.phone);
     const { leadId, couponCode } = await this.d.tx.transaction(async ({ customers, landing }) => {
+      await customers.setCustomerPhone(found.customerId, phoneEnc, input.phone.slice(-4), now);
       const id = await landing.insertLead({
         customerId: found.customerId,
         channelId: c.id,
@@ -170,7 +172,7 @@ export class LandingService {
         qrCode: way?.qrCode ?? c.qrCode,
         visitorId: v.visitorId,
         name: input.name,
-        phoneEnc: this.d.pii.encrypt(input.phone),
+        phoneEnc,
         createdAt: now,
       });
       await landing.insertConsent({ customerId: found.customerId, purpose: 'privacy', textVersion: PRIVACY_TEXT_VERSION, source: `landing:${c.code}`, createdAt: now });

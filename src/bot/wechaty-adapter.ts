@@ -1,0 +1,138 @@
+import { types, type Contact, type Message, type Room, type Wechaty } from 'wechaty';
+import type { InboundMessage, MessageKind } from '../domain/conversation/conversation.types.js';
+import type { ConversationRef } from '../domain/outbox/outbox.types.js';
+import type { Logger } from '../shared/logger.js';
+import type { EchoMemory } from './echo-memory.js';
+
+/** What the bot does with what arrives; the domain services behind a thin seam. */
+export interface BotHandlers {
+  direct(m: InboundMessage): Promise<void>;
+  group(m: InboundMessage): Promise<void>;
+  repSpoke(to: ConversationRef, text: string, at: number): Promise<void>;
+  joined(roomId: string, members: Array<{ id: string; name: string }>, at: number): Promise<void>;
+  left(roomId: string, members: Array<{ id: string }>, at: number): Promise<void>;
+}
+
+export interface AdapterDeps {
+  account: string;
+  handlers: BotHandlers;
+  /** true the first time a message id is seen (SET NX EX in the cache). */
+  firstSeen(messageId: string): Promise<boolean>;
+  /** Forget a message id whose handling failed, so a redelivery is handled. */
+  forget(messageId: string): Promise<void>;
+  echo: EchoMemory;
+  maxAgeSec: number;
+  log: Logger;
+  onInbound?(outcome: 'handled' | 'self' | 'echo' | 'old' | 'duplicate' | 'error'): void;
+}
+
+const KIND: Partial<Record<number, MessageKind>> = {
+  [types.Message.Text]: 'text',
+  [types.Message.Image]: 'image',
+  [types.Message.Url]: 'url',
+  [types.Message.MiniProgram]: 'miniprogram',
+  [types.Message.Contact]: 'contact',
+  [types.Message.Attachment]: 'file',
+};
+
+/**
+ * The only place that turns Wechaty events into domain calls. For each message: drop our own
+ * echoes (a self message we did not send is the account's human user talking), drop old ones
+ * (a re-login replays history), dedupe redeliveries, map, and call the handler inside a
+ * try/catch — a failing handler is logged and never takes the process down. Message texts are
+ * never logged. Returns a detach function (usable as a Wechaty plugin).
+ */
+export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
+  const count = (o: Parameters<NonNullable<AdapterDeps['onInbound']>>[0]) => d.onInbound?.(o);
+
+  const onMessage = async (msg: Message) => {
+    try {
+      const room = msg.room();
+      if (msg.self()) {
+        const listener = msg.listener();
+        if (room || !listener) return count('self');
+        const to: ConversationRef = { kind: 'dm', contactId: listener.id };
+        const text = msg.text();
+        if (d.echo.take(to, text)) return count('echo');
+        if (msg.age() > d.maxAgeSec) return count('old');
+        if (!(await d.firstSeen(msg.id))) return count('duplicate');
+        await d.handlers.repSpoke(to, text, msg.date().getTime());
+        return count('handled');
+      }
+      if (msg.age() > d.maxAgeSec) return count('old');
+      if (!(await d.firstSeen(msg.id))) return count('duplicate');
+      const talker = msg.talker();
+      const kind = KIND[msg.type()] ?? 'other';
+      try {
+        if (room) await d.handlers.group(await mapRoomMessage(msg, room, talker, kind, d.account));
+        else await d.handlers.direct(mapDirect(msg, talker, kind, d.account));
+        count('handled');
+      } catch (e) {
+        await d.forget(msg.id).catch(() => undefined);
+        throw e;
+      }
+    } catch (e) {
+      count('error');
+      d.log.error({ err: (e as Error).message, code: (e as { code?: string }).code, messageId: msg.id }, 'bot message handler failed');
+    }
+  };
+
+  const onJoin = async (room: Room, invitees: Contact[], _inviter: Contact, date?: Date) => {
+    try {
+      await d.handlers.joined(room.id, invitees.map((c) => ({ id: c.id, name: c.name() })), (date ?? new Date()).getTime());
+    } catch (e) {
+      d.log.error({ err: (e as Error).message, roomId: room.id }, 'room-join handler failed');
+    }
+  };
+
+  const onLeave = async (room: Room, leavers: Contact[], _remover?: Contact, date?: Date) => {
+    try {
+      await d.handlers.left(room.id, leavers.map((c) => ({ id: c.id })), (date ?? new Date()).getTime());
+    } catch (e) {
+      d.log.error({ err: (e as Error).message, roomId: room.id }, 'room-leave handler failed');
+    }
+  };
+
+  bot.on('message', onMessage);
+  bot.on('room-join', onJoin);
+  bot.on('room-leave', onLeave);
+  return () => {
+    bot.off('message', onMessage);
+    bot.off('room-join', onJoin);
+    bot.off('room-leave', onLeave);
+  };
+}
+
+function mapDirect(msg: Message, talker: Contact, kind: MessageKind, account: string): InboundMessage {
+  return {
+    id: msg.id,
+    account,
+    conversation: { kind: 'dm', contactId: talker.id },
+    talker: { id: talker.id, name: talker.name(), coworker: isCoworker(talker) },
+    text: msg.text(),
+    kind,
+    mentionsBot: true,
+    sentAt: msg.date().getTime(),
+  };
+}
+
+async function mapRoomMessage(msg: Message, room: Room, talker: Contact, kind: MessageKind, account: string): Promise<InboundMessage> {
+  const [mentionsBot, text, topic] = await Promise.all([msg.mentionSelf(), kind === 'text' ? msg.mentionText() : Promise.resolve(msg.text()), room.topic()]);
+  return {
+    id: msg.id,
+    account,
+    conversation: { kind: 'room', roomId: room.id },
+    talker: { id: talker.id, name: talker.name(), coworker: isCoworker(talker) },
+    text,
+    kind,
+    mentionsBot,
+    sentAt: msg.date().getTime(),
+    room: { topic, ownerId: room.owner()?.id ?? null },
+  };
+}
+
+function isCoworker(c: Contact): boolean {
+  // ContactInterface.coworker() exists on WeCom puppets; personal-WeChat payloads lack it.
+  const f = (c as unknown as { coworker?: () => boolean }).coworker;
+  return typeof f === 'function' ? !!f.call(c) : false;
+}

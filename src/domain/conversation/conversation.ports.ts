@@ -1,0 +1,79 @@
+import type { TimelineEntry } from '../customer/customer.types.js';
+import type { OutboxRequest } from '../outbox/outbox.types.js';
+import type { TaskRepo } from '../task/task.types.js';
+import type { BotCustomer, ConversationState, QuestionKey, StaffMember } from './conversation.types.js';
+
+/** What the conversation handlers need of rules (implemented by RuleBook). */
+export interface RuleMatcher {
+  maybeRefresh(): Promise<void>;
+  match(q: { storeId: number | null; where: 'dm' | 'group'; text: string; mentioned: boolean }):
+    | { id: number; action: 'reply' | 'handoff' | 'ask'; actionArg: string | null; reply: string; cooldownSec: number }
+    | undefined;
+}
+
+/** Reply texts by key (implemented by TemplateBook); a rule's own reply is rendered with `renderText`. */
+export interface TemplatePort {
+  render(key: string, storeId: number | null, vars: Record<string, string | number>): string | Promise<string>;
+  renderText(text: string, vars: Record<string, string | number>): string;
+}
+
+export interface ConversationRepo {
+  findConversation(key: string): Promise<ConversationState | undefined>;
+  /** Creates the row if missing and applies the patch. */
+  upsertConversation(key: string, base: { account: string; kind: 'dm' | 'room'; targetId: string; customerId: number | null }, patch: Partial<Omit<ConversationState, 'key'>>, now: number): Promise<void>;
+}
+
+export interface ContactDirectory {
+  findStaffByContact(contactId: string): Promise<StaffMember | undefined>;
+  /** The customer this bot contact is, created (stage lead) the first time they write. */
+  resolveCustomer(account: string, contactId: string, name: string, now: number): Promise<BotCustomer>;
+  /** The customer of a bot contact if one is known; never creates. */
+  findCustomerByContact(account: string, contactId: string): Promise<BotCustomer | undefined>;
+  /** Sets the opt-out flag; true when it changed (so a confirmation goes out once). */
+  setOptedOut(customerId: number, optedOut: boolean, now: number): Promise<boolean>;
+  /** The bot contact id of a customer (for messages to them), if they ever wrote to the bot. */
+  contactOf(account: string, customerId: number): Promise<string | undefined>;
+  /** Customers of a store (or all) matching a name fragment or phone tail, newest first. */
+  searchCustomers(q: { storeId: number | null; text: string; limit: number }): Promise<Array<BotCustomer & { phoneEnc: string | null; stage: string; tags: string[] }>>;
+}
+
+export interface SurveyRepo {
+  /** Stores the answer; false if this question about this ref was answered before. */
+  insertAnswer(a: { customerId: number; storeId: number | null; question: QuestionKey; ref: string; value: string; score: number | null; answeredAt: number }): Promise<boolean>;
+}
+
+export interface TimelineWriter {
+  insertTimelines(rows: TimelineEntry[]): Promise<void>;
+}
+
+export interface OutboxWriter {
+  enqueue(reqs: OutboxRequest[]): Promise<unknown>;
+}
+
+/** WeCom app messages to staff (message/send). */
+export interface StaffNotifier {
+  notify(userIds: string[], text: string): Promise<void>;
+}
+
+/** Short-lived per-person state: rule cooldowns, consecutive misses. */
+export interface Cooldowns {
+  /** true when the key was free (and is now taken for ttlMs). */
+  take(key: string, ttlMs: number): Promise<boolean>;
+  incr(key: string, ttlMs: number): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
+export interface ConversationDeps {
+  rules: RuleMatcher;
+  templates: TemplatePort;
+  conversations: ConversationRepo;
+  contacts: ContactDirectory;
+  surveys: SurveyRepo;
+  tasks: TaskRepo;
+  timeline: TimelineWriter;
+  outbox: OutboxWriter;
+  notifier: StaffNotifier;
+  cooldowns: Cooldowns;
+  /** Masks a stored (encrypted) phone for display, e.g. 138****0000. */
+  maskPhone(phoneEnc: string | null): string;
+}
