@@ -54,6 +54,23 @@ const toPool = (r: PoolRow, rooms: PoolRoom[]): RoomPool => ({
   rooms,
 });
 
+/** Column values of the pool fields that are set (undefined ones are left out). */
+function poolColumns(p: Partial<Omit<RoomPool, 'id' | 'rooms'>>): Record<string, unknown> {
+  const cols: Record<string, unknown> = {
+    store_id: p.storeId,
+    purpose: p.purpose,
+    name: p.name,
+    threshold: p.threshold,
+    join_config_id: p.joinConfigId,
+    join_qr_code: p.joinQrCode,
+    sync_state: p.syncState,
+    sync_error: p.syncError,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+  return Object.fromEntries(Object.entries(cols).filter(([, v]) => v !== undefined));
+}
+
 /** A unique-key violation on MySQL/MariaDB or SQLite. */
 const isDuplicate = (e: unknown) => {
   const code = (e as { code?: string }).code;
@@ -66,18 +83,7 @@ export class RoomPoolStore implements RoomPoolRepo {
 
   async insertPool(p: Omit<RoomPool, 'id' | 'rooms'>): Promise<number> {
     try {
-      const [id] = await this.db('room_pools').insert({
-        store_id: p.storeId,
-        purpose: p.purpose,
-        name: p.name,
-        threshold: p.threshold,
-        join_config_id: p.joinConfigId,
-        join_qr_code: p.joinQrCode,
-        sync_state: p.syncState,
-        sync_error: p.syncError,
-        created_at: p.createdAt,
-        updated_at: p.updatedAt,
-      });
+      const [id] = await this.db('room_pools').insert(poolColumns(p));
       return Number(id);
     } catch (e) {
       if (isDuplicate(e)) throw new PoolConflictError('purpose');
@@ -123,18 +129,7 @@ export class RoomPoolStore implements RoomPoolRepo {
   }
 
   async updatePool(id: number, p: RoomPoolPatch): Promise<void> {
-    const cols: Record<string, unknown> = {
-      name: p.name,
-      threshold: p.threshold,
-      join_config_id: p.joinConfigId,
-      join_qr_code: p.joinQrCode,
-      sync_state: p.syncState,
-      sync_error: p.syncError,
-      updated_at: p.updatedAt,
-    };
-    await this.db('room_pools')
-      .where({ id })
-      .update(Object.fromEntries(Object.entries(cols).filter(([, v]) => v !== undefined)));
+    await this.db('room_pools').where({ id }).update(poolColumns(p));
   }
 
   async addMembers(roomId: string, delta: number): Promise<void> {

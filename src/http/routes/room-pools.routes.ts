@@ -3,16 +3,9 @@ import { z } from 'zod';
 import type { RoomPoolService } from '../../domain/room/room-pool.service.js';
 import { MAX_POOL_ROOMS, MAX_THRESHOLD, MIN_THRESHOLD, type RoomPoolView } from '../../domain/room/room-pool.types.js';
 import { readJson } from '../body.js';
-import { iso, pageQuery, parseId } from '../validation.js';
+import { iso, pageQuery, parseId, printableText } from '../validation.js';
 
-// Printable text without control characters.
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), '不能包含控制字符');
+const text = printableText;
 
 const room = z
   .object({
