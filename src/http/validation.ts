@@ -9,6 +9,15 @@ export function useChineseMessages(): void {
   configured = true;
 }
 
+/** Trimmed, non-empty text of at most `max` characters, without control characters. */
+export const printableText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), '不能包含控制字符');
+
 export const idParam = z.coerce.number().int().positive();
 
 export function parseId(raw: string | undefined, code: string, what: string): number {

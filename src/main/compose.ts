@@ -47,6 +47,11 @@ import { ChannelStore } from '../store/channel.store.js';
 import { CustomerStore, customerTransactor } from '../store/customer.store.js';
 import { createDb, dbClient, migrateLatest, pingDb, type Db } from '../store/db.js';
 import { TagStore } from '../store/tag.store.js';
+import { RoomPoolService } from '../domain/room/room-pool.service.js';
+import { roomPoolRoutes } from '../http/routes/room-pools.routes.js';
+import { AppMessageApi } from '../integrations/wecom/app-message-api.js';
+import { GroupChatApi } from '../integrations/wecom/groupchat-api.js';
+import { RoomPoolStore, roomPoolTransactor } from '../store/room-pool.store.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -78,6 +83,9 @@ export interface Siyu {
   channels: ChannelService;
   customers: CustomerService;
   processor: EventProcessor;
+  roomPools: RoomPoolService;
+  /** Application messages to reps and admins (message/send with the agent secret). */
+  appMessages: AppMessageApi;
   close(): Promise<void>;
 }
 
@@ -159,6 +167,14 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       assetExists: (id) => media.exists(id),
     });
     const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
+    const roomPools = new RoomPoolService({
+      pools: new RoomPoolStore(db),
+      tx: roomPoolTransactor(db),
+      joinWays: new GroupChatApi(wecom),
+      clock,
+      log: log.child({ module: 'room-pools' }),
+    });
+    const appMessages = new AppMessageApi(wecom, config.wecom.agentId);
     const pii = new PiiCipher(config.piiKey);
     const landingStore = new LandingStore(db);
     const landing = new LandingService({
@@ -227,7 +243,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
     });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, close };
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, close };
 
     if (opts.sweepIntervalMs) {
       let tick = 0;
@@ -271,6 +287,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
+          roomPoolRoutes({ roomPools }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });

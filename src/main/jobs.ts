@@ -10,6 +10,7 @@ await runRole('jobs', async (config, log) => {
       { name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() },
       { name: 'channel-sync-retry', cron: '0 * * * * *', run: () => siyu.channels.retryFailedSyncs() },
       { name: 'channel-daily-caps', cron: '30 * * * * *', run: () => siyu.channels.applyDailyCaps() },
+      { name: 'room-pool-sync-retry', cron: '15 * * * * *', run: () => siyu.roomPools.retryFailedSyncs() },
     ],
     log,
   );

@@ -4,16 +4,10 @@ import type { ChannelService } from '../../domain/channel/channel.service.js';
 import { CHANNEL_KINDS, type Channel } from '../../domain/channel/channel.types.js';
 import { DEFAULT_ATTRIBUTE_GROUP } from '../../domain/tag/tag.types.js';
 import { readJson } from '../body.js';
-import { iso, pageQuery, parseId } from '../validation.js';
+import { iso, pageQuery, parseId, printableText } from '../validation.js';
 
-// Printable text without control characters; WeCom's tag and remark limits are 30 characters.
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), '不能包含控制字符');
+// WeCom's tag and remark limits are 30 characters.
+const text = printableText;
 
 const tagInput = z.union([
   text(61).transform((s) => {
