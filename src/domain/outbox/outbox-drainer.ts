@@ -68,6 +68,7 @@ export class OutboxDrainer {
   private readonly pollMs: number;
   private readonly log: Logger;
   private lastSendAt: number | undefined;
+  private seeded = false;
   private gapMs = 0;
   private breakerUntil = 0;
   private turn: Promise<unknown> = Promise.resolve();
@@ -103,7 +104,10 @@ export class OutboxDrainer {
     this.loop = this.run();
   }
 
-  /** Ends the loop after the send in flight (if any) is recorded; claimed rows not yet sent are given back. */
+  /**
+   * Ends the loop after the send in flight (if any) is recorded; claimed rows not yet sent are
+   * given back. Until start() is called again, drainOnce does nothing.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.abort?.abort();
@@ -125,12 +129,13 @@ export class OutboxDrainer {
   }
 
   private async drainBatch(): Promise<number> {
-    if (this.lastSendAt === undefined) {
+    if (!this.seeded) {
       const last = await this.d.repo.lastSentAt(this.d.account);
-      if (last !== null) this.noteSend(last);
+      if (last !== null && this.lastSendAt === undefined) this.noteSend(last);
+      this.seeded = true;
     }
     const now = this.d.clock.now();
-    if (now < this.breakerUntil) return 0;
+    if (this.stopping || now < this.breakerUntil) return 0;
     const leaseUntil = now + this.d.leaseMs + this.batchSize * (this.spacingMs + this.d.jitterMs);
     const batch = await this.d.repo.claimDue(this.d.account, this.d.owner, now, leaseUntil, this.batchSize);
     let handled = 0;

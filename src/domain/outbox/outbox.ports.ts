@@ -1,18 +1,7 @@
-import type { OutboxAction, OutboxMessage, OutboxPurpose, OutboxStatus, ConversationRef } from './outbox.types.js';
+import type { OutboxMessage, OutboxStatus } from './outbox.types.js';
 
-/** A validated request as it is stored: every default filled in. */
-export interface NewOutboxMessage {
-  account: string;
-  dedupeKey: string | null;
-  action: OutboxAction;
-  to: ConversationRef;
-  text: string;
-  mentionIds: string[];
-  customerId: number | null;
-  purpose: OutboxPurpose;
-  dueAt: number;
-  createdAt: number;
-}
+/** A validated request as it is stored: every default filled in, no outcome yet. */
+export type NewOutboxMessage = Pick<OutboxMessage, 'account' | 'dedupeKey' | 'action' | 'to' | 'text' | 'mentionIds' | 'customerId' | 'purpose' | 'dueAt' | 'createdAt'>;
 
 /** What the bot account has waiting and done; `oldestPendingDueAt` shows how far behind the drain is. */
 export interface OutboxStats {
