@@ -102,6 +102,9 @@ const schema = z.object({
     jitterMs: intish.min(0).max(60000),
     maxAttempts: intish.min(1).max(20),
     backoffBaseMs: intish.min(100).max(3600000),
+    backoffMaxMs: intish.min(100).max(86400000),
+    /** A claimed outbox row is taken over by another drainer after this (a process died mid-send). */
+    leaseMs: intish.min(1000).max(3600000),
     breakerMs: intish.min(1000).max(86400000),
     /** Messages older than this when they arrive (a re-login replays history) are ignored. */
     maxMessageAgeSec: intish.min(10).max(86400),

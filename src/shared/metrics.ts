@@ -44,6 +44,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    botLoggedIn: new Gauge({ name: 'siyu_bot_logged_in', help: '1 while the bot account is logged in, 0 otherwise', labelNames: ['account'], registers: [registry] }),
+    botLoginEvents: new Counter({ name: 'siyu_bot_login_events_total', help: 'Bot account login state changes', labelNames: ['account', 'state'], registers: [registry] }),
+    botInbound: new Counter({ name: 'siyu_bot_inbound_messages_total', help: 'Messages the bot received, by what became of them', labelNames: ['outcome'], registers: [registry] }),
+    outboxResults: new Counter({ name: 'siyu_outbox_results_total', help: 'Outbox deliveries by outcome', labelNames: ['outcome'], registers: [registry] }),
+    outboxDepth: new Gauge({ name: 'siyu_outbox_messages', help: 'Outbox rows of this bot account by status', labelNames: ['status'], registers: [registry] }),
+    outboxOldestAge: new Gauge({ name: 'siyu_outbox_oldest_pending_seconds', help: 'Age of the oldest due outbox row not yet sent', registers: [registry] }),
     eventBacklog: new Gauge({ name: 'siyu_callback_events_in_flight', help: 'Callback events accepted but not yet processed in this process', registers: [registry] }),
   };
   return m;

@@ -11,6 +11,8 @@ export function cacheKeys(prefix: string) {
     mediaId: (corpId: string, sha1: string) => `${prefix}wecom:media:${corpId}:${sha1}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
+    botMessageSeen: (account: string, messageId: string) => `${prefix}bot:seen:${account}:${messageId}`,
+    botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
   };
 }
 export type CacheKeys = ReturnType<typeof cacheKeys>;
