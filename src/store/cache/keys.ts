@@ -11,6 +11,8 @@ export function cacheKeys(prefix: string) {
     mediaId: (corpId: string, sha1: string) => `${prefix}wecom:media:${corpId}:${sha1}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
+    /** Change counters of the bot's keyword rules and templates (RuleVersion). */
+    botVersion: (what: 'rules' | 'templates') => `${prefix}bot:version:${what}`,
   };
 }
 export type CacheKeys = ReturnType<typeof cacheKeys>;
@@ -20,4 +22,6 @@ export const TTL = {
   wecomTokenLockMs: 10_000,
   callbackSeenMs: 10 * 60_000,
   formTokenMs: 30 * 60_000,
+  // Long enough never to matter; a counter that expires reads as 0, which readers treat as a change.
+  botVersionMs: 365 * 24 * 3_600_000,
 } as const;
