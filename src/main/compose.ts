@@ -47,6 +47,11 @@ import { ChannelStore } from '../store/channel.store.js';
 import { CustomerStore, customerTransactor } from '../store/customer.store.js';
 import { createDb, dbClient, migrateLatest, pingDb, type Db } from '../store/db.js';
 import { TagStore } from '../store/tag.store.js';
+import { BotRuleService, RuleBook } from '../domain/conversation/rules.js';
+import { TemplateBook } from '../domain/conversation/templates.js';
+import { botRoutes } from '../http/routes/bot.routes.js';
+import { BotRuleStore, CacheVersion } from '../store/bot-rule.store.js';
+import { BotTemplateStore } from '../store/bot-template.store.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -78,6 +83,8 @@ export interface Siyu {
   channels: ChannelService;
   customers: CustomerService;
   processor: EventProcessor;
+  rules: RuleBook;
+  templates: TemplateBook;
   close(): Promise<void>;
 }
 
@@ -227,7 +234,20 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
     });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, close };
+    const botRuleStore = new BotRuleStore(db);
+    const ruleVersion = new CacheVersion(cache, keys.botVersion('rules'));
+    const storeExists = (id: number) => channelStore.storeExists(id);
+    const rules = new RuleBook({ rules: botRuleStore, version: ruleVersion, clock, log: log.child({ module: 'bot-rules' }) });
+    const botRules = new BotRuleService({ rules: botRuleStore, version: ruleVersion, clock, storeExists });
+    const templates = new TemplateBook({
+      templates: new BotTemplateStore(db),
+      version: new CacheVersion(cache, keys.botVersion('templates')),
+      clock,
+      log: log.child({ module: 'bot-templates' }),
+      storeExists,
+    });
+
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, rules, templates, close };
 
     if (opts.sweepIntervalMs) {
       let tick = 0;
@@ -270,6 +290,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           channelRoutes({ channels }),
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
+          botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
