@@ -1,6 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
 import { badRequest, notFound } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import type { BotRuleRepo, RuleVersion } from './rules.ports.js';
 import {
   ASK_QUESTIONS,
@@ -12,7 +11,7 @@ import {
   type TemplateVars,
 } from './rules.types.js';
 import { compileTemplate, renderTemplate, templateProblem, type CompiledTemplate } from './templates.js';
-import { VersionedLoader } from './versioned.js';
+import { VersionedCopy, type VersionedDeps } from './versioned.js';
 
 export const MAX_PATTERN_CHARS = 255;
 
@@ -133,13 +132,8 @@ function hits(c: CompiledRule, text: string): boolean {
   return c.re!.test(text);
 }
 
-export interface RuleBookDeps {
+export interface RuleBookDeps extends VersionedDeps {
   rules: Pick<BotRuleRepo, 'listBotRules'>;
-  version: RuleVersion;
-  clock: Clock;
-  log: Logger;
-  /** How often maybeRefresh asks whether rules changed (default 5 s). */
-  checkEveryMs?: number;
 }
 
 /**
@@ -147,20 +141,12 @@ export interface RuleBookDeps {
  * nothing beyond the normalised text; call `maybeRefresh` per message (cheap) or `refresh`
  * after a known change.
  */
-export class RuleBook {
+export class RuleBook extends VersionedCopy {
   private byStore = new Map<number, readonly CompiledRule[]>();
   private global: readonly CompiledRule[] = NONE;
-  private readonly loader: VersionedLoader;
 
   constructor(private readonly d: RuleBookDeps) {
-    this.loader = new VersionedLoader({
-      version: d.version,
-      clock: d.clock,
-      checkEveryMs: d.checkEveryMs ?? 5_000,
-      log: d.log,
-      what: 'rules',
-      load: () => this.load(),
-    });
+    super(d, 'rules');
   }
 
   /**
@@ -184,17 +170,7 @@ export class RuleBook {
     return undefined;
   }
 
-  /** Reloads when the rules' version changed; true if it did. Fails when the cache or database does. */
-  refresh(): Promise<boolean> {
-    return this.loader.refresh();
-  }
-
-  /** Checks the version at most once per checkEveryMs; never fails (logs and keeps the old rules). */
-  maybeRefresh(): Promise<void> {
-    return this.loader.maybeRefresh();
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const byStore = new Map<number, CompiledRule[]>();
     const global: CompiledRule[] = [];
     for (const r of await this.d.rules.listBotRules({ enabledOnly: true })) {

@@ -1,10 +1,8 @@
-import type { Clock } from '../../shared/clock.js';
 import { badRequest, notFound } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_TEMPLATES, isTemplateKey, TEMPLATE_KEYS, type TemplateKey } from './default-templates.js';
-import type { BotTemplateRepo, RuleVersion, TemplateOverride } from './rules.ports.js';
+import type { BotTemplateRepo, TemplateOverride } from './rules.ports.js';
 import type { TemplateVars } from './rules.types.js';
-import { VersionedLoader } from './versioned.js';
+import { VersionedCopy, type VersionedDeps } from './versioned.js';
 
 export const MAX_TEMPLATE_CHARS = 1000;
 const VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -57,14 +55,9 @@ export interface TemplateEntry {
   overridden: boolean;
 }
 
-export interface TemplateBookDeps {
+export interface TemplateBookDeps extends VersionedDeps {
   templates: BotTemplateRepo;
-  version: RuleVersion;
-  clock: Clock;
-  log: Logger;
   storeExists: (id: number) => Promise<boolean>;
-  /** How often maybeRefresh asks whether templates changed (default 5 s). */
-  checkEveryMs?: number;
 }
 
 /** Store id 0 holds the overrides of every store (bot_templates). */
@@ -76,28 +69,22 @@ const DEFAULTS = new Map(TEMPLATE_KEYS.map((k) => [k, compileTemplate(DEFAULT_TE
  * defaults until then); the admin methods read and write the database and bump the version
  * so every process reloads.
  */
-export class TemplateBook {
+export class TemplateBook extends VersionedCopy {
   private overrides = new Map<number, Map<string, CompiledTemplate>>();
-  private readonly loader: VersionedLoader;
 
   constructor(private readonly d: TemplateBookDeps) {
-    this.loader = new VersionedLoader({
-      version: d.version,
-      clock: d.clock,
-      checkEveryMs: d.checkEveryMs ?? 5_000,
-      log: d.log,
-      what: 'templates',
-      load: async () => {
-        const next = new Map<number, Map<string, CompiledTemplate>>();
-        for (const o of await d.templates.listBotTemplates()) {
-          if (!isTemplateKey(o.key)) continue;
-          let m = next.get(o.storeId);
-          if (!m) next.set(o.storeId, (m = new Map()));
-          m.set(o.key, compileTemplate(o.text));
-        }
-        this.overrides = next;
-      },
-    });
+    super(d, 'templates');
+  }
+
+  protected async load(): Promise<void> {
+    const next = new Map<number, Map<string, CompiledTemplate>>();
+    for (const o of await this.d.templates.listBotTemplates()) {
+      if (!isTemplateKey(o.key)) continue;
+      let m = next.get(o.storeId);
+      if (!m) next.set(o.storeId, (m = new Map()));
+      m.set(o.key, compileTemplate(o.text));
+    }
+    this.overrides = next;
   }
 
   /** The text of `key` for the store (store override, then global override, then default). */
@@ -105,14 +92,6 @@ export class TemplateBook {
     const t =
       (storeId === null ? undefined : this.overrides.get(storeId)?.get(key)) ?? this.overrides.get(GLOBAL)?.get(key) ?? DEFAULTS.get(key)!;
     return renderTemplate(t, vars);
-  }
-
-  refresh(): Promise<boolean> {
-    return this.loader.refresh();
-  }
-
-  maybeRefresh(): Promise<void> {
-    return this.loader.maybeRefresh();
   }
 
   /** Every key with its effective text for the store (null: the global texts), read from the database. */

@@ -4,36 +4,44 @@ import type { RuleVersion } from './rules.ports.js';
 
 const DONE = Promise.resolve();
 
+export interface VersionedDeps {
+  version: RuleVersion;
+  clock: Clock;
+  log: Logger;
+  /** How often maybeRefresh asks whether the data changed (default 5 s). */
+  checkEveryMs?: number;
+}
+
 /**
- * Keeps an in-memory copy (rules, templates) in step with data edited by another process:
+ * An in-memory copy (rules, templates) kept in step with data edited by another process:
  * `refresh` reloads only when the shared version differs from the one loaded, `maybeRefresh`
  * asks for the version at most once per `checkEveryMs` so the message path does not hit the
  * cache per message. Refreshes run one after another, so a refresh asked for after a bump
  * always sees that bump.
  */
-export class VersionedLoader {
+export abstract class VersionedCopy {
   private loaded: number | undefined;
   private lastCheck = Number.NEGATIVE_INFINITY;
   private queue: Promise<unknown> = DONE;
+  private readonly checkEveryMs: number;
 
-  constructor(
-    private readonly d: {
-      version: RuleVersion;
-      clock: Clock;
-      checkEveryMs: number;
-      load: () => Promise<void>;
-      log: Logger;
-      what: string;
-    },
-  ) {}
+  protected constructor(
+    private readonly v: VersionedDeps,
+    private readonly what: string,
+  ) {
+    this.checkEveryMs = v.checkEveryMs ?? 5_000;
+  }
+
+  /** Reads the data and swaps it in; the old copy stays if it fails. */
+  protected abstract load(): Promise<void>;
 
   /** True if it reloaded. Fails when the version or the data cannot be read (the old copy stays). */
   refresh(): Promise<boolean> {
     const run = this.queue.then(async () => {
-      const v = await this.d.version.get();
+      const v = await this.v.version.get();
       if (v === this.loaded) return false;
       // The version is read before the data: a bump in between only causes one more reload.
-      await this.d.load();
+      await this.load();
       this.loaded = v;
       return true;
     });
@@ -43,12 +51,12 @@ export class VersionedLoader {
 
   /** Never fails: an unreachable cache or database is logged and the current copy kept. */
   maybeRefresh(): Promise<void> {
-    const now = this.d.clock.now();
-    if (now - this.lastCheck < this.d.checkEveryMs) return DONE;
+    const now = this.v.clock.now();
+    if (now - this.lastCheck < this.checkEveryMs) return DONE;
     this.lastCheck = now;
     return this.refresh().then(
       () => undefined,
-      (e: unknown) => this.d.log.warn({ what: this.d.what, err: e instanceof Error ? e.message : String(e) }, 'bot data not refreshed'),
+      (e: unknown) => this.v.log.warn({ what: this.what, err: e instanceof Error ? e.message : String(e) }, 'bot data not refreshed'),
     );
   }
 }
