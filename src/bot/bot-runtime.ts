@@ -23,7 +23,7 @@ export interface BotRuntimeDeps {
   /** Starts draining the outbox through the given port; returns how to stop it. */
   startDrain(port: OutboundPort): { stop(): Promise<void> };
   /** Runs often (group welcome batches); errors are logged. */
-  tick?: { everyMs: number; run(): Promise<unknown> };
+  tick?: { everyMs: number; run(): Promise<unknown>; final?(): Promise<unknown> };
   onLoginState?(s: LoginState): void;
   onInbound?: AdapterDeps['onInbound'];
   /** Tells admins (WeCom app message); must not throw. */
@@ -102,7 +102,8 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     stop: async () => {
       if (timer) clearInterval(timer);
       await drain.stop();
-      await d.tick?.run().catch(() => undefined);
+      // What is still batching (group welcomes) goes to the outbox; the next start sends it.
+      await d.tick?.final?.().catch((e: Error) => log.warn({ err: e.message }, 'bot final tick failed'));
       detach();
       await bot.stop();
     },

@@ -47,11 +47,27 @@ import { ChannelStore } from '../store/channel.store.js';
 import { CustomerStore, customerTransactor } from '../store/customer.store.js';
 import { createDb, dbClient, migrateLatest, pingDb, type Db } from '../store/db.js';
 import { TagStore } from '../store/tag.store.js';
+import { ConversationService } from '../domain/conversation/conversation.service.js';
+import { GroupService } from '../domain/conversation/group.service.js';
+import type { Cooldowns, RuleMatcher, TemplatePort } from '../domain/conversation/conversation.ports.js';
+import type { TemplateKey } from '../domain/conversation/default-templates.js';
+import { compileTemplate, renderTemplate } from '../domain/conversation/templates.js';
+import { OutboxService } from '../domain/outbox/outbox.service.js';
+import { maskMobile } from '../shared/pii.js';
+import { ConversationStore } from '../store/conversation.store.js';
+import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
+import { RoomActivityStore } from '../store/room-activity.store.js';
+import { TaskStore } from '../store/task.store.js';
 import { RoomPoolService } from '../domain/room/room-pool.service.js';
 import { roomPoolRoutes } from '../http/routes/room-pools.routes.js';
 import { AppMessageApi } from '../integrations/wecom/app-message-api.js';
 import { GroupChatApi } from '../integrations/wecom/groupchat-api.js';
 import { RoomPoolStore, roomPoolTransactor } from '../store/room-pool.store.js';
+import { BotRuleService, RuleBook } from '../domain/conversation/rules.js';
+import { TemplateBook } from '../domain/conversation/templates.js';
+import { botRoutes } from '../http/routes/bot.routes.js';
+import { BotRuleStore, CacheVersion } from '../store/bot-rule.store.js';
+import { BotTemplateStore } from '../store/bot-template.store.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -86,6 +102,10 @@ export interface Siyu {
   roomPools: RoomPoolService;
   /** Application messages to reps and admins (message/send with the agent secret). */
   appMessages: AppMessageApi;
+  rules: RuleBook;
+  templates: TemplateBook;
+  /** Conversation handling and the outbox; the bot role (src/main/bot-role.ts) feeds and drains them. */
+  bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
   close(): Promise<void>;
 }
 
@@ -243,7 +263,77 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
     });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, close };
+    const botRuleStore = new BotRuleStore(db);
+    const ruleVersion = new CacheVersion(cache, keys.botVersion('rules'));
+    const storeExists = (id: number) => channelStore.storeExists(id);
+    const rules = new RuleBook({ rules: botRuleStore, version: ruleVersion, clock, log: log.child({ module: 'bot-rules' }) });
+    const botRules = new BotRuleService({ rules: botRuleStore, version: ruleVersion, clock, storeExists });
+    const templates = new TemplateBook({
+      templates: new BotTemplateStore(db),
+      version: new CacheVersion(cache, keys.botVersion('templates')),
+      clock,
+      log: log.child({ module: 'bot-templates' }),
+      storeExists,
+    });
+
+    const outbox = new OutboxService({ repo: new OutboxStore(db), optOut: new CustomerOptOutStore(db), clock });
+    const conversationStore = new ConversationStore(db);
+    const botKeys = (k: string) => keys.botState(config.bot.account, k);
+    const cooldowns: Cooldowns = {
+      take: (k, ttlMs) => cache.setIfAbsent(botKeys(k), '1', ttlMs),
+      incr: (k, ttlMs) => cache.incr(botKeys(k), ttlMs),
+      reset: (k) => cache.del(botKeys(k)),
+    };
+    const templatePort: TemplatePort = {
+      render: (k, storeId, vars) => templates.render(k as TemplateKey, storeId, vars),
+      renderText: (text, vars) => renderTemplate(compileTemplate(text), vars),
+    };
+    const botLog = log.child({ module: 'conversations', account: config.bot.account });
+    const rulePort: RuleMatcher = {
+      // Templates reload on the same beat as rules, so an edited text shows up as fast.
+      maybeRefresh: () => Promise.all([rules.maybeRefresh(), templates.maybeRefresh()]).then(() => undefined),
+      match: (q) => rules.match(q),
+    };
+    const conversations = new ConversationService({
+      rules: rulePort,
+      templates: templatePort,
+      conversations: conversationStore,
+      contacts: conversationStore,
+      surveys: conversationStore,
+      tasks: new TaskStore(db),
+      timeline: customerStore,
+      outbox,
+      notifier: { notify: async (to, text) => void (await appMessages.sendAppText({ toUsers: to, text })) },
+      cooldowns,
+      maskPhone: (enc) => (enc ? maskMobile(pii.decrypt(enc)) : '未留手机号'),
+      clock,
+      log: botLog,
+      config: {
+        account: config.bot.account,
+        standDownMs: config.bot.standDownMin * 60_000,
+        handoffQuietMs: config.bot.handoffQuietMin * 60_000,
+        missesBeforeHandoff: config.bot.missesBeforeHandoff,
+        questionTtlMs: config.bot.questionTtlHours * 3600_000,
+        adminUserIds: config.bot.adminUserIds,
+        defaultRepUserId: config.bot.defaultRepUserId,
+      },
+    });
+    const groups = new GroupService({
+      rules: rulePort,
+      templates: templatePort,
+      contacts: conversationStore,
+      outbox,
+      timeline: customerStore,
+      cooldowns,
+      rooms: new RoomActivityStore(db),
+      membership: roomPools,
+      clock,
+      log: botLog,
+      config: { account: config.bot.account, welcomeBatchMs: config.bot.groupWelcomeBatchMs, spamMaxStrikes: config.bot.spamMaxStrikes, welcomeMaxMentions: 20 },
+    });
+    const bot = { conversations, groups, outbox };
+
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, close };
 
     if (opts.sweepIntervalMs) {
       let tick = 0;
@@ -286,6 +376,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           channelRoutes({ channels }),
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
+          botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           roomPoolRoutes({ roomPools }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),

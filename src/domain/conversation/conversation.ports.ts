@@ -7,7 +7,7 @@ import type { BotCustomer, ConversationState, QuestionKey, StaffMember } from '.
 export interface RuleMatcher {
   maybeRefresh(): Promise<void>;
   match(q: { storeId: number | null; where: 'dm' | 'group'; text: string; mentioned: boolean }):
-    | { id: number; action: 'reply' | 'handoff' | 'ask'; actionArg: string | null; reply: string; cooldownSec: number }
+    | { id: number; action: 'reply' | 'handoff' | 'ask'; actionArg: string | null; reply: string; cooldownSec: number; renderReply?(vars: Record<string, string | number>): string }
     | undefined;
 }
 

@@ -93,7 +93,7 @@ export class ConversationService {
         const fresh = await d.surveys.insertAnswer({ customerId: customer.id, storeId: customer.storeId, question: q, ref: conv.pendingRef ?? '', value: a.value, score: a.score, answeredAt: now });
         await this.upsert(key, m.conversation, customer.id, { pendingQuestion: null, pendingRef: null, pendingTries: 0, pendingUntil: null }, now);
         if (fresh) timeline.push(this.entry(customer, 'survey_answered', { question: q, ref: conv.pendingRef ?? '', value: a.value }, now));
-        await reply(`ask.${q}.thanks`, { name: customer.name, value: a.value });
+        await reply(`ask.${q}.thanks`, { name: customer.name, score: a.value, birthday: a.value });
         return;
       }
       // Something else than an answer: a rule may still answer it, and the question waits.
@@ -117,7 +117,7 @@ export class ConversationService {
       if (rule.action === 'ask' && (rule.actionArg === 'nps' || rule.actionArg === 'birthday')) {
         await this.upsert(key, m.conversation, customer.id, { pendingQuestion: rule.actionArg, pendingRef: `rule:${rule.id}`, pendingTries: 0, pendingUntil: now + d.config.questionTtlMs }, now);
       }
-      const text = d.templates.renderText(rule.reply, { name: customer.name });
+      const text = rule.renderReply ? rule.renderReply({ name: customer.name }) : d.templates.renderText(rule.reply, { name: customer.name });
       await this.say(m.conversation, text, { purpose: 'reply', dedupeKey: `r:${m.id}`, customerId: customer.id }, timeline, customer);
       return;
     }
@@ -138,7 +138,7 @@ export class ConversationService {
     const { d } = this;
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
     await this.upsert(key, m.conversation, customer.id, { needsHuman: true, handoffAt: now, quietUntil: now + d.config.handoffQuietMs }, now);
-    const vars = { name: customer.name || '客户', text: excerpt(m.text, 60), customerId: customer.id };
+    const vars = { customer: customer.name || '客户', text: excerpt(m.text, 60), customerId: customer.id };
     let taskId: number | null = null;
     if (owner) {
       taskId = await d.tasks.insertTask({

@@ -76,7 +76,7 @@ export class GroupService {
       if (!rule || rule.action === 'ask') return;
       if (rule.cooldownSec > 0 && !(await d.cooldowns.take(`rule:${rule.id}:${room.roomId}:${m.talker.id}`, rule.cooldownSec * 1000))) return;
       // Hand-off rules answer in the group with their reply; the human follow-up happens 1:1.
-      const text = d.templates.renderText(rule.reply, { name: m.talker.name });
+      const text = rule.renderReply ? rule.renderReply({ name: m.talker.name }) : d.templates.renderText(rule.reply, { name: m.talker.name });
       await this.say(room, text, [m.talker.id], 'reply', `r:${m.id}`, customer?.id ?? null);
       if (customer) timeline.push({ customerId: customer.id, kind: 'message_out', channelId: customer.firstChannelId, staffUserId: null, data: { via: 'room', roomId: room.roomId, by: 'bot', text }, occurredAt: now, sourceEventId: null });
     } finally {
@@ -89,7 +89,7 @@ export class GroupService {
     const strikes = await d.rooms.addStrike(room.roomId, m.talker.id, now);
     const max = d.config.spamMaxStrikes;
     d.log.info({ roomId: room.roomId, contactId: m.talker.id, reason, strikes }, 'group spam strike');
-    const vars = { name: m.talker.name, strikes, max, room: m.room?.topic ?? '' };
+    const vars = { name: m.talker.name, strikes, max, group: m.room?.topic ?? '' };
     if (strikes < max) {
       await this.say(room, await d.templates.render('spam.warn', null, vars), [m.talker.id], 'warn', `spam:${m.id}`, null);
       return;

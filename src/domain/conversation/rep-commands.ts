@@ -30,7 +30,7 @@ export class RepCommands {
 
   private async answer(staff: StaffMember, text: string): Promise<string> {
     const { d } = this;
-    const t = (key: string, vars: Record<string, string | number> = {}) => d.templates.render(key, staff.storeId, { rep: staff.name, ...vars });
+    const t = (key: string, vars: Record<string, string | number> = {}) => d.templates.render(key, staff.storeId, { name: staff.name, ...vars });
     const now = d.clock.now();
     if (TASKS.test(text)) {
       const tasks = await d.tasks.listOpenDue(staff.userId, shanghaiDayStart(now) + DAY_MS, LIST_MAX);
@@ -52,7 +52,7 @@ export class RepCommands {
       if (!found.length) return t('rep.customer.none', { query: q });
       if (found.length > 1) {
         const lines = found.slice(0, SEARCH_MAX).map((c) => `#${c.id} ${c.name || '（未留名）'} ${d.maskPhone(c.phoneEnc)}`);
-        return `${await t('rep.customer.many', { count: found.length > SEARCH_MAX ? `${SEARCH_MAX}+` : found.length })}\n${lines.join('\n')}`;
+        return `${await t('rep.customer.many', { query: q, count: found.length > SEARCH_MAX ? `${SEARCH_MAX}+` : found.length })}\n${lines.join('\n')}`;
       }
       const c = found[0]!;
       return [

@@ -13,6 +13,8 @@ export function cacheKeys(prefix: string) {
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
     botMessageSeen: (account: string, messageId: string) => `${prefix}bot:seen:${account}:${messageId}`,
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
+    /** Change counters of the bot's keyword rules and templates (RuleVersion). */
+    botVersion: (what: 'rules' | 'templates') => `${prefix}bot:version:${what}`,
   };
 }
 export type CacheKeys = ReturnType<typeof cacheKeys>;
@@ -22,4 +24,6 @@ export const TTL = {
   wecomTokenLockMs: 10_000,
   callbackSeenMs: 10 * 60_000,
   formTokenMs: 30 * 60_000,
+  // Long enough never to matter; a counter that expires reads as 0, which readers treat as a change.
+  botVersionMs: 365 * 24 * 3_600_000,
 } as const;

@@ -1,0 +1,144 @@
+import { badRequest, notFound } from '../../shared/errors.js';
+import { DEFAULT_TEMPLATES, isTemplateKey, TEMPLATE_KEYS, type TemplateKey } from './default-templates.js';
+import type { BotTemplateRepo, TemplateOverride } from './rules.ports.js';
+import type { TemplateVars } from './rules.types.js';
+import { VersionedCopy, type VersionedDeps } from './versioned.js';
+
+export const MAX_TEMPLATE_CHARS = 1000;
+const VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * A template split once into literal text and variable names (literals at even indexes,
+ * names at odd ones), so rendering is a loop of concatenations.
+ */
+export type CompiledTemplate = readonly string[];
+
+export function compileTemplate(text: string): CompiledTemplate {
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(VARIABLE)) {
+    parts.push(text.slice(last, m.index), m[1]!);
+    last = m.index + m[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
+/** Replaces each variable by its value; a missing value renders as ''. Never throws. */
+export function renderTemplate(t: CompiledTemplate, vars: TemplateVars): string {
+  let out = t[0]!;
+  for (let i = 1; i < t.length; i += 2) {
+    const v = vars[t[i]!];
+    out += (v === undefined || v === null ? '' : String(v)) + t[i + 1]!;
+  }
+  return out;
+}
+
+/** Why a template text cannot be used with these variables (Chinese), or undefined. */
+export function templateProblem(text: string, allowed: readonly string[]): string | undefined {
+  if (!text.trim()) return '内容不能为空';
+  if (text.length > MAX_TEMPLATE_CHARS) return `内容不能超过 ${MAX_TEMPLATE_CHARS} 字`;
+  const unknown = [...new Set([...text.matchAll(VARIABLE)].map((m) => m[1]!))].filter((v) => !allowed.includes(v));
+  if (!unknown.length) return undefined;
+  const known = allowed.length ? `可用变量：${allowed.map((v) => `{${v}}`).join('、')}` : '此文案不支持变量';
+  return `包含未知变量 ${unknown.map((v) => `{${v}}`).join('、')}，${known}`;
+}
+
+export interface TemplateEntry {
+  key: TemplateKey;
+  vars: readonly string[];
+  /** The text the store gets: its own override, else the global override, else the default. */
+  text: string;
+  defaultText: string;
+  source: 'store' | 'global' | 'default';
+  /** Whether an override exists at the level asked for (the store, or global when no store). */
+  overridden: boolean;
+}
+
+export interface TemplateBookDeps extends VersionedDeps {
+  templates: BotTemplateRepo;
+  storeExists: (id: number) => Promise<boolean>;
+}
+
+/** Store id 0 holds the overrides of every store (bot_templates). */
+const GLOBAL = 0;
+const DEFAULTS = new Map(TEMPLATE_KEYS.map((k) => [k, compileTemplate(DEFAULT_TEMPLATES[k].text)]));
+
+/**
+ * The bot's system texts. `render` is synchronous and reads the copy loaded by refresh (the
+ * defaults until then); the admin methods read and write the database and bump the version
+ * so every process reloads.
+ */
+export class TemplateBook extends VersionedCopy {
+  private overrides = new Map<number, Map<string, CompiledTemplate>>();
+
+  constructor(private readonly d: TemplateBookDeps) {
+    super(d, 'templates');
+  }
+
+  protected async load(): Promise<void> {
+    const next = new Map<number, Map<string, CompiledTemplate>>();
+    for (const o of await this.d.templates.listBotTemplates()) {
+      if (!isTemplateKey(o.key)) continue;
+      let m = next.get(o.storeId);
+      if (!m) next.set(o.storeId, (m = new Map()));
+      m.set(o.key, compileTemplate(o.text));
+    }
+    this.overrides = next;
+  }
+
+  /** The text of `key` for the store (store override, then global override, then default). */
+  render(key: TemplateKey, storeId: number | null, vars: TemplateVars = {}): string {
+    const t =
+      (storeId === null ? undefined : this.overrides.get(storeId)?.get(key)) ?? this.overrides.get(GLOBAL)?.get(key) ?? DEFAULTS.get(key)!;
+    return renderTemplate(t, vars);
+  }
+
+  /** Every key with its effective text for the store (null: the global texts), read from the database. */
+  async list(storeId: number | null): Promise<TemplateEntry[]> {
+    const rows = await this.d.templates.listBotTemplates(storeId === null ? [GLOBAL] : [GLOBAL, storeId]);
+    return TEMPLATE_KEYS.map((k) => entry(k, storeId, rows));
+  }
+
+  /** Sets the store's (or the global) text of `key`. Unknown key → 404; bad text or store → 400. */
+  async setOverride(key: string, storeId: number | null, text: string): Promise<TemplateEntry> {
+    const k = this.known(key);
+    const problem = templateProblem(text, DEFAULT_TEMPLATES[k].vars);
+    if (problem) throw badRequest('BOT.TEMPLATE_INVALID', `文案${problem}`);
+    if (storeId !== null && !(await this.d.storeExists(storeId))) throw badRequest('BOT.STORE_NOT_FOUND', '门店不存在');
+    await this.d.templates.upsertBotTemplate({ storeId: storeId ?? GLOBAL, key: k, text }, this.d.clock.now());
+    await this.changed();
+    return (await this.list(storeId)).find((e) => e.key === k)!;
+  }
+
+  /** Drops the store's (or the global) override of `key`; a key without one is left as it is. */
+  async resetOverride(key: string, storeId: number | null): Promise<TemplateEntry> {
+    const k = this.known(key);
+    if (await this.d.templates.deleteBotTemplate(storeId ?? GLOBAL, k)) await this.changed();
+    return (await this.list(storeId)).find((e) => e.key === k)!;
+  }
+
+  private known(key: string): TemplateKey {
+    if (!isTemplateKey(key)) throw notFound('BOT.TEMPLATE_UNKNOWN', '没有这个文案');
+    return key;
+  }
+
+  private async changed(): Promise<void> {
+    await this.d.version.bump();
+    await this.refresh();
+  }
+}
+
+function entry(key: TemplateKey, storeId: number | null, rows: TemplateOverride[]): TemplateEntry {
+  const def = DEFAULT_TEMPLATES[key];
+  const own = storeId === null ? undefined : rows.find((r) => r.storeId === storeId && r.key === key);
+  const global = rows.find((r) => r.storeId === GLOBAL && r.key === key);
+  return {
+    key,
+    vars: def.vars,
+    text: own?.text ?? global?.text ?? def.text,
+    defaultText: def.text,
+    source: own ? 'store' : global ? 'global' : 'default',
+    overridden: storeId === null ? !!global : !!own,
+  };
+}
