@@ -63,6 +63,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     void d.alert(`【思语】机器人账号 ${d.account} 需要扫码登录（在手机上确认）：${qrcode}`);
   });
   let wasLoggedOut = false;
+  let stopping = false;
   bot.on('login', () => {
     setState('logged_in');
     log.info('bot account logged in');
@@ -71,6 +72,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
   bot.on('logout', (_u, reason) => {
     setState('logged_out');
     wasLoggedOut = true;
+    if (stopping) return log.info('bot account logged out for shutdown');
     log.warn({ reason }, 'bot account logged out');
     void d.alert(`【思语】机器人账号 ${d.account} 已退出登录，自动消息暂停发送，请尽快重新登录`);
   });
@@ -100,6 +102,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     sender,
     state: () => state,
     stop: async () => {
+      stopping = true;
       if (timer) clearInterval(timer);
       await drain.stop();
       // What is still batching (group welcomes) goes to the outbox; the next start sends it.

@@ -1,7 +1,10 @@
+import { puppetKind } from '../bot/puppet.js';
+import { startBotRole } from './bot-role.js';
 import { createSiyu } from './compose.js';
 import { runRole } from './process.js';
 
-// http + jobs (+ bot, once it exists) in one process: what `npm start` runs on the embedded default.
+// http + jobs + bot in one process: what `npm start` runs on the embedded default. The bot runs
+// here with the mock puppet in sandbox mode, or with a real puppet when a token is configured.
 await runRole('all', async (config, log) => {
   const siyu = await createSiyu(config, { log, migrate: true, sweepIntervalMs: 5000 });
   log.info(
@@ -14,5 +17,13 @@ await runRole('all', async (config, log) => {
       'sandbox mode: WeCom is the built-in emulator; see README "Try it by hand"',
     );
   }
-  return siyu;
+  const runBot = puppetKind(config) === 'mock' || !!config.bot.puppetToken;
+  const bot = runBot ? await startBotRole(siyu) : undefined;
+  if (!runBot) log.warn('bot not started: set WECHATY_PUPPET_SERVICE_TOKEN (or run the bot role) to answer chats');
+  return {
+    close: async () => {
+      await bot?.close();
+      await siyu.close();
+    },
+  };
 });

@@ -1,9 +1,22 @@
+import { startBotRole } from './bot-role.js';
+import { createSiyu } from './compose.js';
 import { runRole } from './process.js';
 
-// The bot role will own the one logged-in Wechaty per account and drain the outbox (issue 4).
-// Until then it starts, says so, and exits cleanly on SIGTERM so PM2 and the docs stay stable.
-await runRole('bot', async (_config, log) => {
-  log.warn('bot role has no bot features yet; nothing to run');
-  const keepAlive = setInterval(() => {}, 60_000);
-  return { close: async () => clearInterval(keepAlive) };
+// The bot of one account: exactly one process per account (PM2 role `bot`, one instance). A
+// second one finds the account's lock taken and exits non-zero saying so.
+await runRole('bot', async (config, log) => {
+  const siyu = await createSiyu(config, { log, http: false });
+  try {
+    const bot = await startBotRole(siyu);
+    log.info({ account: config.bot.account }, 'bot role started');
+    return {
+      close: async () => {
+        await bot.close();
+        await siyu.close();
+      },
+    };
+  } catch (e) {
+    await siyu.close();
+    throw e;
+  }
 });

@@ -58,6 +58,10 @@ import { ConversationStore } from '../store/conversation.store.js';
 import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
 import { RoomActivityStore } from '../store/room-activity.store.js';
 import { TaskStore } from '../store/task.store.js';
+import { StaffService } from '../domain/staff/staff.service.js';
+import { StaffStore } from '../store/staff.store.js';
+import { staffRoutes } from '../http/routes/staff.routes.js';
+import { conversationRoutes } from '../http/routes/conversations.routes.js';
 import { RoomPoolService } from '../domain/room/room-pool.service.js';
 import { roomPoolRoutes } from '../http/routes/room-pools.routes.js';
 import { AppMessageApi } from '../integrations/wecom/app-message-api.js';
@@ -379,6 +383,8 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           roomPoolRoutes({ roomPools }),
+          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock }) }),
+          conversationRoutes({ conversations, outbox }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });

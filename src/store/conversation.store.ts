@@ -47,6 +47,10 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
     return r && toState(r);
   }
 
+  async listNeedingHuman(limit: number): Promise<ConversationState[]> {
+    return (await this.db('conversations').where({ needs_human: true }).orderBy('handoff_at').limit(limit)).map(toState);
+  }
+
   async upsertConversation(
     key: string,
     base: { account: string; kind: 'dm' | 'room'; targetId: string; customerId: number | null },

@@ -19,6 +19,8 @@ export interface TemplatePort {
 
 export interface ConversationRepo {
   findConversation(key: string): Promise<ConversationState | undefined>;
+  /** Conversations handed to a person and not yet taken by a rep, oldest hand-off first. */
+  listNeedingHuman(limit: number): Promise<ConversationState[]>;
   /** Creates the row if missing and applies the patch. */
   upsertConversation(key: string, base: { account: string; kind: 'dm' | 'room'; targetId: string; customerId: number | null }, patch: Partial<Omit<ConversationState, 'key'>>, now: number): Promise<void>;
 }

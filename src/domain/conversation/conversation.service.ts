@@ -199,6 +199,10 @@ export class ConversationService {
     return { outboxKey: `${d.config.account}:${outboxKey}` };
   }
 
+  needingHuman(limit: number): Promise<ConversationState[]> {
+    return this.d.conversations.listNeedingHuman(limit);
+  }
+
   async conversation(to: ConversationRef): Promise<ConversationState | undefined> {
     return this.d.conversations.findConversation(conversationKey(this.d.config.account, to));
   }
