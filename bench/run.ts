@@ -13,6 +13,7 @@ import knexFactory from 'knex';
 import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
 import { WecomEmulator } from '../src/integrations/wecom/emulator/index.js';
 import { buildXml } from '../src/integrations/wecom/xml.js';
+import { botInbound, outboxDrain } from './bot.js';
 import { freePort, load, percentile, rssMb, startProcess, stopProcess, type Result } from './lib.js';
 
 const { values: args } = parseArgs({
@@ -313,6 +314,16 @@ async function settle(count: () => Promise<number> | number): Promise<void> {
   }
 }
 
+/** The bot scenarios run in this process; they get a fresh database like the others. */
+async function botScenario(run: (db: { mysqlUrl?: string; sqliteFile: string }, redisUrl?: string) => Promise<Result>): Promise<Result> {
+  const db = await freshBenchDb();
+  try {
+    return await run(db.env.MYSQL_URL ? { mysqlUrl: db.env.MYSQL_URL, sqliteFile: ':memory:' } : { sqliteFile: db.env.SQLITE_FILE! }, db.env.REDIS_URL || undefined);
+  } finally {
+    await db.drop();
+  }
+}
+
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.round(x * 10) / 10).toLocaleString('en-US') : '–');
 
 async function main() {
@@ -320,7 +331,14 @@ async function main() {
   const baseline = await bareKoa();
   results.push(baseline);
   console.log(`baseline: ${fmt(baseline.rps)} rps, p99 ${baseline.p99} ms`);
-  const scenarios: Record<string, () => Promise<Result>> = { 'callback-ack': callbackAck, callback, 'callback-steady': callbackSteady, 'landing-scan': landingScan };
+  const scenarios: Record<string, () => Promise<Result>> = {
+    'callback-ack': callbackAck,
+    callback,
+    'callback-steady': callbackSteady,
+    'landing-scan': landingScan,
+    'bot-inbound': () => botScenario((db, redisUrl) => botInbound({ db, redisUrl, messages: Number(process.env.BENCH_BOT_MESSAGES ?? 20_000), contacts: 500 })),
+    'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
+  };
   for (const [name, run] of Object.entries(scenarios)) {
     if (args.only && args.only !== name) continue;
     const r = await run();

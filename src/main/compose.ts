@@ -41,6 +41,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import type { Cache } from '../store/cache/cache.js';
 import { createCache } from '../store/cache/create-cache.js';
+import { MemoryCache } from '../store/cache/memory-cache.js';
 import { cacheKeys } from '../store/cache/keys.js';
 import { CallbackEventStore, EventInbox } from '../store/callback-event.store.js';
 import { ChannelStore } from '../store/channel.store.js';
@@ -60,6 +61,8 @@ import { RoomActivityStore } from '../store/room-activity.store.js';
 import { TaskStore } from '../store/task.store.js';
 import { StaffService } from '../domain/staff/staff.service.js';
 import { StaffStore } from '../store/staff.store.js';
+import { StaffDirectory } from '../domain/staff/staff-directory.js';
+import { batchedBotWrites } from '../store/bot-writes.js';
 import { staffRoutes } from '../http/routes/staff.routes.js';
 import { conversationRoutes } from '../http/routes/conversations.routes.js';
 import { RoomPoolService } from '../domain/room/room-pool.service.js';
@@ -281,12 +284,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
 
     const outbox = new OutboxService({ repo: new OutboxStore(db), optOut: new CustomerOptOutStore(db), clock });
-    const conversationStore = new ConversationStore(db);
+    const conversationStore = new ConversationStore(db, () => clock.now());
+    const botWrites = batchedBotWrites(db, clock);
+    const staffVersion = new CacheVersion(cache, keys.botVersion('staff'));
+    const staffDirectory = new StaffDirectory({ staff: new StaffStore(db), version: staffVersion, clock, log: log.child({ module: 'staff' }) });
+    // Cooldowns and unanswered-in-a-row counts belong to the one bot process of the account, so
+    // they live in its memory (a restart forgets them: a reply may come once more, nothing else).
+    const botMemory = new MemoryCache(clock);
+    closers.push(() => botMemory.close());
     const botKeys = (k: string) => keys.botState(config.bot.account, k);
     const cooldowns: Cooldowns = {
-      take: (k, ttlMs) => cache.setIfAbsent(botKeys(k), '1', ttlMs),
-      incr: (k, ttlMs) => cache.incr(botKeys(k), ttlMs),
-      reset: (k) => cache.del(botKeys(k)),
+      take: (k, ttlMs) => botMemory.setIfAbsent(botKeys(k), '1', ttlMs),
+      incr: (k, ttlMs) => botMemory.incr(botKeys(k), ttlMs),
+      reset: (k) => botMemory.del(botKeys(k)),
     };
     const templatePort: TemplatePort = {
       render: (k, storeId, vars) => templates.render(k as TemplateKey, storeId, vars),
@@ -303,10 +313,11 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       templates: templatePort,
       conversations: conversationStore,
       contacts: conversationStore,
+      staff: staffDirectory,
       surveys: conversationStore,
       tasks: new TaskStore(db),
-      timeline: customerStore,
-      outbox,
+      timeline: botWrites.timeline,
+      outbox: botWrites.outbox,
       notifier: { notify: async (to, text) => void (await appMessages.sendAppText({ toUsers: to, text })) },
       cooldowns,
       maskPhone: (enc) => (enc ? maskMobile(pii.decrypt(enc)) : '未留手机号'),
@@ -326,8 +337,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       rules: rulePort,
       templates: templatePort,
       contacts: conversationStore,
-      outbox,
-      timeline: customerStore,
+      staff: staffDirectory,
+      outbox: botWrites.outbox,
+      timeline: botWrites.timeline,
       cooldowns,
       rooms: new RoomActivityStore(db),
       membership: roomPools,
@@ -383,7 +395,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           roomPoolRoutes({ roomPools }),
-          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock }) }),
+          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
           conversationRoutes({ conversations, outbox }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContactDirectory, ConversationRepo, SurveyRepo } from '../domain/conversation/conversation.ports.js';
-import type { BotCustomer, ConversationState, QuestionKey, StaffMember } from '../domain/conversation/conversation.types.js';
+import type { BotCustomer, ConversationState, QuestionKey } from '../domain/conversation/conversation.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -36,11 +36,24 @@ const toBotCustomer = (r: Record<string, any>): BotCustomer => ({
   firstChannelId: nn(r.first_channel_id),
 });
 
+const MEMO_MS = 5_000;
+const MEMO_MAX = 20_000;
+
 const CUSTOMER_COLS = ['customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.first_channel_id', 'customers.merged_into'];
 
 /** Conversations of the bot account, the contact → customer/staff mapping, survey answers. */
 export class ConversationStore implements ConversationRepo, ContactDirectory, SurveyRepo {
-  constructor(private readonly db: Knex) {}
+  /**
+   * contact → customer for a few seconds: every message of a chat asks, and the answer rarely
+   * changes. Opt-out changes made here drop the entry; a merge made by another process shows
+   * after at most MEMO_MS.
+   */
+  private readonly memo = new Map<string, { c: BotCustomer; until: number }>();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async findConversation(key: string): Promise<ConversationState | undefined> {
     const r = await this.db('conversations').where({ conv_key: key }).first();
@@ -66,12 +79,19 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
       .merge(set);
   }
 
-  async findStaffByContact(contactId: string): Promise<StaffMember | undefined> {
-    const r = await this.db('staff').where({ bot_contact_id: contactId, active: true }).first('wecom_userid', 'name', 'store_id', 'role');
-    return r && { userId: r.wecom_userid, name: r.name, storeId: nn(r.store_id), role: r.role };
+  async findCustomerByContact(account: string, contactId: string): Promise<BotCustomer | undefined> {
+    const key = `${account}|${contactId}`;
+    const hit = this.memo.get(key);
+    if (hit && hit.until > this.now()) return hit.c;
+    const c = await this.readCustomerByContact(account, contactId);
+    if (c) {
+      if (this.memo.size >= MEMO_MAX) this.memo.delete(this.memo.keys().next().value!);
+      this.memo.set(key, { c, until: this.now() + MEMO_MS });
+    }
+    return c;
   }
 
-  async findCustomerByContact(account: string, contactId: string): Promise<BotCustomer | undefined> {
+  private async readCustomerByContact(account: string, contactId: string): Promise<BotCustomer | undefined> {
     const r = await this.db('customer_identities')
       .join('customers', 'customers.id', 'customer_identities.customer_id')
       .where({ 'customer_identities.kind': 'bot_contact', 'customer_identities.scope': account, 'customer_identities.value': contactId })
@@ -103,6 +123,7 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
 
   async setOptedOut(customerId: number, optedOut: boolean, now: number): Promise<boolean> {
     const n = await this.db('customers').where({ id: customerId, opted_out: !optedOut }).update({ opted_out: optedOut, updated_at: now });
+    for (const [k, v] of this.memo) if (v.c.id === customerId) this.memo.delete(k);
     return n > 0;
   }
 

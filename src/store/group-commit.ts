@@ -45,3 +45,34 @@ export class GroupCommit<T> {
     }
   }
 }
+
+/**
+ * A GroupCommit whose batch, when it fails as a whole, is written again item by item: one bad
+ * item (a constraint, a validation error) fails only its own caller, not the whole batch.
+ */
+export class IsolatingGroupCommit<T> {
+  private readonly gc: GroupCommit<{ item: T; error?: unknown }>;
+
+  constructor(write: (items: T[]) => Promise<void>, opts: { maxBatch?: number; maxConcurrent?: number } = {}) {
+    this.gc = new GroupCommit(async (entries) => {
+      try {
+        await write(entries.map((e) => e.item));
+      } catch (batchError) {
+        if (entries.length === 1) throw batchError;
+        for (const e of entries) {
+          try {
+            await write([e.item]);
+          } catch (err) {
+            e.error = err;
+          }
+        }
+      }
+    }, opts);
+  }
+
+  async add(item: T): Promise<void> {
+    const entry: { item: T; error?: unknown } = { item };
+    await this.gc.add(entry);
+    if (entry.error !== undefined) throw entry.error;
+  }
+}

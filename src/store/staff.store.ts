@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Staff, StaffRepo } from '../domain/staff/staff.service.js';
+import type { BotStaffRepo } from '../domain/staff/staff-directory.js';
 
 const toStaff = (r: Record<string, any>): Staff => ({
   id: Number(r.id),
@@ -11,7 +12,7 @@ const toStaff = (r: Record<string, any>): Staff => ({
   botContactId: r.bot_contact_id ?? null,
 });
 
-export class StaffStore implements StaffRepo {
+export class StaffStore implements StaffRepo, BotStaffRepo {
   constructor(private readonly db: Knex) {}
 
   async upsertStaff(s: Omit<Staff, 'id'>, now: number): Promise<number> {
@@ -29,6 +30,11 @@ export class StaffStore implements StaffRepo {
   async findStaffByBotContact(botContactId: string): Promise<Staff | undefined> {
     const r = await this.db('staff').where({ bot_contact_id: botContactId }).first();
     return r && toStaff(r);
+  }
+
+  async listBotStaff() {
+    const rows = await this.db('staff').where({ active: true }).whereNotNull('bot_contact_id');
+    return rows.map((r) => ({ userId: r.wecom_userid as string, name: r.name as string, storeId: r.store_id === null ? null : Number(r.store_id), role: r.role as string, botContactId: r.bot_contact_id as string }));
   }
 
   async listStaff(q: { storeId?: number }): Promise<Staff[]> {

@@ -158,7 +158,7 @@ test(`${b} every template key is listed with its default, and bad overrides are 
   }
   t.is(await count(siyu, 'bot_templates'), 0);
   t.false(await siyu.templates.refresh(), 'refused writes did not bump the version');
-  const ok = await api.call('PUT', '/api/bot/templates/group.welcome', { text: '欢迎 {mentions} 入群' });
+  const ok = await api.call('PUT', '/api/bot/templates/group.welcome', { text: '欢迎 {count} 位新朋友入群' });
   t.is(ok.status, 200, ok.text);
-  t.is(siyu.templates.render('group.welcome', 3, { mentions: '@甲 @乙' }), '欢迎 @甲 @乙 入群');
+  t.is(siyu.templates.render('group.welcome', 3, { count: 2 }), '欢迎 2 位新朋友入群');
 });

@@ -25,8 +25,13 @@ export interface ConversationRepo {
   upsertConversation(key: string, base: { account: string; kind: 'dm' | 'room'; targetId: string; customerId: number | null }, patch: Partial<Omit<ConversationState, 'key'>>, now: number): Promise<void>;
 }
 
+/** Staff among the bot's contacts, in memory (StaffDirectory). */
+export interface StaffLookup {
+  maybeRefresh(): Promise<void>;
+  find(contactId: string): StaffMember | undefined;
+}
+
 export interface ContactDirectory {
-  findStaffByContact(contactId: string): Promise<StaffMember | undefined>;
   /** The customer this bot contact is, created (stage lead) the first time they write. */
   resolveCustomer(account: string, contactId: string, name: string, now: number): Promise<BotCustomer>;
   /** The customer of a bot contact if one is known; never creates. */
@@ -70,6 +75,7 @@ export interface ConversationDeps {
   templates: TemplatePort;
   conversations: ConversationRepo;
   contacts: ContactDirectory;
+  staff: StaffLookup;
   surveys: SurveyRepo;
   tasks: TaskRepo;
   timeline: TimelineWriter;

@@ -44,7 +44,8 @@ export class ConversationService {
     if (m.conversation.kind !== 'dm') throw new Error('handleDirect takes 1:1 messages');
     const { d } = this;
     const now = d.clock.now();
-    const staff = await d.contacts.findStaffByContact(m.talker.id);
+    await d.staff.maybeRefresh();
+    const staff = d.staff.find(m.talker.id);
     if (staff) return this.reps.handle(staff, m);
     if (m.talker.coworker) {
       // A colleague the store has not registered: commands are for known staff only.

@@ -45,7 +45,7 @@ export class GroupService {
   private readonly pending = new Map<string, PendingWelcome>();
 
   constructor(
-    private readonly d: Pick<ConversationDeps, 'rules' | 'templates' | 'contacts' | 'outbox' | 'timeline' | 'cooldowns'> & {
+    private readonly d: Pick<ConversationDeps, 'rules' | 'templates' | 'contacts' | 'staff' | 'outbox' | 'timeline' | 'cooldowns'> & {
       rooms: RoomActivityRepo;
       membership?: RoomMembership;
       clock: Clock;
@@ -59,7 +59,9 @@ export class GroupService {
     const { d } = this;
     const room = m.conversation;
     const now = d.clock.now();
-    const [staff, customer] = await Promise.all([d.contacts.findStaffByContact(m.talker.id), d.contacts.findCustomerByContact(d.config.account, m.talker.id)]);
+    await d.staff.maybeRefresh();
+    const staff = d.staff.find(m.talker.id);
+    const customer = await d.contacts.findCustomerByContact(d.config.account, m.talker.id);
     const timeline: TimelineEntry[] = [];
     // Only people the store knows as customers get a timeline entry; a group has many strangers.
     if (customer) {

@@ -25,7 +25,7 @@ export interface StaffRepo {
  * account sees them as (so their 1:1 messages are commands, not customer chats).
  */
 export class StaffService {
-  constructor(private readonly d: { staff: StaffRepo; storeExists(id: number): Promise<boolean>; clock: Clock }) {}
+  constructor(private readonly d: { staff: StaffRepo; storeExists(id: number): Promise<boolean>; clock: Clock; onChange?(): Promise<void> }) {}
 
   async save(s: Omit<Staff, 'id'>): Promise<Staff> {
     if (s.storeId !== null && !(await this.d.storeExists(s.storeId))) throw badRequest('STAFF.STORE_NOT_FOUND', '门店不存在');
@@ -35,6 +35,7 @@ export class StaffService {
       if (other && other.wecomUserId !== s.wecomUserId) throw new AppError('STAFF.BOT_CONTACT_TAKEN', '该机器人联系人已绑定其他员工', { status: 409 });
     }
     await this.d.staff.upsertStaff(s, this.d.clock.now());
+    await this.d.onChange?.();
     return (await this.d.staff.findStaffByUserId(s.wecomUserId))!;
   }
 

@@ -14,7 +14,7 @@ export function cacheKeys(prefix: string) {
     botMessageSeen: (account: string, messageId: string) => `${prefix}bot:seen:${account}:${messageId}`,
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
     /** Change counters of the bot's keyword rules and templates (RuleVersion). */
-    botVersion: (what: 'rules' | 'templates') => `${prefix}bot:version:${what}`,
+    botVersion: (what: 'rules' | 'templates' | 'staff') => `${prefix}bot:version:${what}`,
   };
 }
 export type CacheKeys = ReturnType<typeof cacheKeys>;

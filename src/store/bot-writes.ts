@@ -1,0 +1,26 @@
+import type { Knex } from 'knex';
+import type { OutboxWriter, TimelineWriter } from '../domain/conversation/conversation.ports.js';
+import type { TimelineEntry } from '../domain/customer/customer.types.js';
+import { enqueueWith } from '../domain/outbox/outbox.service.js';
+import type { OutboxRequest } from '../domain/outbox/outbox.types.js';
+import type { Clock } from '../shared/clock.js';
+import { CustomerStore } from './customer.store.js';
+import { IsolatingGroupCommit } from './group-commit.js';
+import { CustomerOptOutStore, OutboxStore } from './outbox.store.js';
+
+/**
+ * The bot's writes on the message path (outbox rows, timeline rows), group-committed: the
+ * messages handled in one turn of the event loop share one transaction, so a burst of chats
+ * costs a few commits instead of two per message. Each caller still waits for its own rows.
+ */
+export function batchedBotWrites(db: Knex, clock: Clock): { outbox: OutboxWriter; timeline: TimelineWriter } {
+  const outbox = new IsolatingGroupCommit<OutboxRequest[]>(
+    (items) => db.transaction(async (trx) => void (await enqueueWith({ repo: new OutboxStore(trx), optOut: new CustomerOptOutStore(trx), clock }, items.flat()))),
+    { maxBatch: 200 },
+  );
+  const timeline = new IsolatingGroupCommit<TimelineEntry[]>((items) => db.transaction((trx) => new CustomerStore(trx).insertTimelines(items.flat())), { maxBatch: 200 });
+  return {
+    outbox: { enqueue: (reqs) => outbox.add(reqs) },
+    timeline: { insertTimelines: (rows) => (rows.length ? timeline.add(rows) : Promise.resolve()) },
+  };
+}
