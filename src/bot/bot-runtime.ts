@@ -53,7 +53,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     state = s;
     d.onLoginState?.(s);
   };
-  const log = d.log.child({ module: 'bot', account: d.account });
+  const log = d.log;
   // Without an error listener Wechaty's internal failures become unhandled rejections.
   bot.on('error', (e) => log.warn({ err: (e as Error).message }, 'wechaty error'));
   bot.on('scan', (qrcode, status) => {

@@ -22,12 +22,20 @@ export interface BotRole {
  * second process refuses to start and says why), runs Wechaty with the adapter, drains the
  * outbox at the configured pace, exports login state and outbox depth, and alerts admins.
  */
-export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollMs?: number } = {}): Promise<BotRole> {
+export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollMs?: number; lockWaitMs?: number } = {}): Promise<BotRole> {
   const { config, cache, clock, metrics } = siyu;
   const account = config.bot.account;
   const log = siyu.log.child({ module: 'bot', account });
   const keys = cacheKeys(config.cache.prefix);
-  const lock = await cache.acquireLock(keys.botLock(account), LOCK_TTL_MS);
+  // A bot restarted after a crash finds its own stale lock: it waits for it to expire. A second
+  // live process keeps renewing, so the wait ends in the refusal below.
+  const waitUntil = Date.now() + (o.lockWaitMs ?? LOCK_TTL_MS + 5_000);
+  let lock = await cache.acquireLock(keys.botLock(account), LOCK_TTL_MS);
+  while (!lock && Date.now() < waitUntil) {
+    log.warn({ lock: keys.botLock(account) }, 'bot account lock held; waiting for it to expire');
+    await sleep(2_000);
+    lock = await cache.acquireLock(keys.botLock(account), LOCK_TTL_MS);
+  }
   if (!lock) {
     throw new AppError('BOT.ALREADY_RUNNING', `another bot process already runs account "${account}" (lock ${keys.botLock(account)}); run exactly one bot per account`);
   }
@@ -40,7 +48,8 @@ export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollM
     await siyu.appMessages.sendAppText({ toUsers: config.bot.adminUserIds, text }).catch((e: Error) => log.warn({ err: e.message }, 'admin alert not sent'));
   };
   try {
-    const puppet = o.puppet ?? (await createPuppet(config)).puppet;
+    const made = o.puppet ? undefined : await createPuppet(config);
+    const puppet = o.puppet ?? made!.puppet;
     const { conversations, groups } = siyu.bot;
     runtime = await startBotRuntime({
       account,
@@ -90,6 +99,7 @@ export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollM
       onInbound: (outcome) => metrics.botInbound.inc({ outcome }),
       alert,
     });
+    made?.afterStart?.();
     timers.push(
       setInterval(() => {
         void lock.extend(LOCK_TTL_MS).then((held) => {
