@@ -109,12 +109,13 @@ export class GroupService {
   async onJoin(roomId: string, members: Array<{ id: string; name: string }>, at: number): Promise<void> {
     const { d } = this;
     if (!members.length) return;
-    await d.rooms.addCounts(roomId, dayOf(at), members.length, 0);
-    await d.membership?.recordJoin(roomId, members.length).catch((e: Error) => d.log.warn({ roomId, err: e.message }, 'room pool not updated'));
+    // Queued before any await, so the welcome mentions people in the order they joined.
     const now = d.clock.now();
     const p = this.pending.get(roomId) ?? { roomId, storeId: null, members: [], dueAt: now + d.config.welcomeBatchMs };
     for (const x of members) if (!p.members.some((y) => y.id === x.id)) p.members.push(x);
     this.pending.set(roomId, p);
+    await d.rooms.addCounts(roomId, dayOf(at), members.length, 0);
+    await d.membership?.recordJoin(roomId, members.length).catch((e: Error) => d.log.warn({ roomId, err: e.message }, 'room pool not updated'));
     if (d.config.welcomeBatchMs === 0) await this.flushWelcomes();
   }
 
