@@ -108,7 +108,7 @@ function mapDirect(msg: Message, talker: Contact, kind: MessageKind, account: st
     id: msg.id,
     account,
     conversation: { kind: 'dm', contactId: talker.id },
-    talker: { id: talker.id, name: talker.name(), coworker: isCoworker(talker) },
+    talker: { id: talker.id, name: talker.name(), coworker: isCoworker(talker), externalUserId: externalId(talker) },
     text: msg.text(),
     kind,
     mentionsBot: true,
@@ -129,6 +129,12 @@ async function mapRoomMessage(msg: Message, room: Room, talker: Contact, kind: M
     sentAt: msg.date().getTime(),
     room: { topic, ownerId: room.owner()?.id ?? null },
   };
+}
+
+/** WorkPro reports the WeCom external_userid (wm…) as the contact's handle (wechaty-notes §2). */
+function externalId(c: Contact): string | undefined {
+  const h = (c as unknown as { handle?: () => string | undefined }).handle?.call(c);
+  return typeof h === 'string' && /^w[mo][A-Za-z0-9_-]{6,}$/.test(h) ? h : undefined;
 }
 
 function isCoworker(c: Contact): boolean {

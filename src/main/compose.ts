@@ -284,7 +284,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
 
     const outbox = new OutboxService({ repo: new OutboxStore(db), optOut: new CustomerOptOutStore(db), clock });
-    const conversationStore = new ConversationStore(db, () => clock.now());
+    const conversationStore = new ConversationStore(db, () => clock.now(), config.wecom.corpId);
     const botWrites = batchedBotWrites(db, clock);
     const staffVersion = new CacheVersion(cache, keys.botVersion('staff'));
     const staffDirectory = new StaffDirectory({ staff: new StaffStore(db), version: staffVersion, clock, log: log.child({ module: 'staff' }) });

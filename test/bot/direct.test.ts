@@ -183,3 +183,15 @@ test('rep commands: only registered staff; 今日任务, 完成, 客户 with a m
   bob.say('帮助').to(w.me);
   t.regex(await w.nextFromBot(bob), /今日任务/);
 });
+
+test('a contact whose WeCom external_userid is known (WorkPro handle) chats on the customer their add created', async (t) => {
+  const w = await startBotWorld(t);
+  const [customerId] = await w.siyu.db('customers').insert({ name: '老客户', stage: 'new', gender: 0, opted_out: false, created_at: 1, updated_at: 1 });
+  await w.siyu.db('customer_identities').insert({ customer_id: Number(customerId), kind: 'wecom_external', scope: w.siyu.config.wecom.corpId, value: 'wmABCDEF123456', created_at: 1 });
+  const known = w.mocker.createContact({ name: '老客户', handle: 'wmABCDEF123456' } as never);
+  known.say('你好').to(w.me);
+  await w.until(async () => (await w.siyu.db('customer_identities').where({ kind: 'bot_contact', value: known.id }).first()) ?? undefined);
+  const link = await w.siyu.db('customer_identities').where({ kind: 'bot_contact', value: known.id }).first();
+  t.is(Number(link.customer_id), Number(customerId));
+  t.is(Number((await w.siyu.db('customers').count({ n: '*' }).first())!.n), 1, 'no second customer');
+});

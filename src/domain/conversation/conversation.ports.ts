@@ -32,8 +32,12 @@ export interface StaffLookup {
 }
 
 export interface ContactDirectory {
-  /** The customer this bot contact is, created (stage lead) the first time they write. */
-  resolveCustomer(account: string, contactId: string, name: string, now: number): Promise<BotCustomer>;
+  /**
+   * The customer this bot contact is. The first time they write: the customer who added a rep
+   * with this WeCom external_userid if there is one (so chats land on the same record as the
+   * add), otherwise a new customer (stage lead).
+   */
+  resolveCustomer(account: string, contactId: string, name: string, now: number, externalUserId?: string): Promise<BotCustomer>;
   /** The customer of a bot contact if one is known; never creates. */
   findCustomerByContact(account: string, contactId: string): Promise<BotCustomer | undefined>;
   /** Sets the opt-out flag; true when it changed (so a confirmation goes out once). */

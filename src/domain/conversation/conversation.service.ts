@@ -52,7 +52,7 @@ export class ConversationService {
       await this.say(m.conversation, await d.templates.render('rep.unknown_staff', null, {}), { purpose: 'reply', dedupeKey: `r:${m.id}`, customerId: null }, []);
       return;
     }
-    const customer = await d.contacts.resolveCustomer(d.config.account, m.talker.id, m.talker.name, now);
+    const customer = await d.contacts.resolveCustomer(d.config.account, m.talker.id, m.talker.name, now, m.talker.externalUserId);
     const key = conversationKey(d.config.account, m.conversation);
     const timeline: TimelineEntry[] = [this.entry(customer, 'message_in', { via: 'dm', kind: m.kind, text: m.text, messageId: m.id }, m.sentAt)];
     try {

@@ -7,7 +7,8 @@ export interface InboundMessage {
   id: string;
   account: string;
   conversation: ConversationRef;
-  talker: { id: string; name: string; coworker: boolean };
+  /** `externalUserId`: the WeCom external_userid (wm…) when the puppet tells it (WorkPro's handle). */
+  talker: { id: string; name: string; coworker: boolean; externalUserId?: string };
   /** In a room: the text without the @-mentions. */
   text: string;
   kind: MessageKind;
