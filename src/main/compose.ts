@@ -286,6 +286,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const outbox = new OutboxService({ repo: new OutboxStore(db), optOut: new CustomerOptOutStore(db), clock });
     const conversationStore = new ConversationStore(db, () => clock.now(), config.wecom.corpId);
     const botWrites = batchedBotWrites(db, clock);
+    const roomActivity = new RoomActivityStore(db);
     const staffVersion = new CacheVersion(cache, keys.botVersion('staff'));
     const staffDirectory = new StaffDirectory({ staff: new StaffStore(db), version: staffVersion, clock, log: log.child({ module: 'staff' }) });
     // Cooldowns and unanswered-in-a-row counts belong to the one bot process of the account, so
@@ -341,7 +342,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       outbox: botWrites.outbox,
       timeline: botWrites.timeline,
       cooldowns,
-      rooms: new RoomActivityStore(db),
+      rooms: roomActivity,
       membership: roomPools,
       clock,
       log: botLog,
@@ -396,7 +397,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
-          conversationRoutes({ conversations, outbox }),
+          conversationRoutes({ conversations, outbox, rooms: roomActivity }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });

@@ -23,10 +23,11 @@ test('people joining at once get one welcome that @mentions them all; joins and 
     const r = await w.siyu.db('room_daily_stats').where({ room_id: g.id }).first();
     return r && Number(r.leaves) === 1 ? r : undefined;
   });
-  const stats = await w.siyu.db('room_daily_stats').where({ room_id: g.id });
-  t.is(stats.length, 1);
-  t.is(Number(stats[0].joins), 2);
-  t.is(Number(stats[0].leaves), 1);
+  const { days } = (await admin(w.siyu).get(`/api/bot/rooms/${encodeURIComponent(g.id)}/daily`)).json;
+  t.is(days.length, 1);
+  t.regex(days[0].day, /^\d{4}-\d{2}-\d{2}$/);
+  t.is(days[0].joins, 2);
+  t.is(days[0].leaves, 1);
 });
 
 test('a group rule answers when the bot is mentioned (or the rule is group-scoped), @mentioning the asker', async (t) => {

@@ -12,7 +12,11 @@ const askBody = z
   })
   .strict();
 
-export function conversationRoutes(d: { conversations: ConversationService; outbox: OutboxService }): Router {
+export function conversationRoutes(d: {
+  conversations: ConversationService;
+  outbox: OutboxService;
+  rooms: { listDaily(roomId: string): Promise<Array<{ day: string; joins: number; leaves: number }>> };
+}): Router {
   const r = new Router({ prefix: '/api' });
 
   // Asks a customer a multi-step question in their 1:1 chat with the bot (journeys do the same).
@@ -34,6 +38,12 @@ export function conversationRoutes(d: { conversations: ConversationService; outb
   r.get('/bot/conversations', async (ctx) => {
     const rows = await d.conversations.needingHuman(200);
     ctx.body = { items: rows.map((c) => ({ ...c, handoffAt: iso(c.handoffAt), quietUntil: iso(c.quietUntil), pendingUntil: iso(c.pendingUntil) })) };
+  });
+
+  // Joins and leaves per Asia/Shanghai day of one group (the bot's room id).
+  r.get('/bot/rooms/:roomId/daily', async (ctx) => {
+    const roomId = z.string().min(1).max(128).parse(ctx.params.roomId);
+    ctx.body = { roomId, days: await d.rooms.listDaily(roomId) };
   });
 
   return r;
