@@ -27,6 +27,8 @@ import * as n0009 from './20261125000900_room_daily_stats.js';
 import * as n0010 from './20261125001000_spam_strikes.js';
 import * as n0011 from './20261125001100_room_pools.js';
 import * as n0012 from './20261125001200_pool_rooms.js';
+import * as n0020 from './20261125002000_orders.js';
+import * as n0021 from './20261125002100_customers_purchases.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -58,4 +60,6 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125001000_spam_strikes', module: n0010 },
   { name: '20261125001100_room_pools', module: n0011 },
   { name: '20261125001200_pool_rooms', module: n0012 },
+  { name: '20261125002000_orders', module: n0020 },
+  { name: '20261125002100_customers_purchases', module: n0021 },
 ];

@@ -13,6 +13,7 @@ const BY_ID: Array<{ table: string; column: string }> = [
   { table: 'conversations', column: 'customer_id' },
   { table: 'outbox', column: 'customer_id' },
   { table: 'tasks', column: 'customer_id' },
+  { table: 'orders', column: 'customer_id' },
 ];
 
 /** Tables keyed by (customer, something): the target's own row wins, the source's is dropped. */
