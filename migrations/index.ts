@@ -29,6 +29,9 @@ import * as n0011 from './20261125001100_room_pools.js';
 import * as n0012 from './20261125001200_pool_rooms.js';
 import * as n0020 from './20261125002000_orders.js';
 import * as n0021 from './20261125002100_customers_purchases.js';
+import * as n0050 from './20261125005000_journeys.js';
+import * as n0051 from './20261125005100_journey_runs.js';
+import * as n0052 from './20261125005200_touches.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -62,4 +65,7 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125001200_pool_rooms', module: n0012 },
   { name: '20261125002000_orders', module: n0020 },
   { name: '20261125002100_customers_purchases', module: n0021 },
+  { name: '20261125005000_journeys', module: n0050 },
+  { name: '20261125005100_journey_runs', module: n0051 },
+  { name: '20261125005200_touches', module: n0052 },
 ];

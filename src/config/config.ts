@@ -43,6 +43,10 @@ const ENV_MAP: Record<string, string> = {
   BOT_STAND_DOWN_MIN: 'bot.standDownMin',
   BOT_ADMIN_USERIDS: 'bot.adminUserIds',
   BOT_DEFAULT_REP: 'bot.defaultRepUserId',
+  JOURNEY_QUIET_FROM: 'journeys.quietFrom',
+  JOURNEY_QUIET_TO: 'journeys.quietTo',
+  JOURNEY_CAP_PER_DAY: 'journeys.capPerDay',
+  JOURNEY_CAP_PER_WEEK: 'journeys.capPerWeek',
 };
 
 const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL'];
@@ -121,6 +125,20 @@ const schema = z.object({
     /** WeCom userids told about bot login trouble and hand-offs nobody owns (comma list in env). */
     adminUserIds: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(64)).max(50)),
     defaultRepUserId: optStr,
+  }),
+  journeys: z.object({
+    /** Quiet hours (Asia/Shanghai): customer messages due inside wait for the window's end. */
+    quietFrom: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
+    quietTo: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
+    /** Marketing touches per customer across all journeys (transactional messages exempt). */
+    capPerDay: intish.min(0).max(100),
+    capPerWeek: intish.min(0).max(700),
+    /** WeCom mass messages a customer may receive per month; 0 = as many as the month has days (WeCom's default rule). */
+    massPerMonth: intish.min(0).max(31),
+    tickSeconds: intish.min(1).max(3600),
+    leaseMs: intish.min(1000).max(3600000),
+    batch: intish.min(1).max(5000),
+    maxAttempts: intish.min(1).max(20),
   }),
   callback: z.object({ maxBatch: intish.min(1).max(5000), bodyLimitBytes: intish.min(1024).max(1048576) }),
 });

@@ -1,12 +1,16 @@
 import { puppetKind } from '../bot/puppet.js';
 import { startBotRole } from './bot-role.js';
+import { scheduleOf } from '../jobs/schedule.js';
+import { startScheduler } from '../jobs/scheduler.js';
 import { createSiyu } from './compose.js';
 import { runRole } from './process.js';
 
 // http + jobs + bot in one process: what `npm start` runs on the embedded default. The bot runs
 // here with the mock puppet in sandbox mode, or with a real puppet when a token is configured.
 await runRole('all', async (config, log) => {
-  const siyu = await createSiyu(config, { log, migrate: true, sweepIntervalMs: 5000 });
+  const siyu = await createSiyu(config, { log, migrate: true });
+  await siyu.journeys.service.ensureDefaults();
+  const scheduler = startScheduler(scheduleOf(siyu), log);
   log.info(
     { url: siyu.url, db: config.db.mysqlUrl ? 'mysql' : config.db.sqliteFile, cache: siyu.cache.kind, sandbox: config.sandbox },
     'siyu started',
@@ -22,6 +26,7 @@ await runRole('all', async (config, log) => {
   if (!runBot) log.warn('bot not started: set WECHATY_PUPPET_SERVICE_TOKEN (or run the bot role) to answer chats');
   return {
     close: async () => {
+      await scheduler.stop();
       await bot?.close();
       await siyu.close();
     },

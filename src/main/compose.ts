@@ -59,6 +59,14 @@ import { ConversationStore } from '../store/conversation.store.js';
 import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
 import { RoomActivityStore } from '../store/room-activity.store.js';
 import { TaskStore } from '../store/task.store.js';
+import { JourneyEngine } from '../domain/journey/journey-engine.js';
+import { JourneyService } from '../domain/journey/journey.service.js';
+import { DEFAULT_JOURNEYS } from '../domain/journey/defaults.js';
+import { JOURNEY_TAG_GROUP } from '../domain/tag/tag.types.js';
+import { parseHm } from '../domain/journey/policy.js';
+import { CustomerFactsStore, JourneyStore } from '../store/journey.store.js';
+import { journeyRoutes } from '../http/routes/journeys.routes.js';
+import { randomBytes } from 'node:crypto';
 import { StaffService } from '../domain/staff/staff.service.js';
 import { StaffStore } from '../store/staff.store.js';
 import { StaffDirectory } from '../domain/staff/staff-directory.js';
@@ -86,8 +94,6 @@ export interface SiyuOptions {
   migrate?: boolean;
   /** Start the HTTP server. */
   http?: boolean;
-  /** Run the sweep that retries due callback events. */
-  sweepIntervalMs?: number;
   /** Base delay of WeCom API retries (tests shrink it). */
   wecomBackoffMs?: number;
 }
@@ -113,6 +119,8 @@ export interface Siyu {
   templates: TemplateBook;
   /** Conversation handling and the outbox; the bot role (src/main/bot-role.ts) feeds and drains them. */
   bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
+  /** Journeys (data), their engine (ticked by the jobs role) and store. */
+  journeys: { service: JourneyService; engine: JourneyEngine; store: JourneyStore; makeEngine(owner: string): JourneyEngine };
   close(): Promise<void>;
 }
 
@@ -350,21 +358,43 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
     const bot = { conversations, groups, outbox };
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, close };
+    const journeyStore = new JourneyStore(db);
+    const journeyService = new JourneyService({ repo: journeyStore, clock, defaults: DEFAULT_JOURNEYS });
+    const taskStore = new TaskStore(db);
+    const contactApi = new WecomContactApi(wecom);
+    const makeJourneyEngine = (owner: string) => new JourneyEngine({
+      repo: journeyStore,
+      facts: new CustomerFactsStore(db, config.wecom.corpId),
+      actions: {
+        botContactOf: (id) => conversationStore.contactOf(config.bot.account, id),
+        enqueueBot: async (req) => void (await outbox.enqueue([req])),
+        sendTemplate: async (p) => (await contactApi.addMsgTemplate({ sender: p.sender, externalUserIds: [p.externalUserId], text: p.text })).msgid,
+        ask: async (id, q, ref) => void (await conversations.ask(id, q, ref)),
+        createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
+        addTags: async (id, names) => {
+          const made = await tags.ensure(names.map((name) => ({ group: JOURNEY_TAG_GROUP, name, kind: 'behaviour' as const })));
+          await customerStore.addCustomerTags(id, made.map((t) => t.id), 'journey', clock.now());
+        },
+        removeTags: (id, names) => customerStore.removeCustomerTagsByName(id, names),
+      },
+      clock,
+      log: log.child({ module: 'journeys' }),
+      owner,
+      config: {
+        account: config.bot.account,
+        quietHours: { fromMin: parseHm(config.journeys.quietFrom), toMin: parseHm(config.journeys.quietTo) },
+        caps: { perDay: config.journeys.capPerDay, perWeek: config.journeys.capPerWeek },
+        massPerMonth: config.journeys.massPerMonth,
+        leaseMs: config.journeys.leaseMs,
+        batch: config.journeys.batch,
+        maxAttempts: config.journeys.maxAttempts,
+        defaultRepUserId: config.bot.defaultRepUserId,
+      },
+    });
+    const journeyEngine = makeJourneyEngine(`journeys-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const journeys = { service: journeyService, engine: journeyEngine, store: journeyStore, makeEngine: makeJourneyEngine };
 
-    if (opts.sweepIntervalMs) {
-      let tick = 0;
-      const timer = setInterval(() => {
-        processor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'event sweep failed'));
-        // Channels WeCom could not take are retried about once a minute.
-        if (++tick % Math.max(1, Math.round(60_000 / opts.sweepIntervalMs!)) === 0) {
-          channels.retryFailedSyncs().catch((e: Error) => log.warn({ err: e.message }, 'channel sync retry failed'));
-          channels.applyDailyCaps().catch((e: Error) => log.warn({ err: e.message }, 'daily caps not applied'));
-        }
-      }, opts.sweepIntervalMs);
-      timer.unref();
-      closers.push(async () => clearInterval(timer));
-    }
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -397,6 +427,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
+          journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],

@@ -18,7 +18,23 @@ export function batchedBotWrites(db: Knex, clock: Clock): { outbox: OutboxWriter
     (items) => db.transaction(async (trx) => void (await enqueueWith({ repo: new OutboxStore(trx), optOut: new CustomerOptOutStore(trx), clock }, items.flat()))),
     { maxBatch: 200 },
   );
-  const timeline = new IsolatingGroupCommit<TimelineEntry[]>((items) => db.transaction((trx) => new CustomerStore(trx).insertTimelines(items.flat())), { maxBatch: 200 });
+  const timeline = new IsolatingGroupCommit<TimelineEntry[]>(
+    (items) =>
+      db.transaction(async (trx) => {
+        const rows = items.flat();
+        await new CustomerStore(trx).insertTimelines(rows);
+        // Dormancy is "no purchase and no message": a message from the customer moves it on.
+        const inbound = rows.filter((r) => r.kind === 'message_in');
+        if (inbound.length) {
+          const at = Math.max(...inbound.map((r) => r.occurredAt));
+          await trx('customers')
+            .whereIn('id', [...new Set(inbound.map((r) => r.customerId))])
+            .andWhere((q) => q.whereNull('last_inbound_at').orWhere('last_inbound_at', '<', at))
+            .update({ last_inbound_at: at });
+        }
+      }),
+    { maxBatch: 200 },
+  );
   return {
     outbox: { enqueue: (reqs) => outbox.add(reqs) },
     timeline: { insertTimelines: (rows) => (rows.length ? timeline.add(rows) : Promise.resolve()) },

@@ -118,6 +118,11 @@ export class CustomerStore implements CustomerRepo {
     if (Object.keys(row).length) await this.db('customers').where({ id }).update(row);
   }
 
+  async removeCustomerTagsByName(customerId: number, names: string[]): Promise<void> {
+    const ids = await this.db('tags').whereIn('name', names).pluck('id');
+    if (ids.length) await this.db('customer_tags').where({ customer_id: customerId }).whereIn('tag_id', ids).delete();
+  }
+
   async setCustomerPhone(id: number, phoneEnc: string, tail: string, now: number): Promise<void> {
     await this.db('customers').where({ id }).update({ phone_enc: phoneEnc, phone_tail: tail, updated_at: now });
   }

@@ -23,6 +23,8 @@ export const BEHAVIOUR = {
 
 /** The attribute tag every channel puts on the people it brings in. */
 export const SOURCE_GROUP = '来源渠道';
+/** Tags that journeys add and remove (a `tag` step). */
+export const JOURNEY_TAG_GROUP = '旅程标签';
 /** Group for channel tags given without a group. */
 export const DEFAULT_ATTRIBUTE_GROUP = '渠道属性';
 

@@ -82,6 +82,17 @@ export class WecomContactApi {
     return r.media_id;
   }
 
+  /**
+   * A mass message (群发) to customers through a rep: WeCom creates a task the rep confirms in
+   * their client; nothing is sent before that. Returns the msgid and the customers WeCom refused.
+   */
+  async addMsgTemplate(p: { sender: string; externalUserIds: string[]; text: string }): Promise<{ msgid: string; failList: string[] }> {
+    const r = await this.client.call<WecomResponse & { msgid: string; fail_list?: string[] }>('/cgi-bin/externalcontact/add_msg_template', {
+      body: { chat_type: 'single', external_userid: p.externalUserIds, sender: p.sender, text: { content: p.text } },
+    });
+    return { msgid: r.msgid, failList: r.fail_list ?? [] };
+  }
+
   async markTag(p: { userid: string; externalUserId: string; add: string[]; remove?: string[] }): Promise<void> {
     await this.client.call('/cgi-bin/externalcontact/mark_tag', {
       body: { userid: p.userid, external_userid: p.externalUserId, add_tag: p.add, remove_tag: p.remove ?? [] },

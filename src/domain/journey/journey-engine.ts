@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
+import type { CustomerFacts, JourneyActions, JourneyRepo } from './journey.ports.js';
+import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, Touch } from './journey.types.js';
+import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
+
+export interface EngineConfig {
+  account: string;
+  quietHours: QuietHours;
+  caps: Caps;
+  /** WeCom mass messages a customer may receive per month (0: as many as the month has days). */
+  massPerMonth: number;
+  leaseMs: number;
+  batch: number;
+  maxAttempts: number;
+  /** Sender of template messages and owner of tasks for customers without an owner rep. */
+  defaultRepUserId?: string;
+}
+
+export interface TickCounts {
+  runsAdvanced: number;
+  touchesCreated: number;
+  sent: number;
+  skipped: number;
+  deferred: number;
+  failed: number;
+}
+
+/** A step loop guard: a branch back to an earlier step without a wait would spin forever. */
+const MAX_STEPS_PER_ADVANCE = 50;
+
+const couponFor = (idemKey: string) => createHash('sha256').update(idemKey).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 10).toUpperCase();
+
+/**
+ * Runs journeys: moves due runs through their steps (waits, branches, tags; steps that reach
+ * the customer become touch rows keyed journey:customer:trigger:step) and delivers due touches
+ * along the ladder bot 1:1 → WeCom mass-message task for the owner rep → follow-up task,
+ * honouring opt-out, quiet hours and frequency caps. Both halves claim rows with a lease, so
+ * several instances may tick at once and a process killed mid-run is taken over: each touch
+ * is sent once (the outbox and WeCom calls are keyed by the touch).
+ */
+export class JourneyEngine {
+  private readonly journeys = new Map<number, { j: Journey; at: number }>();
+
+  constructor(
+    private readonly d: { repo: JourneyRepo; facts: CustomerFacts; actions: JourneyActions; clock: Clock; log: Logger; owner: string; config: EngineConfig },
+  ) {}
+
+  /** One pass of both halves; returns counts for logs and metrics. */
+  async tick(): Promise<TickCounts> {
+    const counts: TickCounts = { runsAdvanced: 0, touchesCreated: 0, sent: 0, skipped: 0, deferred: 0, failed: 0 };
+    for (;;) {
+      const n = await this.advanceDue(counts);
+      if (n < this.d.config.batch) break;
+    }
+    for (;;) {
+      const n = await this.dispatchDue(counts);
+      if (n < this.d.config.batch) break;
+    }
+    return counts;
+  }
+
+  async advanceDue(counts: TickCounts): Promise<number> {
+    const { d } = this;
+    const now = d.clock.now();
+    const runs = await d.repo.claimDueRuns(d.owner, now, now + d.config.leaseMs, d.config.batch);
+    for (const run of runs) {
+      try {
+        await this.advance(run, now, counts);
+      } catch (e) {
+        d.log.warn({ runId: run.id, err: (e as Error).message }, 'journey run not advanced; retried on a later tick');
+      }
+    }
+    return runs.length;
+  }
+
+  private async journey(id: number): Promise<Journey | undefined> {
+    const hit = this.journeys.get(id);
+    // Edits show up within a few seconds; a tick does not re-read the journey per run.
+    if (hit && hit.at > this.d.clock.now() - 5_000) return hit.j;
+    const j = await this.d.repo.findJourney(id);
+    if (j) this.journeys.set(id, { j, at: this.d.clock.now() });
+    return j;
+  }
+
+  private async advance(run: JourneyRun, now: number, counts: TickCounts): Promise<void> {
+    const { d } = this;
+    const j = await this.journey(run.journeyId);
+    const end = (status: 'completed' | 'goal_reached' | 'exited' | 'failed', reason: string | null) =>
+      d.repo.advanceRun(run.id, d.owner, run.stepIndex, { stepIndex: run.stepIndex, nextAt: now, status, exitReason: reason, endedAt: now });
+    if (!j || !j.enabled) return void (await end('exited', j ? 'journey_disabled' : 'journey_missing'));
+    if (await this.goalReached(j, run, now)) return void (await end('goal_reached', null));
+
+    let i = run.stepIndex;
+    let base = Math.min(run.nextAt, now);
+    for (let guard = 0; ; guard++) {
+      if (guard > MAX_STEPS_PER_ADVANCE) return void (await end('failed', 'step_loop'));
+      const step = j.steps[i];
+      if (!step) {
+        if (await d.repo.advanceRun(run.id, d.owner, run.stepIndex, { stepIndex: i, nextAt: now, status: 'completed', endedAt: now })) counts.runsAdvanced++;
+        return;
+      }
+      if (step.type === 'wait') {
+        const until = waitUntil(base, { minutes: step.minutes, days: step.days, atMin: step.at ? parseHm(step.at) : undefined });
+        if (until > now) {
+          if (await d.repo.advanceRun(run.id, d.owner, run.stepIndex, { stepIndex: i + 1, nextAt: until })) counts.runsAdvanced++;
+          return;
+        }
+        base = until;
+        i++;
+        continue;
+      }
+      if (step.type === 'branch') {
+        const to: Target = (await this.holds(step.if, run)) ? step.then : step.else;
+        if (to === 'end') {
+          if (await d.repo.advanceRun(run.id, d.owner, run.stepIndex, { stepIndex: i, nextAt: now, status: 'completed', endedAt: now })) counts.runsAdvanced++;
+          return;
+        }
+        i = to;
+        continue;
+      }
+      if (step.type === 'tag') {
+        if (step.add?.length) await d.actions.addTags(run.customerId, step.add);
+        if (step.remove?.length) await d.actions.removeTags(run.customerId, step.remove);
+        i++;
+        continue;
+      }
+      await this.createTouch(j, run, i, step, base);
+      counts.touchesCreated++;
+      i++;
+    }
+  }
+
+  private async createTouch(j: Journey, run: JourneyRun, i: number, step: Extract<Step, { type: 'send' | 'ask' | 'task' }>, dueAt: number): Promise<void> {
+    const idemKey = `${j.id}:${run.customerId}:${run.triggerRef}:${i}`;
+    const base = { idemKey, runId: run.id, journeyId: j.id, customerId: run.customerId, storeId: run.storeId, stepIndex: i, dueAt, createdAt: this.d.clock.now() };
+    if (step.type === 'send') {
+      await this.d.repo.insertTouch({ ...base, kind: 'message', payload: { text: step.text, ...(step.coupon ? { coupon: couponFor(idemKey) } : {}) }, marketing: step.marketing ?? true });
+    } else if (step.type === 'ask') {
+      await this.d.repo.insertTouch({ ...base, kind: 'question', payload: { question: step.question }, marketing: true });
+    } else {
+      await this.d.repo.insertTouch({ ...base, kind: 'task', payload: { title: step.title }, marketing: false, dueAt: dueAt + (step.dueDays ?? 0) * DAY_MS });
+    }
+  }
+
+  private async goalReached(j: Journey, run: JourneyRun, now: number): Promise<boolean> {
+    if (!j.goal) return false;
+    if (now > run.enteredAt + j.goal.windowDays * DAY_MS) return false;
+    return this.d.facts.boughtSince(run.customerId, run.enteredAt);
+  }
+
+  private async holds(c: Condition, run: JourneyRun): Promise<boolean> {
+    const f = this.d.facts;
+    switch (c.kind) {
+      case 'always':
+        return true;
+      case 'bought_again':
+        return f.boughtSince(run.customerId, run.enteredAt);
+      case 'replied':
+        return f.repliedSince(run.customerId, run.enteredAt);
+      case 'has_tag':
+        return f.hasTag(run.customerId, c.tag);
+      case 'segment_in':
+        return c.segments.includes((await f.segmentOf(run.customerId)) ?? '');
+    }
+  }
+
+  async dispatchDue(counts: TickCounts): Promise<number> {
+    const { d } = this;
+    const now = d.clock.now();
+    const touches = await d.repo.claimDueTouches(d.owner, now, now + d.config.leaseMs, d.config.batch);
+    for (const t of touches) {
+      try {
+        await this.deliver(t, now, counts);
+      } catch (e) {
+        const attempts = t.attempts + 1;
+        const failed = attempts >= d.config.maxAttempts;
+        const code = ((e as { code?: string }).code ?? (e as Error).name ?? 'ERROR').slice(0, 64);
+        await d.repo.finishTouch(t.id, d.owner, failed ? { status: 'failed', attempts, lastError: code } : { status: 'pending', attempts, lastError: code, dueAt: now + Math.min(3600_000, 30_000 * 2 ** (attempts - 1)) });
+        if (failed) counts.failed++;
+        d.log.warn({ touchId: t.id, err: code, attempts }, failed ? 'touch failed for good' : 'touch delivery failed; will retry');
+      }
+    }
+    return touches.length;
+  }
+
+  private async deliver(t: Touch, now: number, counts: TickCounts): Promise<void> {
+    const { d } = this;
+    const skip = async (reason: SkipReason) => {
+      await d.repo.finishTouch(t.id, d.owner, { status: 'skipped', skipReason: reason });
+      counts.skipped++;
+    };
+    const customer = await d.facts.find(t.customerId);
+    if (!customer || customer.mergedInto !== null) return skip('customer_gone');
+    if (t.runId !== null) {
+      // The goal may be reached after the run created this touch (it can even have completed).
+      const run = await d.repo.findRun(t.runId);
+      const j = run && (await this.journey(run.journeyId));
+      if (run && (run.status === 'goal_reached' || (j && (await this.goalReached(j, run, now))))) {
+        if (run.status !== 'goal_reached') await d.repo.markGoalReached(run.id, now);
+        return skip('goal_reached');
+      }
+    }
+    if (t.marketing && customer.optedOut) return skip('opted_out');
+    if (t.kind !== 'task' && inQuietHours(now, d.config.quietHours)) {
+      await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: nextSendable(now, d.config.quietHours), deferrals: t.deferrals + 1 });
+      counts.deferred++;
+      return;
+    }
+    if (t.marketing && t.kind !== 'task') {
+      const [today, week] = await Promise.all([d.repo.countMarketingSent(t.customerId, shanghaiDayStart(now)), d.repo.countMarketingSent(t.customerId, now - 7 * DAY_MS)]);
+      if (!withinCaps(today, week, d.config.caps)) return skip('frequency_cap');
+    }
+    const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
+    const sent = (channel: 'bot' | 'template' | 'task', ref: string) => d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now }).then(() => void counts.sent++);
+
+    if (t.kind === 'task') {
+      if (!owner) return skip('no_route');
+      const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title: t.payload.title ?? '', dueAt: t.dueAt, sourceKey: `touch:${t.idemKey}` });
+      return sent('task', `task:${id}`);
+    }
+    const text = t.kind === 'message' ? fill(t.payload.text ?? '', customer.name, t.payload.coupon) : '';
+    const contactId = await d.actions.botContactOf(t.customerId);
+    if (contactId) {
+      if (t.kind === 'question') {
+        await d.actions.ask(t.customerId, t.payload.question!, `touch:${t.idemKey}`);
+      } else {
+        await d.actions.enqueueBot({ account: d.config.account, to: { kind: 'dm', contactId }, text, customerId: t.customerId, purpose: t.marketing ? 'marketing' : 'system', dedupeKey: `touch:${t.idemKey}` });
+      }
+      return sent('bot', `outbox:touch:${t.idemKey}`);
+    }
+    if (t.kind === 'message' && owner && customer.externalUserId) {
+      const monthStart = shanghaiMonthStart(now);
+      const cap = d.config.massPerMonth || daysInMonth(now);
+      if ((await d.repo.countTemplateSent(t.customerId, monthStart)) < cap) {
+        const msgid = await d.actions.sendTemplate({ sender: owner, externalUserId: customer.externalUserId, text });
+        return sent('template', `msg:${msgid}`);
+      }
+    }
+    if (!owner) return skip('no_route');
+    const title = t.kind === 'question' ? `请询问客户${customer.name}：${t.payload.question === 'nps' ? '满意度（0-10 分）' : '生日'}` : `请联系客户${customer.name}：${text}`;
+    const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title, dueAt: now, sourceKey: `touch:${t.idemKey}` });
+    return sent('task', `task:${id}`);
+  }
+}
+
+function fill(text: string, name: string, coupon?: string): string {
+  return text.replaceAll('{name}', name).replaceAll('{coupon}', coupon ?? '');
+}
+
+function shanghaiMonthStart(ms: number): number {
+  const d = new Date(ms + 8 * 3600_000);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - 8 * 3600_000;
+}
+
+function daysInMonth(ms: number): number {
+  const d = new Date(ms + 8 * 3600_000);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+}

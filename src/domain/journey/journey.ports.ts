@@ -1,0 +1,50 @@
+import type { QuestionKey } from '../conversation/conversation.types.js';
+import type { OutboxRequest } from '../outbox/outbox.types.js';
+import type { Journey, JourneyRun, RunStatus, Touch, TouchChannel, TouchKind, TouchStatus, Trigger } from './journey.types.js';
+
+export interface JourneyRepo {
+  listJourneys(): Promise<Journey[]>;
+  findJourney(id: number): Promise<Journey | undefined>;
+  findJourneyByKey(key: string): Promise<Journey | undefined>;
+  insertJourney(j: Omit<Journey, 'id'>): Promise<number>;
+  updateJourney(id: number, patch: Partial<Omit<Journey, 'id' | 'createdAt'>>): Promise<void>;
+  listEnabledByTrigger(trigger: Trigger): Promise<Journey[]>;
+  /** Inserts unless (journey, customer, trigger ref) exists; the id, or undefined when it existed. */
+  insertRun(r: Omit<JourneyRun, 'id' | 'status' | 'stepIndex'>): Promise<number | undefined>;
+  lastEnteredAt(journeyId: number, customerId: number): Promise<number | undefined>;
+  findRun(id: number): Promise<JourneyRun | undefined>;
+  claimDueRuns(owner: string, now: number, leaseUntil: number, limit: number): Promise<JourneyRun[]>;
+  /** Moves a run still at `fromStep` and leased by `owner`; false when someone else moved it. */
+  advanceRun(id: number, owner: string, fromStep: number, patch: { stepIndex: number; nextAt: number; status?: RunStatus; exitReason?: string | null; endedAt?: number | null }): Promise<boolean>;
+  /** The run's goal was reached (whatever step it is at): it ends as goal_reached. */
+  markGoalReached(id: number, at: number): Promise<void>;
+  /** Inserts unless the idempotency key exists. */
+  insertTouch(t: { idemKey: string; runId: number | null; journeyId: number | null; customerId: number; storeId: number | null; stepIndex: number; kind: TouchKind; payload: Touch['payload']; marketing: boolean; dueAt: number; createdAt: number }): Promise<void>;
+  claimDueTouches(owner: string, now: number, leaseUntil: number, limit: number): Promise<Touch[]>;
+  finishTouch(id: number, owner: string, patch: { status: TouchStatus; channel?: TouchChannel | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean>;
+  /** Marketing touches sent to a customer since `since`. */
+  countMarketingSent(customerId: number, since: number): Promise<number>;
+  /** Touches delivered through WeCom mass messages (add_msg_template) since `since`. */
+  countTemplateSent(customerId: number, since: number): Promise<number>;
+}
+
+/** What journeys read about a customer. */
+export interface CustomerFacts {
+  find(customerId: number): Promise<{ id: number; storeId: number | null; name: string; ownerUserId: string | null; optedOut: boolean; mergedInto: number | null; externalUserId: string | null } | undefined>;
+  boughtSince(customerId: number, since: number): Promise<boolean>;
+  repliedSince(customerId: number, since: number): Promise<boolean>;
+  hasTag(customerId: number, tag: string): Promise<boolean>;
+  segmentOf(customerId: number): Promise<string | null>;
+}
+
+/** The rungs of the delivery ladder and the other things a step does. */
+export interface JourneyActions {
+  botContactOf(customerId: number): Promise<string | undefined>;
+  enqueueBot(req: OutboxRequest): Promise<void>;
+  /** add_msg_template through the rep: a task in their WeCom client. Returns WeCom's msgid. */
+  sendTemplate(p: { sender: string; externalUserId: string; text: string }): Promise<string>;
+  ask(customerId: number, question: QuestionKey, ref: string): Promise<void>;
+  createTask(t: { customerId: number; storeId: number | null; staffUserId: string; title: string; dueAt: number; sourceKey: string }): Promise<number>;
+  addTags(customerId: number, names: string[]): Promise<void>;
+  removeTags(customerId: number, names: string[]): Promise<void>;
+}

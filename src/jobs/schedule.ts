@@ -1,0 +1,35 @@
+import type { Siyu } from '../main/compose.js';
+import { cacheKeys } from '../store/cache/keys.js';
+import type { ScheduledJob } from './scheduler.js';
+
+/**
+ * The one list of schedules (Asia/Shanghai), used by the jobs role and the all-in-one role.
+ * Each run holds a Redis lock named after the job, so instances on several hosts take turns
+ * instead of working side by side (the work itself is lease-safe either way).
+ */
+export function scheduleOf(siyu: Siyu): ScheduledJob[] {
+  const keys = cacheKeys(siyu.config.cache.prefix);
+  const locked = (name: string, ttlMs: number, run: () => Promise<unknown>) => async () => {
+    const lock = await siyu.cache.acquireLock(keys.jobLock(name), ttlMs);
+    if (!lock) return { skipped: 'another instance holds the lock' };
+    try {
+      return await run();
+    } finally {
+      await lock.release();
+    }
+  };
+  const every = siyu.config.journeys.tickSeconds;
+  const jobs: Array<ScheduledJob & { ttlMs: number }> = [
+    { name: 'callback-event-sweep', cron: '*/5 * * * * *', ttlMs: 60_000, run: () => siyu.processor.sweep() },
+    { name: 'channel-sync-retry', cron: '0 * * * * *', ttlMs: 120_000, run: () => siyu.channels.retryFailedSyncs() },
+    { name: 'channel-daily-caps', cron: '30 * * * * *', ttlMs: 120_000, run: () => siyu.channels.applyDailyCaps() },
+    { name: 'room-pool-sync-retry', cron: '15 * * * * *', ttlMs: 120_000, run: () => siyu.roomPools.retryFailedSyncs() },
+    {
+      name: 'journeys-tick',
+      cron: every < 60 ? `*/${every} * * * * *` : `0 */${Math.max(1, Math.round(every / 60))} * * * *`,
+      ttlMs: 10 * 60_000,
+      run: () => siyu.journeys.engine.tick(),
+    },
+  ];
+  return jobs.map((j) => ({ name: j.name, cron: j.cron, run: locked(j.name, j.ttlMs, j.run) }));
+}

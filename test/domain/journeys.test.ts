@@ -1,0 +1,206 @@
+import test, { type ExecutionContext } from 'ava';
+import { ManualClock } from '../../src/shared/clock.js';
+import type { Siyu } from '../../src/main/compose.js';
+import { admin, startApp } from '../support/app.js';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+// 2026-01-01 10:00 Asia/Shanghai: inside the sending window.
+const T0 = Date.UTC(2026, 0, 1, 2, 0, 0);
+
+async function setup(t: ExecutionContext, o: { bot?: boolean; owner?: string } = {}) {
+  const clock = new ManualClock(T0);
+  const siyu = await startApp(t, { options: { clock } });
+  await siyu.journeys.service.ensureDefaults();
+  const [id] = await siyu.db('customers').insert({ name: '小李', stage: 'new', gender: 0, opted_out: false, owner_userid: o.owner ?? 'rep001', created_at: T0, updated_at: T0 });
+  const customerId = Number(id);
+  if (o.bot !== false) await siyu.db('customer_identities').insert({ customer_id: customerId, kind: 'bot_contact', scope: siyu.config.bot.account, value: `wxid_${customerId}`, created_at: T0 });
+  return { siyu, clock, customerId };
+}
+
+async function order(siyu: Siyu, customerId: number, no: string, at: number) {
+  const [id] = await siyu.db('orders').insert({ customer_id: customerId, source: 'admin', order_no: no, amount_fen: 9900, paid_at: at, items: '[]', created_at: at });
+  return Number(id);
+}
+
+const touches = (siyu: Siyu, customerId: number) => siyu.db('touches').where({ customer_id: customerId }).orderBy('step_index');
+const outboxTexts = async (siyu: Siyu, customerId: number) => (await siyu.db('outbox').where({ customer_id: customerId }).orderBy('id')).map((r) => r.text as string);
+
+async function advanceTo(clock: ManualClock, siyu: Siyu, at: number) {
+  clock.set(at);
+  return siyu.journeys.engine.tick();
+}
+
+test('the post-purchase journey end to end: thanks with a coupon after 10 min, tips on day 3, NPS on day 7, a reminder on day 30', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const orderId = await order(siyu, customerId, 'A1', T0);
+  t.is(await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: `order:${orderId}`, at: T0 }), 1);
+  t.is(await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: `order:${orderId}`, at: T0 }), 0, 'the same order enters once');
+
+  await advanceTo(clock, siyu, T0);
+  t.deepEqual(await outboxTexts(siyu, customerId), [], 'nothing before the 10 minutes');
+  await advanceTo(clock, siyu, T0 + 10 * MIN);
+  let texts = await outboxTexts(siyu, customerId);
+  t.is(texts.length, 1);
+  t.regex(texts[0]!, /感谢小李的购买！.*券码 [A-Z0-9]{10}/);
+
+  await advanceTo(clock, siyu, T0 + 3 * DAY);
+  t.is((await outboxTexts(siyu, customerId)).length, 2);
+  t.regex((await outboxTexts(siyu, customerId))[1]!, /使用小贴士/);
+
+  await advanceTo(clock, siyu, T0 + 7 * DAY);
+  texts = await outboxTexts(siyu, customerId);
+  t.is(texts.length, 3);
+  t.regex(texts[2]!, /0 到 10/);
+  const conv = await siyu.db('conversations').where({ customer_id: customerId }).first();
+  t.is(conv.pending_question, 'nps');
+
+  await advanceTo(clock, siyu, T0 + 30 * DAY);
+  texts = await outboxTexts(siyu, customerId);
+  t.is(texts.length, 4);
+  t.regex(texts[3]!, /快一个月了/);
+  const run = await siyu.db('journey_runs').where({ customer_id: customerId }).first();
+  t.is(run.status, 'completed');
+  const all = await touches(siyu, customerId);
+  t.deepEqual(all.map((x) => [x.kind, x.status, x.channel]), [
+    ['message', 'sent', 'bot'],
+    ['message', 'sent', 'bot'],
+    ['question', 'sent', 'bot'],
+    ['message', 'sent', 'bot'],
+  ]);
+
+  const stats = (await admin(siyu).get(`/api/journeys/${run.journey_id}`)).json.stats;
+  t.is(stats.touches_sent, 4);
+  t.is(stats.runs_completed, 1);
+});
+
+test('a second purchase ends the post-purchase journey at its branch; a reactivation goal reached skips what is left', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const first = await order(siyu, customerId, 'B1', T0);
+  await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: `order:${first}`, at: T0 });
+  for (const d of [0, 1, 3, 7]) await advanceTo(clock, siyu, T0 + d * DAY + 10 * MIN);
+  await order(siyu, customerId, 'B2', T0 + 20 * DAY);
+  await advanceTo(clock, siyu, T0 + 30 * DAY);
+  const texts = await outboxTexts(siyu, customerId);
+  t.false(texts.some((x) => /快一个月了/.test(x)), 'no repurchase reminder after buying again');
+
+  // Reactivation: the goal (an order within 14 days) ends the run; its pending touch is skipped.
+  const start = T0 + 40 * DAY + 2 * 3600_000;
+  clock.set(start);
+  await siyu.journeys.service.trigger({ trigger: 'dormant', customerId, storeId: null, ref: 'run:1', at: start });
+  // The message is created but the customer buys before the dispatcher gets to it.
+  await siyu.journeys.engine.advanceDue({ runsAdvanced: 0, touchesCreated: 0, sent: 0, skipped: 0, deferred: 0, failed: 0 });
+  await order(siyu, customerId, 'B3', start + MIN);
+  clock.set(start + 2 * MIN);
+  const reactivation = await siyu.db('journeys').where({ key: 'reactivation' }).first();
+  await siyu.journeys.engine.tick();
+  const run = await siyu.db('journey_runs').where({ journey_id: reactivation.id, customer_id: customerId }).first();
+  t.is(run.status, 'goal_reached');
+  const touch = await siyu.db('touches').where({ journey_id: reactivation.id, customer_id: customerId }).first();
+  t.is(touch.status, 'skipped');
+  t.is(touch.skip_reason, 'goal_reached');
+});
+
+test('quiet hours defer a touch to 09:00; the daily cap skips a second marketing touch with its reason', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const j = (await admin(siyu).post('/api/journeys', {
+    name: '测试',
+    trigger: 'tag_added',
+    triggerArg: '试用',
+    steps: [
+      { type: 'send', text: '第一条' },
+      { type: 'send', text: '第二条' },
+    ],
+  })).json;
+  // 22:30 Asia/Shanghai.
+  const late = Date.UTC(2026, 0, 1, 14, 30);
+  clock.set(late);
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: '试用', customerId, storeId: null, ref: 'tag:1', at: late });
+  const c1 = await siyu.journeys.engine.tick();
+  t.is(c1.deferred, 2);
+  let rows = await siyu.db('touches').where({ journey_id: j.id }).orderBy('step_index');
+  t.is(Number(rows[0].due_at), Date.UTC(2026, 0, 2, 1, 0), 'due again at 09:00 the next morning');
+  t.is(rows[0].deferrals, 1);
+  t.deepEqual(await outboxTexts(siyu, customerId), []);
+
+  clock.set(Date.UTC(2026, 0, 2, 1, 0));
+  const c2 = await siyu.journeys.engine.tick();
+  t.is(c2.sent, 1);
+  t.is(c2.skipped, 1);
+  rows = await siyu.db('touches').where({ journey_id: j.id }).orderBy('step_index');
+  t.deepEqual(rows.map((r) => [r.status, r.skip_reason]), [
+    ['sent', null],
+    ['skipped', 'frequency_cap'],
+  ]);
+});
+
+test('opt-out mid-journey: the next marketing touch is skipped, a task for the rep still happens', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const j = (await admin(siyu).post('/api/journeys', {
+    name: '退订测试',
+    trigger: 'tag_added',
+    triggerArg: 'x',
+    steps: [{ type: 'send', text: '一' }, { type: 'wait', days: 2 }, { type: 'send', text: '二' }, { type: 'task', title: '回访' }],
+  })).json;
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'x', customerId, storeId: null, ref: 'r', at: T0 });
+  await advanceTo(clock, siyu, T0);
+  await siyu.db('customers').where({ id: customerId }).update({ opted_out: true });
+  await advanceTo(clock, siyu, T0 + 2 * DAY);
+  const rows = await siyu.db('touches').where({ journey_id: j.id }).orderBy('step_index');
+  t.deepEqual(rows.map((r) => [r.kind, r.status, r.skip_reason]), [
+    ['message', 'sent', null],
+    ['message', 'skipped', 'opted_out'],
+    ['task', 'sent', null],
+  ]);
+  t.deepEqual(await outboxTexts(siyu, customerId), ['一']);
+  const tasks = await siyu.db('tasks').where({ customer_id: customerId });
+  t.is(tasks.length, 1);
+  t.is(tasks[0].staff_userid, 'rep001');
+});
+
+test('without a bot chat the touch becomes a task for the owner rep; invalid journeys are refused in Chinese', async (t) => {
+  const { siyu, clock, customerId } = await setup(t, { bot: false });
+  await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: 'order:9', at: T0 });
+  await advanceTo(clock, siyu, T0 + 10 * MIN);
+  const touch = await siyu.db('touches').where({ customer_id: customerId }).first();
+  t.is(touch.channel, 'task');
+  const task = await siyu.db('tasks').where({ customer_id: customerId }).first();
+  t.regex(task.title, /请联系客户小李/);
+
+  const bad = await admin(siyu).post('/api/journeys', { name: '坏的', trigger: 'order_paid', steps: [{ type: 'branch', if: { kind: 'replied' }, then: 5, else: 'end' }] });
+  t.is(bad.status, 400);
+  t.regex(bad.json.error.message, /分支跳转的步骤不存在/);
+  t.is((await siyu.db('journeys').count({ n: '*' }).first())!.n, 2, 'only the two shipped journeys');
+});
+
+test('two dispatchers racing, and one that dies after claiming: every touch is delivered exactly once', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  // Twenty customers enter a one-step journey; two engines tick at once.
+  await admin(siyu).post('/api/journeys', { name: '并发', trigger: 'tag_added', triggerArg: 'race', steps: [{ type: 'send', text: '你好', marketing: false }] });
+  const ids = [customerId];
+  for (let i = 0; i < 19; i++) {
+    const [id] = await siyu.db('customers').insert({ name: `客${i}`, stage: 'new', gender: 0, opted_out: false, owner_userid: 'rep001', created_at: T0, updated_at: T0 });
+    await siyu.db('customer_identities').insert({ customer_id: Number(id), kind: 'bot_contact', scope: siyu.config.bot.account, value: `wxid_r${id}`, created_at: T0 });
+    ids.push(Number(id));
+  }
+  for (const id of ids) await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'race', customerId: id, storeId: null, ref: 'race', at: T0 });
+  const a = siyu.journeys.makeEngine('engine-a');
+  const b = siyu.journeys.makeEngine('engine-b');
+  await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
+  const rows = await siyu.db('outbox').whereIn('customer_id', ids);
+  t.is(rows.length, 20);
+  t.is(new Set(rows.map((r) => r.customer_id)).size, 20);
+
+  // A dispatcher claims a due touch and dies: nobody else sends it until the lease runs out.
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'race', customerId, storeId: null, ref: 'race-2', at: T0 });
+  const dead = siyu.journeys.makeEngine('engine-dead');
+  await dead.advanceDue({ runsAdvanced: 0, touchesCreated: 0, sent: 0, skipped: 0, deferred: 0, failed: 0 });
+  const claimed = await siyu.journeys.store.claimDueTouches('engine-dead', clock.now(), clock.now() + siyu.config.journeys.leaseMs, 10);
+  t.is(claimed.length, 1);
+  await b.tick();
+  t.is((await siyu.db('outbox').where({ customer_id: customerId })).length, 1, 'still leased to the dead one');
+  clock.advance(siyu.config.journeys.leaseMs + 1);
+  await b.tick();
+  await a.tick();
+  t.is((await siyu.db('outbox').where({ customer_id: customerId })).length, 2, 'taken over once the lease ran out, sent once');
+});
