@@ -14,6 +14,7 @@ import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
 import { WecomEmulator } from '../src/integrations/wecom/emulator/index.js';
 import { buildXml } from '../src/integrations/wecom/xml.js';
 import { botInbound, outboxDrain } from './bot.js';
+import { journeyDispatch } from './journeys.js';
 import { freePort, load, percentile, rssMb, startProcess, stopProcess, type Result } from './lib.js';
 
 const { values: args } = parseArgs({
@@ -337,6 +338,7 @@ async function main() {
     'callback-steady': callbackSteady,
     'landing-scan': landingScan,
     'bot-inbound': () => botScenario((db, redisUrl) => botInbound({ db, redisUrl, messages: Number(process.env.BENCH_BOT_MESSAGES ?? 20_000), contacts: 500 })),
+    'journey-dispatch': () => botScenario((db, redisUrl) => journeyDispatch({ db, redisUrl, customers: Number(process.env.BENCH_JOURNEY_CUSTOMERS ?? 5000) })),
     'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
   };
   for (const [name, run] of Object.entries(scenarios)) {

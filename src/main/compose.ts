@@ -368,7 +368,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       actions: {
         botContactOf: (id) => conversationStore.contactOf(config.bot.account, id),
         enqueueBot: async (req) => void (await outbox.enqueue([req])),
-        sendTemplate: async (p) => (await contactApi.addMsgTemplate({ sender: p.sender, externalUserIds: [p.externalUserId], text: p.text })).msgid,
+        sendTemplate: async (p) => {
+          const r = await contactApi.addMsgTemplate({ sender: p.sender, externalUserIds: [p.externalUserId], text: p.text });
+          return r.failList.includes(p.externalUserId) ? undefined : r.msgid;
+        },
         ask: async (id, q, ref) => void (await conversations.ask(id, q, ref)),
         createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
         addTags: async (id, names) => {

@@ -194,9 +194,13 @@ export class JourneyStore implements JourneyRepo {
     return (await this.db('touches').where({ id, lease_owner: owner }).update(row)) > 0;
   }
 
-  async countMarketingSent(customerId: number, since: number): Promise<number> {
-    const r = await this.db('touches').where({ customer_id: customerId, status: 'sent', marketing: true }).andWhere('sent_at', '>=', since).count({ n: '*' }).first();
-    return Number(r?.n ?? 0);
+  async countMarketingSent(customerId: number, since: { today: number; week: number }): Promise<{ today: number; week: number }> {
+    const r = await this.db('touches')
+      .where({ customer_id: customerId, status: 'sent', marketing: true })
+      .andWhere('sent_at', '>=', Math.min(since.today, since.week))
+      .select(this.db.raw('SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS today', [since.today]), this.db.raw('SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS week', [since.week]))
+      .first();
+    return { today: Number(r?.today ?? 0), week: Number(r?.week ?? 0) };
   }
 
   async countTemplateSent(customerId: number, since: number): Promise<number> {
@@ -261,10 +265,12 @@ export class CustomerFactsStore implements CustomerFacts {
   ) {}
 
   async find(customerId: number) {
-    const r = await this.db('customers').where({ id: customerId }).first('id', 'store_id', 'name', 'owner_userid', 'opted_out', 'merged_into');
+    const r = await this.db('customers')
+      .leftJoin('customer_identities as ext', (j) => j.on('ext.customer_id', 'customers.id').andOnVal('ext.kind', 'wecom_external').andOnVal('ext.scope', this.corpId))
+      .where('customers.id', customerId)
+      .first('customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.merged_into', 'ext.value as external_userid');
     if (!r) return undefined;
-    const ext = await this.db('customer_identities').where({ customer_id: customerId, kind: 'wecom_external', scope: this.corpId }).first('value');
-    return { id: Number(r.id), storeId: nn(r.store_id), name: r.name, ownerUserId: r.owner_userid ?? null, optedOut: !!r.opted_out, mergedInto: nn(r.merged_into), externalUserId: ext?.value ?? null };
+    return { id: Number(r.id), storeId: nn(r.store_id), name: r.name, ownerUserId: r.owner_userid ?? null, optedOut: !!r.opted_out, mergedInto: nn(r.merged_into), externalUserId: r.external_userid ?? null };
   }
 
   async boughtSince(customerId: number, since: number): Promise<boolean> {

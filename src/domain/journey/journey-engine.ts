@@ -30,6 +30,7 @@ export interface TickCounts {
 
 /** A step loop guard: a branch back to an earlier step without a wait would spin forever. */
 const MAX_STEPS_PER_ADVANCE = 50;
+const DISPATCH_CONCURRENCY = 16;
 
 const couponFor = (idemKey: string) => createHash('sha256').update(idemKey).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 10).toUpperCase();
 
@@ -171,19 +172,30 @@ export class JourneyEngine {
     const { d } = this;
     const now = d.clock.now();
     const touches = await d.repo.claimDueTouches(d.owner, now, now + d.config.leaseMs, d.config.batch);
-    for (const t of touches) {
-      try {
-        await this.deliver(t, now, counts);
-      } catch (e) {
-        const attempts = t.attempts + 1;
-        const failed = attempts >= d.config.maxAttempts;
-        const code = ((e as { code?: string }).code ?? (e as Error).name ?? 'ERROR').slice(0, 64);
-        await d.repo.finishTouch(t.id, d.owner, failed ? { status: 'failed', attempts, lastError: code } : { status: 'pending', attempts, lastError: code, dueAt: now + Math.min(3600_000, 30_000 * 2 ** (attempts - 1)) });
-        if (failed) counts.failed++;
-        d.log.warn({ touchId: t.id, err: code, attempts }, failed ? 'touch failed for good' : 'touch delivery failed; will retry');
-      }
-    }
+    // Customers in parallel (WeCom calls overlap); one customer's touches in order, so the
+    // frequency caps see the touch sent just before.
+    const byCustomer = new Map<number, Touch[]>();
+    for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
+    const queue = [...byCustomer.values()];
+    const worker = async () => {
+      for (let list = queue.shift(); list; list = queue.shift()) for (const t of list) await this.deliverSafely(t, now, counts);
+    };
+    await Promise.all(Array.from({ length: Math.min(DISPATCH_CONCURRENCY, queue.length) }, worker));
     return touches.length;
+  }
+
+  private async deliverSafely(t: Touch, now: number, counts: TickCounts): Promise<void> {
+    const { d } = this;
+    try {
+      await this.deliver(t, now, counts);
+    } catch (e) {
+      const attempts = t.attempts + 1;
+      const failed = attempts >= d.config.maxAttempts;
+      const code = ((e as { code?: string }).code ?? (e as Error).name ?? 'ERROR').slice(0, 64);
+      await d.repo.finishTouch(t.id, d.owner, failed ? { status: 'failed', attempts, lastError: code } : { status: 'pending', attempts, lastError: code, dueAt: now + Math.min(3600_000, 30_000 * 2 ** (attempts - 1)) });
+      if (failed) counts.failed++;
+      d.log.warn({ touchId: t.id, err: code, attempts }, failed ? 'touch failed for good' : 'touch delivery failed; will retry');
+    }
   }
 
   private async deliver(t: Touch, now: number, counts: TickCounts): Promise<void> {
@@ -210,7 +222,7 @@ export class JourneyEngine {
       return;
     }
     if (t.marketing && t.kind !== 'task') {
-      const [today, week] = await Promise.all([d.repo.countMarketingSent(t.customerId, shanghaiDayStart(now)), d.repo.countMarketingSent(t.customerId, now - 7 * DAY_MS)]);
+      const { today, week } = await d.repo.countMarketingSent(t.customerId, { today: shanghaiDayStart(now), week: now - 7 * DAY_MS });
       if (!withinCaps(today, week, d.config.caps)) return skip('frequency_cap');
     }
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
@@ -236,7 +248,7 @@ export class JourneyEngine {
       const cap = d.config.massPerMonth || daysInMonth(now);
       if ((await d.repo.countTemplateSent(t.customerId, monthStart)) < cap) {
         const msgid = await d.actions.sendTemplate({ sender: owner, externalUserId: customer.externalUserId, text });
-        return sent('template', `msg:${msgid}`);
+        if (msgid) return sent('template', `msg:${msgid}`);
       }
     }
     if (!owner) return skip('no_route');

@@ -22,8 +22,8 @@ export interface JourneyRepo {
   insertTouch(t: { idemKey: string; runId: number | null; journeyId: number | null; customerId: number; storeId: number | null; stepIndex: number; kind: TouchKind; payload: Touch['payload']; marketing: boolean; dueAt: number; createdAt: number }): Promise<void>;
   claimDueTouches(owner: string, now: number, leaseUntil: number, limit: number): Promise<Touch[]>;
   finishTouch(id: number, owner: string, patch: { status: TouchStatus; channel?: TouchChannel | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean>;
-  /** Marketing touches sent to a customer since `since`. */
-  countMarketingSent(customerId: number, since: number): Promise<number>;
+  /** Marketing touches sent to a customer since the start of today and in the last 7 days. */
+  countMarketingSent(customerId: number, since: { today: number; week: number }): Promise<{ today: number; week: number }>;
   /** Touches delivered through WeCom mass messages (add_msg_template) since `since`. */
   countTemplateSent(customerId: number, since: number): Promise<number>;
 }
@@ -41,8 +41,11 @@ export interface CustomerFacts {
 export interface JourneyActions {
   botContactOf(customerId: number): Promise<string | undefined>;
   enqueueBot(req: OutboxRequest): Promise<void>;
-  /** add_msg_template through the rep: a task in their WeCom client. Returns WeCom's msgid. */
-  sendTemplate(p: { sender: string; externalUserId: string; text: string }): Promise<string>;
+  /**
+   * add_msg_template through the rep: a task in their WeCom client. Returns WeCom's msgid, or
+   * undefined when WeCom will not deliver to this customer (not the rep's contact, over its cap).
+   */
+  sendTemplate(p: { sender: string; externalUserId: string; text: string }): Promise<string | undefined>;
   ask(customerId: number, question: QuestionKey, ref: string): Promise<void>;
   createTask(t: { customerId: number; storeId: number | null; staffUserId: string; title: string; dueAt: number; sourceKey: string }): Promise<number>;
   addTags(customerId: number, names: string[]): Promise<void>;
