@@ -29,6 +29,7 @@ import * as n0011 from './20261125001100_room_pools.js';
 import * as n0012 from './20261125001200_pool_rooms.js';
 import * as n0020 from './20261125002000_orders.js';
 import * as n0021 from './20261125002100_customers_purchases.js';
+import * as n0030 from './20261125003000_order_sources.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -62,4 +63,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125001200_pool_rooms', module: n0012 },
   { name: '20261125002000_orders', module: n0020 },
   { name: '20261125002100_customers_purchases', module: n0021 },
+  { name: '20261125003000_order_sources', module: n0030 },
 ];
