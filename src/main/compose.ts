@@ -42,7 +42,7 @@ import { createMetrics, type Metrics } from '../shared/metrics.js';
 import type { Cache } from '../store/cache/cache.js';
 import { createCache } from '../store/cache/create-cache.js';
 import { MemoryCache } from '../store/cache/memory-cache.js';
-import { cacheKeys } from '../store/cache/keys.js';
+import { cacheKeys, TTL } from '../store/cache/keys.js';
 import { CallbackEventStore, EventInbox } from '../store/callback-event.store.js';
 import { ChannelStore } from '../store/channel.store.js';
 import { CustomerStore, customerTransactor } from '../store/customer.store.js';
@@ -75,6 +75,12 @@ import { TemplateBook } from '../domain/conversation/templates.js';
 import { botRoutes } from '../http/routes/bot.routes.js';
 import { BotRuleStore, CacheVersion } from '../store/bot-rule.store.js';
 import { BotTemplateStore } from '../store/bot-template.store.js';
+import { OrderService } from '../domain/order/order.service.js';
+import { OrderStore, orderTransactor } from '../store/order.store.js';
+import { orderRoutes } from '../http/routes/orders.routes.js';
+import { integrationRoutes } from '../http/routes/integration.routes.js';
+import { wechatPayRoutes } from '../http/routes/wechatpay.routes.js';
+import { WechatPayNotify } from '../integrations/wechat/pay-notify.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -113,6 +119,8 @@ export interface Siyu {
   templates: TemplateBook;
   /** Conversation handling and the outbox; the bot role (src/main/bot-role.ts) feeds and drains them. */
   bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
+  /** Orders from the mall/POS API, WeChat Pay, operators and CSV imports. */
+  orders: OrderService;
   close(): Promise<void>;
 }
 
@@ -350,7 +358,21 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
     const bot = { conversations, groups, outbox };
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, close };
+    const orderStore = new OrderStore(db);
+    const orders = new OrderService({
+      tx: orderTransactor(db),
+      orders: orderStore,
+      sources: orderStore,
+      tags,
+      pii,
+      nonces: { spend: (source, nonce) => cache.setIfAbsent(keys.orderNonce(source, nonce), '1', TTL.orderNonceMs) },
+      storeExists,
+      corpId: config.wecom.corpId,
+      clock,
+      log: log.child({ module: 'orders' }),
+    });
+
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, orders, close };
 
     if (opts.sweepIntervalMs) {
       let tick = 0;
@@ -386,6 +408,13 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
             checks: { db: () => pingDb(db), cache: () => cache.ping() },
             info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
           }),
+          integrationRoutes({ orders }),
+          wechatPayRoutes({
+            notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
+            orders,
+            clock,
+            log: log.child({ module: 'wechatpay' }),
+          }),
         ],
         adminRoutes: [
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
@@ -398,6 +427,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
+          orderRoutes({ orders }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });
