@@ -32,6 +32,7 @@ import * as n0021 from './20261125002100_customers_purchases.js';
 import * as n0050 from './20261125005000_journeys.js';
 import * as n0051 from './20261125005100_journey_runs.js';
 import * as n0052 from './20261125005200_touches.js';
+import * as n0030 from './20261125003000_order_sources.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -68,4 +69,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125005000_journeys', module: n0050 },
   { name: '20261125005100_journey_runs', module: n0051 },
   { name: '20261125005200_touches', module: n0052 },
+  { name: '20261125003000_order_sources', module: n0030 },
 ];

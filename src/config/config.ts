@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -47,9 +47,11 @@ const ENV_MAP: Record<string, string> = {
   JOURNEY_QUIET_TO: 'journeys.quietTo',
   JOURNEY_CAP_PER_DAY: 'journeys.capPerDay',
   JOURNEY_CAP_PER_WEEK: 'journeys.capPerWeek',
+  WECHATPAY_APIV3_KEY: 'wechatPay.apiV3Key',
+  WECHATPAY_PLATFORM_KEYS: 'wechatPay.platformKeys',
 };
 
-const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL'];
+const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS'];
 
 const intish = z.coerce.number().int();
 const optStr = z.string().trim().min(1).optional();
@@ -58,6 +60,27 @@ const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'auto']
 const piiKey = z
   .string()
   .refine((s) => decodeKey(s) !== undefined, 'must be 32 bytes as 64 hex characters or base64');
+
+const isPublicKey = (pem: string) => {
+  try {
+    return createPublicKey(pem).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+};
+
+// Serial (platform certificate serial or PUB_KEY_ID_…) → PEM public key; JSON text from env or a file.
+const platformKeys = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  },
+  z.record(z.string().min(1).max(64), z.string().refine(isPublicKey, 'must be an RSA public key in PEM')),
+);
 
 const schema = z.object({
   env: z.enum(['development', 'test', 'production']),
@@ -141,6 +164,11 @@ const schema = z.object({
     maxAttempts: intish.min(1).max(20),
   }),
   callback: z.object({ maxBatch: intish.min(1).max(5000), bodyLimitBytes: intish.min(1024).max(1048576) }),
+  /** WeChat Pay v3 payment notifications (POST /wechatpay/notify); refused with 503 until both are set. */
+  wechatPay: z.object({
+    apiV3Key: z.string().refine((s) => Buffer.byteLength(s) === 32, 'must be the 32-byte APIv3 key').optional(),
+    platformKeys,
+  }),
 });
 
 type Raw = z.infer<typeof schema>;

@@ -48,7 +48,11 @@ export async function readText(ctx: Context, limit: number): Promise<string> {
 export async function readJson(ctx: Context, limit = 256 * 1024): Promise<unknown> {
   const type = ctx.get('content-type');
   if (type && !/json/i.test(type)) throw new AppError('REQUEST.UNSUPPORTED_TYPE', '请使用 JSON 格式提交（Content-Type: application/json）', { status: 415 });
-  const text = await readText(ctx, limit);
+  return parseJsonText(await readText(ctx, limit));
+}
+
+/** Parses a body already read (e.g. raw bytes that were signed); empty or invalid JSON is a 400. */
+export function parseJsonText(text: string): unknown {
   if (!text.trim()) throw badRequest('REQUEST.EMPTY_BODY', '请求体不能为空');
   try {
     return JSON.parse(text) as unknown;

@@ -42,7 +42,7 @@ import { createMetrics, type Metrics } from '../shared/metrics.js';
 import type { Cache } from '../store/cache/cache.js';
 import { createCache } from '../store/cache/create-cache.js';
 import { MemoryCache } from '../store/cache/memory-cache.js';
-import { cacheKeys } from '../store/cache/keys.js';
+import { cacheKeys, TTL } from '../store/cache/keys.js';
 import { CallbackEventStore, EventInbox } from '../store/callback-event.store.js';
 import { ChannelStore } from '../store/channel.store.js';
 import { CustomerStore, customerTransactor } from '../store/customer.store.js';
@@ -83,6 +83,12 @@ import { TemplateBook } from '../domain/conversation/templates.js';
 import { botRoutes } from '../http/routes/bot.routes.js';
 import { BotRuleStore, CacheVersion } from '../store/bot-rule.store.js';
 import { BotTemplateStore } from '../store/bot-template.store.js';
+import { OrderService } from '../domain/order/order.service.js';
+import { OrderStore, orderTransactor } from '../store/order.store.js';
+import { orderRoutes } from '../http/routes/orders.routes.js';
+import { integrationRoutes } from '../http/routes/integration.routes.js';
+import { wechatPayRoutes } from '../http/routes/wechatpay.routes.js';
+import { WechatPayNotify } from '../integrations/wechat/pay-notify.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -121,6 +127,8 @@ export interface Siyu {
   bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
   /** Journeys (data), their engine (ticked by the jobs role) and store. */
   journeys: { service: JourneyService; engine: JourneyEngine; store: JourneyStore; makeEngine(owner: string): JourneyEngine };
+  /** Orders from the mall/POS API, WeChat Pay, operators and CSV imports. */
+  orders: OrderService;
   close(): Promise<void>;
 }
 
@@ -396,8 +404,25 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
     const journeyEngine = makeJourneyEngine(`journeys-${process.pid}-${randomBytes(4).toString('hex')}`);
     const journeys = { service: journeyService, engine: journeyEngine, store: journeyStore, makeEngine: makeJourneyEngine };
+    const orderStore = new OrderStore(db);
+    const orders = new OrderService({
+      tx: orderTransactor(db),
+      orders: orderStore,
+      sources: orderStore,
+      tags,
+      pii,
+      nonces: { spend: (source, nonce) => cache.setIfAbsent(keys.orderNonce(source, nonce), '1', TTL.orderNonceMs) },
+      storeExists,
+      corpId: config.wecom.corpId,
+      clock,
+      log: log.child({ module: 'orders' }),
+      // Historical orders (CSV import) do not start post-purchase messages.
+      onPaid: async (o) => {
+        if (o.source !== 'csv') await journeyService.trigger({ trigger: 'order_paid', customerId: o.customerId, storeId: o.storeId, ref: `order:${o.id}`, at: o.paidAt });
+      },
+    });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, close };
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -419,6 +444,13 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
             checks: { db: () => pingDb(db), cache: () => cache.ping() },
             info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
           }),
+          integrationRoutes({ orders }),
+          wechatPayRoutes({
+            notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
+            orders,
+            clock,
+            log: log.child({ module: 'wechatpay' }),
+          }),
         ],
         adminRoutes: [
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
@@ -432,6 +464,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
+          orderRoutes({ orders }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });

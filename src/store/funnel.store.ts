@@ -10,11 +10,20 @@ export class FunnelStore implements FunnelRepo {
       if (q.channelIds) b.whereIn(col, q.channelIds);
       return b;
     };
-    const [scans, leads, adds, claims] = await Promise.all([
+    const [scans, leads, adds, claims, firsts, revenue] = await Promise.all([
       scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('customer_follows').select('channel_id').countDistinct({ adds: 'customer_id' }), 'channel_id', 'added_at').whereNotNull('channel_id').groupBy('channel_id'),
       scope(this.db('coupon_claims').select('channel_id').count({ claims: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
+      // A customer's first order is the one at their first_purchase_at; it counts for the channel it was attributed to.
+      scope(
+        this.db('orders as o').join('customers as c', function () {
+          this.on('c.id', '=', 'o.customer_id').andOn('c.first_purchase_at', '=', 'o.paid_at');
+        }).select('o.channel_id').countDistinct({ firstOrders: 'o.customer_id' }),
+        'o.channel_id',
+        'o.paid_at',
+      ).where('o.status', 'paid').whereNotNull('o.channel_id').groupBy('o.channel_id'),
+      scope(this.db('orders').select('channel_id').sum({ revenueFen: 'amount_fen' }), 'channel_id', 'paid_at').where('status', 'paid').whereNotNull('channel_id').groupBy('channel_id'),
     ]);
     const out = new Map<number, ChannelStepCounts>();
     const row = (id: number) => {
@@ -26,6 +35,8 @@ export class FunnelStore implements FunnelRepo {
     for (const l of leads as Array<Record<string, unknown>>) row(Number(l.channel_id)).leads = Number(l.leads);
     for (const a of adds as Array<Record<string, unknown>>) row(Number(a.channel_id)).adds = Number(a.adds);
     for (const c of claims as Array<Record<string, unknown>>) row(Number(c.channel_id)).claims = Number(c.claims);
+    for (const f of firsts as Array<Record<string, unknown>>) row(Number(f.channel_id)).firstOrders = Number(f.firstOrders);
+    for (const r of revenue as Array<Record<string, unknown>>) row(Number(r.channel_id)).revenueFen = Number(r.revenueFen ?? 0);
     return [...out.values()];
   }
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Transactor } from '../domain/customer/customer.ports.js';
 import { PoolConflictError, type RoomPoolPatch, type RoomPoolRepo } from '../domain/room/room-pool.ports.js';
 import type { NewPoolRoom, PoolRoom, PoolRoomStatus, PoolSyncState, RoomPool } from '../domain/room/room-pool.types.js';
+import { isDuplicate } from './db-errors.js';
 
 interface PoolRow {
   id: number;
@@ -70,12 +71,6 @@ function poolColumns(p: Partial<Omit<RoomPool, 'id' | 'rooms'>>): Record<string,
   };
   return Object.fromEntries(Object.entries(cols).filter(([, v]) => v !== undefined));
 }
-
-/** A unique-key violation on MySQL/MariaDB or SQLite. */
-const isDuplicate = (e: unknown) => {
-  const code = (e as { code?: string }).code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-};
 
 /** Room pools (room_pools) and their rooms (pool_rooms). */
 export class RoomPoolStore implements RoomPoolRepo {

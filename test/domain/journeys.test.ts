@@ -170,7 +170,7 @@ test('without a bot chat the touch becomes a task for the owner rep; invalid jou
   const bad = await admin(siyu).post('/api/journeys', { name: '坏的', trigger: 'order_paid', steps: [{ type: 'branch', if: { kind: 'replied' }, then: 5, else: 'end' }] });
   t.is(bad.status, 400);
   t.regex(bad.json.error.message, /分支跳转的步骤不存在/);
-  t.is((await siyu.db('journeys').count({ n: '*' }).first())!.n, 2, 'only the two shipped journeys');
+  t.is(Number((await siyu.db('journeys').count({ n: '*' }).first())!.n), 2, 'only the two shipped journeys');
 });
 
 test('two dispatchers racing, and one that dies after claiming: every touch is delivered exactly once', async (t) => {
@@ -203,4 +203,21 @@ test('two dispatchers racing, and one that dies after claiming: every touch is d
   await b.tick();
   await a.tick();
   t.is((await siyu.db('outbox').where({ customer_id: customerId })).length, 2, 'taken over once the lease ran out, sent once');
+});
+
+test('an order recorded by an operator starts the post-purchase journey; a CSV import of history does not', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const res = await admin(siyu).post('/api/orders', { customerId, amountFen: 12800, orderNo: 'OP-1', paidAt: new Date(T0).toISOString() });
+  t.is(res.status, 201, res.text);
+  await advanceTo(clock, siyu, T0 + 10 * MIN);
+  t.regex((await outboxTexts(siyu, customerId))[0] ?? '', /感谢小李的购买/);
+  const runs = await siyu.db('journey_runs').where({ customer_id: customerId });
+  t.is(runs.length, 1);
+  t.is(runs[0].trigger_ref, `order:${res.json.order?.id ?? res.json.id}`);
+
+  const csv = 'order_no,paid_at,amount_yuan,phone,name,store_id,source\nH-1,2025-12-01T10:00:00+08:00,88.00,13800001111,老王,,\n';
+  const imported = await admin(siyu).call('POST', '/api/orders/import?dryRun=false', csv, { 'content-type': 'text/csv' });
+  t.is(imported.status, 200, imported.text);
+  t.is(imported.json.created, 1);
+  t.is(Number((await siyu.db('journey_runs').count({ n: '*' }).first())!.n), 1, 'history does not enter journeys');
 });

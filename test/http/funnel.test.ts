@@ -81,3 +81,28 @@ test(`${b} the funnel counts scans, visitors, leads and adds per channel and per
   t.is((await api.get('/api/funnel?from=2020-01-01&to=2026-01-01')).status, 400);
   t.is((await api.get('/api/funnel')).status, 400);
 });
+
+test(`${b} the funnel counts each customer's first order and the revenue of the period by the order's channel`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const batch = await api.post('/api/channels/batch', { batchKey: 'f2', namePattern: '柜台-{位置}', dimensions: { 位置: ['东', '西'] }, kind: 'counter', staffUserIds: ['rep001'], welcomeText: '欢迎' });
+  const [east, west] = batch.json.items as Array<{ id: number; code: string }>;
+  await visit(siyu, east!.code, { name: '甲', phone: '13800000011' });
+  await visit(siyu, east!.code, { name: '乙', phone: '13800000012' });
+  await visit(siyu, west!.code, { name: '丙', phone: '13800000013' });
+  const idOf = async (name: string) => Number((await siyu.db('customers').where({ name }).first('id')).id);
+  const now = Date.now();
+  const at = (ms: number) => new Date(ms).toISOString();
+  // 甲: an order long ago (not a first order today) and one today; 乙: two orders today; 丙: none.
+  t.is((await api.post('/api/orders', { customerId: await idOf('甲'), amountFen: 1000, paidAt: at(Date.UTC(2025, 0, 1)) })).status, 201);
+  await api.post('/api/orders', { customerId: await idOf('甲'), amountFen: 2000, paidAt: at(now) });
+  await api.post('/api/orders', { customerId: await idOf('乙'), amountFen: 300, paidAt: at(now) });
+  await api.post('/api/orders', { customerId: await idOf('乙'), amountFen: 400, paidAt: at(now) });
+
+  const res = await api.get(`/api/funnel?from=${today()}&to=${today()}&batchKey=f2`);
+  const row = (key: string) => res.json.rows.find((r: { key: string }) => r.key === key);
+  t.like(row('柜台-东'), { leads: 2, firstOrders: 1, revenueFen: 2700 });
+  t.like(row('柜台-西'), { leads: 1, firstOrders: 0, revenueFen: 0 });
+  const old = await api.get('/api/funnel?from=2025-01-01&to=2025-01-01&batchKey=f2');
+  t.like(old.json.rows.find((r: { key: string }) => r.key === '柜台-东'), { firstOrders: 1, revenueFen: 1000 });
+});

@@ -50,7 +50,8 @@ export type TimelineKind =
   | 'opted_out'
   | 'opted_in'
   | 'handoff'
-  | 'survey_answered';
+  | 'survey_answered'
+  | 'order_paid';
 
 export interface TimelineEntry {
   id?: number;

@@ -9,7 +9,7 @@ export interface ChannelStepCounts {
   /** Distinct customers who added a rep through the channel (its QR or a lead's own QR). */
   adds: number;
   claims: number;
-  /** First orders and revenue arrive with orders (a later feature); the shape is fixed now. */
+  /** Customers whose first paid order falls in the period, and the paid orders' sum, by the orders' channel. */
   firstOrders: number;
   revenueFen: number;
 }

@@ -15,6 +15,8 @@ export function cacheKeys(prefix: string) {
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
     /** Change counters of the bot's keyword rules and templates (RuleVersion). */
     botVersion: (what: 'rules' | 'templates' | 'staff') => `${prefix}bot:version:${what}`,
+    /** A nonce a mall/POS source used on a signed order request (replay guard). */
+    orderNonce: (source: string, nonce: string) => `${prefix}ord:nonce:${source}:${nonce}`,
   };
 }
 export type CacheKeys = ReturnType<typeof cacheKeys>;
@@ -26,4 +28,6 @@ export const TTL = {
   formTokenMs: 30 * 60_000,
   // Long enough never to matter; a counter that expires reads as 0, which readers treat as a change.
   botVersionMs: 365 * 24 * 3_600_000,
+  // Twice the 5-minute timestamp window, so a nonce outlives every request that may carry it.
+  orderNonceMs: 10 * 60_000,
 } as const;

@@ -1,0 +1,5 @@
+/** A unique-key violation on MySQL/MariaDB or SQLite. */
+export const isDuplicate = (e: unknown) => {
+  const code = (e as { code?: string }).code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
