@@ -1,7 +1,7 @@
 import type { JourneyInput } from './journey.service.js';
 
 /** Segments whose dormant customers get a personal call from their rep instead of a bot message. */
-export const HIGH_VALUE_SEGMENTS = ['重要价值客户', '重要保持客户', '重要发展客户', '重要挽留客户'];
+export const HIGH_VALUE_SEGMENTS = ['important_value', 'important_develop', 'important_keep', 'important_retain'];
 
 /**
  * The journeys Siyu ships with. Seeded once by key; operators edit texts and delays through
