@@ -15,6 +15,7 @@ export interface BotRuntimeDeps {
   /** Where the memory card (login session) lives; undefined keeps nothing on disk. */
   dataDir?: string;
   handlers: BotHandlers;
+  detectQr?: AdapterDeps['detectQr'];
   firstSeen: AdapterDeps['firstSeen'];
   forget: AdapterDeps['forget'];
   maxAgeSec: number;
@@ -86,6 +87,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     echo,
     maxAgeSec: d.maxAgeSec,
     log,
+    detectQr: d.detectQr,
     onInbound: d.onInbound,
   });
   await bot.start();

@@ -23,6 +23,8 @@ export interface AdapterDeps {
   echo: EchoMemory;
   maxAgeSec: number;
   log: Logger;
+  /** Finds a QR code in image bytes (anti-spam); images are not read without it. */
+  detectQr?(bytes: Buffer): boolean;
   onInbound?(outcome: 'handled' | 'self' | 'echo' | 'old' | 'duplicate' | 'error'): void;
 }
 
@@ -64,7 +66,11 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
       const talker = msg.talker();
       const kind = KIND[msg.type()] ?? 'other';
       try {
-        if (room) await d.handlers.group(await mapRoomMessage(msg, room, talker, kind, d.account));
+        if (room) {
+          const m = await mapRoomMessage(msg, room, talker, kind, d.account);
+          if (kind === 'image' && d.detectQr && !m.talker.coworker) m.imageHasQr = await readQr(msg, d.detectQr, d.log);
+          await d.handlers.group(m);
+        }
         else await d.handlers.direct(mapDirect(msg, talker, kind, d.account));
         count('handled');
       } catch (e) {
@@ -101,6 +107,16 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
     bot.off('room-join', onJoin);
     bot.off('room-leave', onLeave);
   };
+}
+
+async function readQr(msg: Message, detect: (b: Buffer) => boolean, log: Logger): Promise<boolean> {
+  try {
+    const box = await msg.toFileBox();
+    return detect(await box.toBuffer());
+  } catch (e) {
+    log.warn({ messageId: msg.id, err: (e as Error).message }, 'image not read for QR check');
+    return false;
+  }
 }
 
 function mapDirect(msg: Message, talker: Contact, kind: MessageKind, account: string): InboundMessage {

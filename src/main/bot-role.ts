@@ -4,6 +4,7 @@ import { startBotRuntime, type BotRuntime, type LoginState } from '../bot/bot-ru
 import { createPuppet } from '../bot/puppet.js';
 import { OutboxDrainer } from '../domain/outbox/outbox-drainer.js';
 import { AppError } from '../shared/errors.js';
+import { imageHasQr } from '../integrations/qr/qr-detect.js';
 import { cacheKeys } from '../store/cache/keys.js';
 import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
 import type { Siyu } from './compose.js';
@@ -62,6 +63,7 @@ export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollM
         joined: (roomId, members, at) => groups.onJoin(roomId, members, at),
         left: (roomId, members, at) => groups.onLeave(roomId, members, at),
       },
+      detectQr: imageHasQr,
       firstSeen: (id) => cache.setIfAbsent(keys.botMessageSeen(account, id), '1', 24 * 3600_000),
       forget: (id) => cache.del(keys.botMessageSeen(account, id)),
       maxAgeSec: config.bot.maxMessageAgeSec,

@@ -1,4 +1,7 @@
 import test from 'ava';
+import { FileBox } from 'file-box';
+import { PNG } from 'pngjs';
+import QRCode from 'qrcode';
 import { admin } from '../support/app.js';
 import { startBotWorld } from '../support/bot.js';
 
@@ -110,4 +113,18 @@ test('outbox pacing through the mock puppet: sends to one account are spaced by 
   await w.siyu.bot.outbox.enqueue([{ account: w.siyu.config.bot.account, to: { kind: 'dm', contactId: 'nobody' }, text: '你好', purpose: 'system' }]);
   const failed = await w.until(async () => (await w.siyu.db('outbox').where({ target_id: 'nobody', status: 'failed' }).first()) ?? undefined);
   t.is(failed.last_error, 'BOT.NOT_FOUND');
+});
+
+test('anti-spam: a QR-code image from a non-member is warned; an ordinary image is not', async (t) => {
+  const w = await startBotWorld(t);
+  const owner = w.contact('群主');
+  const spammer = w.contact('扫码哥');
+  const g = w.room('R:103@chatroom', '新客福利群', [owner, spammer], owner);
+  const plain = new PNG({ width: 64, height: 64 });
+  plain.data.fill(200);
+  spammer.say(FileBox.fromBase64(PNG.sync.write(plain).toString('base64'), 'photo.png')).to(g);
+  await quietFor(500);
+  t.deepEqual(w.sentTo(g), []);
+  spammer.say(FileBox.fromBase64((await QRCode.toBuffer('https://spam.example/join', { width: 300 })).toString('base64'), 'qr.png')).to(g);
+  t.regex(await w.nextFromBot(g), /^@扫码哥 .*1\/3/);
 });

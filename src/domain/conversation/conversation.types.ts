@@ -13,6 +13,8 @@ export interface InboundMessage {
   text: string;
   kind: MessageKind;
   mentionsBot: boolean;
+  /** Images only: the adapter found a QR code in it. */
+  imageHasQr?: boolean;
   sentAt: number;
   /** Set in rooms. */
   room?: { topic: string; ownerId: string | null };

@@ -69,7 +69,7 @@ export class GroupService {
     }
     try {
       const isStaff = !!staff || m.talker.coworker;
-      const reason = isStaff ? undefined : spamReason(m.kind, m.text);
+      const reason = isStaff ? undefined : spamReason(m.kind, m.text, m.imageHasQr);
       if (reason) return await this.strike(m, room, reason, now);
       if (m.kind !== 'text') return;
       await d.rules.maybeRefresh();
