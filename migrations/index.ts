@@ -29,6 +29,10 @@ import * as n0011 from './20261125001100_room_pools.js';
 import * as n0012 from './20261125001200_pool_rooms.js';
 import * as n0020 from './20261125002000_orders.js';
 import * as n0021 from './20261125002100_customers_purchases.js';
+import * as n0040 from './20261125004000_customer_rfm.js';
+import * as n0041 from './20261125004100_rfm_runs.js';
+import * as n0042 from './20261125004200_rfm_history.js';
+import * as n0043 from './20261125004300_reactivation_entries.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -62,4 +66,8 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125001200_pool_rooms', module: n0012 },
   { name: '20261125002000_orders', module: n0020 },
   { name: '20261125002100_customers_purchases', module: n0021 },
+  { name: '20261125004000_customer_rfm', module: n0040 },
+  { name: '20261125004100_rfm_runs', module: n0041 },
+  { name: '20261125004200_rfm_history', module: n0042 },
+  { name: '20261125004300_reactivation_entries', module: n0043 },
 ];
