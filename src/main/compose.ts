@@ -75,6 +75,10 @@ import { TemplateBook } from '../domain/conversation/templates.js';
 import { botRoutes } from '../http/routes/bot.routes.js';
 import { BotRuleStore, CacheVersion } from '../store/bot-rule.store.js';
 import { BotTemplateStore } from '../store/bot-template.store.js';
+import { SegmentService } from '../domain/segment/segment.service.js';
+import { segmentRoutes } from '../http/routes/segments.routes.js';
+import { ReactivationStore } from '../store/reactivation.store.js';
+import { RfmStore } from '../store/rfm.store.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -349,6 +353,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       config: { account: config.bot.account, welcomeBatchMs: config.bot.groupWelcomeBatchMs, spamMaxStrikes: config.bot.spamMaxStrikes, welcomeMaxMentions: 20 },
     });
     const bot = { conversations, groups, outbox };
+    const segments = new SegmentService({ rfm: new RfmStore(db), reactivation: new ReactivationStore(db) });
 
     const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, close };
 
@@ -398,6 +403,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
+          segmentRoutes({ segments }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });
