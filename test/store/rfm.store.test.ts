@@ -7,11 +7,20 @@ import { ReactivationStore } from '../../src/store/reactivation.store.js';
 import { RfmStore } from '../../src/store/rfm.store.js';
 import type { Db } from '../../src/store/db.js';
 import { backendName } from '../support/backends.js';
-import { NOW, addCustomers, daysAgo, seeded, segmentDb } from '../support/segments.js';
+import { NOW, addCustomers, daysAgo, seeded, segmentDb, type TestCustomer } from '../support/segments.js';
 
 const b = `[${backendName}]`;
 
 const run = (db: Db, now = NOW) => runRfmNightly({ now, rfm: new RfmStore(db), clock: new ManualClock(now), storesPerBatch: 1 });
+
+/** Five customers of store 1 with distinct recency, frequency and spend. */
+const FIVE: TestCustomer[] = [
+    { id: 1, storeId: 1, boughtDaysAgo: 1, orderCount: 9, totalSpentFen: 90_000 },
+    { id: 2, storeId: 1, boughtDaysAgo: 300, orderCount: 1, totalSpentFen: 100 },
+    { id: 3, storeId: 1, boughtDaysAgo: 2, orderCount: 1, totalSpentFen: 80_000 },
+    { id: 4, storeId: 1, boughtDaysAgo: 200, orderCount: 8, totalSpentFen: 500 },
+    { id: 5, storeId: 1, boughtDaysAgo: 150, orderCount: 5, totalSpentFen: 70_000 },
+];
 
 async function current(db: Db): Promise<Record<number, string>> {
   const rows = await db('customer_rfm').select('customer_id', 'r', 'f', 'm', 'segment').orderBy('customer_id');
@@ -21,11 +30,7 @@ async function current(db: Db): Promise<Record<number, string>> {
 test(`${b} a small store gets exact scores and segments; other stores, non-buyers and merged customers stay out`, async (t) => {
   const db = await segmentDb(t);
   await addCustomers(db, [
-    { id: 1, storeId: 1, boughtDaysAgo: 1, orderCount: 9, totalSpentFen: 90_000 },
-    { id: 2, storeId: 1, boughtDaysAgo: 300, orderCount: 1, totalSpentFen: 100 },
-    { id: 3, storeId: 1, boughtDaysAgo: 2, orderCount: 1, totalSpentFen: 80_000 },
-    { id: 4, storeId: 1, boughtDaysAgo: 200, orderCount: 8, totalSpentFen: 500 },
-    { id: 5, storeId: 1, boughtDaysAgo: 150, orderCount: 5, totalSpentFen: 70_000 },
+    ...FIVE,
     // Same day as customer 3 (a few hours apart): the same recency, so the same R.
     { id: 6, storeId: 1, lastPurchaseAt: daysAgo(2) - 3 * 3600_000, orderCount: 1, totalSpentFen: 100 },
     { id: 7, storeId: 1, boughtDaysAgo: null },
@@ -71,11 +76,7 @@ test(`${b} SQL scores equal the in-memory reference on a random store with many 
 test(`${b} history keeps only changes and the movement report shows who moved, stayed, entered and left`, async (t) => {
   const db = await segmentDb(t);
   await addCustomers(db, [
-    { id: 1, storeId: 1, boughtDaysAgo: 1, orderCount: 9, totalSpentFen: 90_000 },
-    { id: 2, storeId: 1, boughtDaysAgo: 300, orderCount: 1, totalSpentFen: 100 },
-    { id: 3, storeId: 1, boughtDaysAgo: 2, orderCount: 1, totalSpentFen: 80_000 },
-    { id: 4, storeId: 1, boughtDaysAgo: 200, orderCount: 8, totalSpentFen: 500 },
-    { id: 5, storeId: 1, boughtDaysAgo: 150, orderCount: 5, totalSpentFen: 70_000 },
+    ...FIVE,
     { id: 6, storeId: 2, boughtDaysAgo: 10, orderCount: 2, totalSpentFen: 5000 },
   ]);
   const first = await run(db);
