@@ -17,9 +17,12 @@ export interface RfmNightlyResult {
 }
 
 /**
- * The nightly RFM recompute: scores every store's customers as of `now`, a few stores per
- * statement (each batch is one transaction), then drops the scores of customers no longer
- * scored and stores the run's counts. All work happens in SQL; memory does not grow with the
+ * The nightly RFM recompute: scores every store's customers as of `now`, then drops the scores
+ * of customers no longer scored and stores the run's counts. By default all stores go in one
+ * statement: a store's customers are spread over the whole customers table, so per-store
+ * batches each read all of it (measured at 1M customers on MariaDB: 10 batches of 10 stores
+ * took several times the single pass). `storesPerBatch` trades that for smaller transactions
+ * and progress lines. All work happens in SQL; memory does not grow with the
  * number of customers. A failed batch fails the run; the next run starts over and, because
  * history is keyed by (customer, run), a rerun of a run id records nothing twice.
  */
@@ -27,7 +30,7 @@ export async function runRfmNightly(d: { now: number; rfm: RfmRepo; clock: Clock
   const started = d.clock.now();
   const runId = await d.rfm.startRun(d.now);
   const storeIds = await d.rfm.listStoreIds();
-  const per = Math.max(1, d.storesPerBatch ?? 10);
+  const per = Math.max(1, d.storesPerBatch ?? Number.POSITIVE_INFINITY);
   let scored = 0;
   let changed = 0;
   for (let i = 0; i < storeIds.length; i += per) {
