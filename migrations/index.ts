@@ -33,6 +33,10 @@ import * as n0050 from './20261125005000_journeys.js';
 import * as n0051 from './20261125005100_journey_runs.js';
 import * as n0052 from './20261125005200_touches.js';
 import * as n0030 from './20261125003000_order_sources.js';
+import * as n0040 from './20261125004000_customer_rfm.js';
+import * as n0041 from './20261125004100_rfm_runs.js';
+import * as n0042 from './20261125004200_rfm_history.js';
+import * as n0043 from './20261125004300_reactivation_entries.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -70,4 +74,8 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125005100_journey_runs', module: n0051 },
   { name: '20261125005200_touches', module: n0052 },
   { name: '20261125003000_order_sources', module: n0030 },
+  { name: '20261125004000_customer_rfm', module: n0040 },
+  { name: '20261125004100_rfm_runs', module: n0041 },
+  { name: '20261125004200_rfm_history', module: n0042 },
+  { name: '20261125004300_reactivation_entries', module: n0043 },
 ];

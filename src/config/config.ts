@@ -47,6 +47,8 @@ const ENV_MAP: Record<string, string> = {
   JOURNEY_QUIET_TO: 'journeys.quietTo',
   JOURNEY_CAP_PER_DAY: 'journeys.capPerDay',
   JOURNEY_CAP_PER_WEEK: 'journeys.capPerWeek',
+  DORMANT_DAYS: 'journeys.dormantDays',
+  REACTIVATION_HOLDOUT_PCT: 'journeys.holdoutPct',
   WECHATPAY_APIV3_KEY: 'wechatPay.apiV3Key',
   WECHATPAY_PLATFORM_KEYS: 'wechatPay.platformKeys',
 };
@@ -159,6 +161,10 @@ const schema = z.object({
     /** WeCom mass messages a customer may receive per month; 0 = as many as the month has days (WeCom's default rule). */
     massPerMonth: intish.min(0).max(31),
     tickSeconds: intish.min(1).max(3600),
+    /** No purchase and no message for this many days: dormant (reactivation). */
+    dormantDays: intish.min(7).max(730),
+    /** Share of each day's dormant customers held out (recorded, not touched) to measure lift. */
+    holdoutPct: z.coerce.number().min(0).max(0.5),
     leaseMs: intish.min(1000).max(3600000),
     batch: intish.min(1).max(5000),
     maxAttempts: intish.min(1).max(20),

@@ -1,5 +1,7 @@
 import type { Siyu } from '../main/compose.js';
 import { cacheKeys } from '../store/cache/keys.js';
+import { runReactivation } from './reactivation.job.js';
+import { runRfmNightly } from './rfm-nightly.job.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /**
@@ -29,6 +31,23 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
       cron: every < 60 ? `*/${every} * * * * *` : `0 */${Math.max(1, Math.round(every / 60))} * * * *`,
       ttlMs: 10 * 60_000,
       run: () => siyu.journeys.engine.tick(),
+    },
+    // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
+    { name: 'rfm-nightly', cron: '0 30 2 * * *', ttlMs: 60 * 60_000, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
+    {
+      name: 'reactivation-daily',
+      cron: '0 30 3 * * *',
+      ttlMs: 60 * 60_000,
+      run: () =>
+        runReactivation({
+          now: siyu.clock.now(),
+          repo: siyu.segments.reactivation,
+          storeIds: () => siyu.segments.rfm.listStoreIds(),
+          journeys: siyu.journeys.service,
+          dormantDays: siyu.config.journeys.dormantDays,
+          holdoutPct: siyu.config.journeys.holdoutPct,
+          log: siyu.log,
+        }),
     },
   ];
   return jobs.map((j) => ({ name: j.name, cron: j.cron, run: locked(j.name, j.ttlMs, j.run) }));

@@ -89,6 +89,10 @@ import { orderRoutes } from '../http/routes/orders.routes.js';
 import { integrationRoutes } from '../http/routes/integration.routes.js';
 import { wechatPayRoutes } from '../http/routes/wechatpay.routes.js';
 import { WechatPayNotify } from '../integrations/wechat/pay-notify.js';
+import { SegmentService } from '../domain/segment/segment.service.js';
+import { segmentRoutes } from '../http/routes/segments.routes.js';
+import { ReactivationStore } from '../store/reactivation.store.js';
+import { RfmStore } from '../store/rfm.store.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -127,6 +131,8 @@ export interface Siyu {
   bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
   /** Journeys (data), their engine (ticked by the jobs role) and store. */
   journeys: { service: JourneyService; engine: JourneyEngine; store: JourneyStore; makeEngine(owner: string): JourneyEngine };
+  /** RFM scores, segments and reactivation entries (the nightly jobs use the stores). */
+  segments: { service: SegmentService; rfm: RfmStore; reactivation: ReactivationStore };
   /** Orders from the mall/POS API, WeChat Pay, operators and CSV imports. */
   orders: OrderService;
   close(): Promise<void>;
@@ -365,6 +371,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       config: { account: config.bot.account, welcomeBatchMs: config.bot.groupWelcomeBatchMs, spamMaxStrikes: config.bot.spamMaxStrikes, welcomeMaxMentions: 20 },
     });
     const bot = { conversations, groups, outbox };
+    const rfmStore = new RfmStore(db);
+    const reactivationStore = new ReactivationStore(db);
+    const segments = new SegmentService({ rfm: rfmStore, reactivation: reactivationStore });
 
     const journeyStore = new JourneyStore(db);
     const journeyService = new JourneyService({ repo: journeyStore, clock, defaults: DEFAULT_JOURNEYS });
@@ -422,7 +431,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       },
     });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, close };
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -465,6 +474,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
           orderRoutes({ orders }),
+          segmentRoutes({ segments }),
           ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
         ],
       });
