@@ -42,7 +42,6 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
         runReactivation({
           now: siyu.clock.now(),
           repo: siyu.segments.reactivation,
-          storeIds: () => siyu.segments.rfm.listStoreIds(),
           journeys: siyu.journeys.service,
           dormantDays: siyu.config.journeys.dormantDays,
           holdoutPct: siyu.config.journeys.holdoutPct,

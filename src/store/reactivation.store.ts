@@ -18,7 +18,7 @@ export class ReactivationStore implements ReactivationRepo {
     const rows = await this.db('customers as c')
       .leftJoin('customer_rfm as r', 'r.customer_id', 'c.id')
       .select('c.id', 'c.store_id', 'r.segment')
-      .where('c.store_id', q.storeId)
+      .where((b) => (q.storeId === undefined ? b.whereNotNull('c.store_id') : b.where('c.store_id', q.storeId)))
       .andWhere('c.id', '>', q.afterId ?? 0)
       .andWhere('c.order_count', '>=', 1)
       .whereNull('c.merged_into')

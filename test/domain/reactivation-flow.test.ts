@@ -40,7 +40,7 @@ test('dormant customers: a holdout is recorded and left alone, the treated enter
   await runRfmNightly({ now: NOW, rfm: siyu.segments.rfm, clock });
   let k = 0;
   const rng = () => ((k++ * 7919) % 100) / 100;
-  const r = await runReactivation({ now: NOW, repo: siyu.segments.reactivation, storeIds: () => siyu.segments.rfm.listStoreIds(), journeys: siyu.journeys.service, dormantDays: 60, holdoutPct: 0.2, rng });
+  const r = await runReactivation({ now: NOW, repo: siyu.segments.reactivation, journeys: siyu.journeys.service, dormantDays: 60, holdoutPct: 0.2, rng });
   t.is(r.treated + r.holdout, 19);
   t.true(r.holdout >= 3 && r.holdout <= 4, `holdout ${r.holdout}`);
   t.is(r.entered, r.treated);
@@ -70,6 +70,6 @@ test('dormant customers: a holdout is recorded and left alone, the treated enter
   t.is(overall.holdoutRate, 1 / holdout.length);
 
   // A second run the same day selects nobody again.
-  const again = await runReactivation({ now: NOW + 3600_000, repo: siyu.segments.reactivation, storeIds: () => siyu.segments.rfm.listStoreIds(), journeys: siyu.journeys.service, dormantDays: 60, holdoutPct: 0.2 });
+  const again = await runReactivation({ now: NOW + 3600_000, repo: siyu.segments.reactivation, journeys: siyu.journeys.service, dormantDays: 60, holdoutPct: 0.2 });
   t.is(again.treated + again.holdout, 0);
 });

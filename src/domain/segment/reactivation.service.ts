@@ -5,7 +5,8 @@ export const DEFAULT_DORMANT_DAYS = 60;
 export const DEFAULT_NOT_TOUCHED_DAYS = 30;
 
 export interface SelectDormantOptions {
-  storeId: number;
+  /** Omitted: every store in one pass (customers without a store are never dormant). */
+  storeId?: number;
   now: number;
   /** Per store; 60 when the store has no setting of its own. */
   dormantDays?: number;

@@ -54,7 +54,8 @@ export interface RfmRepo {
 }
 
 export interface DormantQuery {
-  storeId: number;
+  /** One store, or every store in one pass over the customers in id order (much cheaper than a pass per store). */
+  storeId?: number;
   now: number;
   /** No purchase and no inbound message for this many days (at least: exactly N days is dormant). */
   dormantDays: number;
