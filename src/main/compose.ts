@@ -400,6 +400,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       log: log.child({ module: 'journeys' }),
       owner,
+      onTouch: (outcome, detail) => metrics.touches.inc({ outcome, detail }),
       config: {
         account: config.bot.account,
         quietHours: { fromMin: parseHm(config.journeys.quietFrom), toMin: parseHm(config.journeys.quietTo) },
@@ -468,7 +469,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
           botRoutes({ rules: botRules, templates }),
-          funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }) }),
+          funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }), nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),

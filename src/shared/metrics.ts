@@ -50,6 +50,10 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     outboxResults: new Counter({ name: 'siyu_outbox_results_total', help: 'Outbox deliveries by outcome', labelNames: ['outcome'], registers: [registry] }),
     outboxDepth: new Gauge({ name: 'siyu_outbox_messages', help: 'Outbox rows of this bot account by status', labelNames: ['status'], registers: [registry] }),
     outboxOldestAge: new Gauge({ name: 'siyu_outbox_oldest_pending_seconds', help: 'Age of the oldest due outbox row not yet sent', registers: [registry] }),
+    jobRuns: new Counter({ name: 'siyu_job_runs_total', help: 'Scheduled job runs by job and outcome (ok, failed, skipped: another instance held the lock)', labelNames: ['job', 'outcome'], registers: [registry] }),
+    jobDuration: new Histogram({ name: 'siyu_job_duration_seconds', help: 'Duration of scheduled job runs', labelNames: ['job'], buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry] }),
+    jobLastSuccess: new Gauge({ name: 'siyu_job_last_success_timestamp_seconds', help: 'When each job last finished without error (alert when it stops moving)', labelNames: ['job'], registers: [registry] }),
+    touches: new Counter({ name: 'siyu_touches_total', help: 'Journey touches by outcome (sent by channel, skipped by reason, deferred, failed)', labelNames: ['outcome', 'detail'], registers: [registry] }),
     eventBacklog: new Gauge({ name: 'siyu_callback_events_in_flight', help: 'Callback events accepted but not yet processed in this process', registers: [registry] }),
   };
   return m;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ContactDirectory, ConversationRepo, SurveyRepo } from '../domain/conversation/conversation.ports.js';
+import type { NpsRepo } from '../domain/report/nps.js';
 import type { BotCustomer, ConversationState, QuestionKey } from '../domain/conversation/conversation.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -42,7 +43,7 @@ const MEMO_MAX = 20_000;
 const CUSTOMER_COLS = ['customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.first_channel_id', 'customers.merged_into'];
 
 /** Conversations of the bot account, the contact → customer/staff mapping, survey answers. */
-export class ConversationStore implements ConversationRepo, ContactDirectory, SurveyRepo {
+export class ConversationStore implements ConversationRepo, ContactDirectory, SurveyRepo, NpsRepo {
   /**
    * contact → customer for a few seconds: every message of a chat asks, and the answer rarely
    * changes. Opt-out changes made here drop the entry; a merge made by another process shows
@@ -160,6 +161,12 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
       stage: r.stage,
       tags: tags.filter((t) => Number(t.customer_id) === Number(r.id)).map((t) => String(t.name)),
     }));
+  }
+
+  async listNpsScores(q: { from: number; to: number; storeId: number | null }): Promise<number[]> {
+    const query = this.db('survey_answers').where({ question: 'nps' }).andWhere('answered_at', '>=', q.from).andWhere('answered_at', '<', q.to).whereNotNull('score');
+    if (q.storeId !== null) query.andWhere({ store_id: q.storeId });
+    return (await query.pluck('score')).map(Number);
   }
 
   async insertAnswer(a: { customerId: number; storeId: number | null; question: QuestionKey; ref: string; value: string; score: number | null; answeredAt: number }): Promise<boolean> {

@@ -46,7 +46,17 @@ export class JourneyEngine {
   private readonly journeys = new Map<number, { j: Journey; at: number }>();
 
   constructor(
-    private readonly d: { repo: JourneyRepo; facts: CustomerFacts; actions: JourneyActions; clock: Clock; log: Logger; owner: string; config: EngineConfig },
+    private readonly d: {
+      repo: JourneyRepo;
+      facts: CustomerFacts;
+      actions: JourneyActions;
+      clock: Clock;
+      log: Logger;
+      owner: string;
+      config: EngineConfig;
+      /** Each touch's outcome (metrics): sent + channel, skipped + reason, deferred, failed + code. */
+      onTouch?(outcome: 'sent' | 'skipped' | 'deferred' | 'failed', detail: string): void;
+    },
   ) {}
 
   /** One pass of both halves; returns counts for logs and metrics. */
@@ -193,7 +203,10 @@ export class JourneyEngine {
       const failed = attempts >= d.config.maxAttempts;
       const code = ((e as { code?: string }).code ?? (e as Error).name ?? 'ERROR').slice(0, 64);
       await d.repo.finishTouch(t.id, d.owner, failed ? { status: 'failed', attempts, lastError: code } : { status: 'pending', attempts, lastError: code, dueAt: now + Math.min(3600_000, 30_000 * 2 ** (attempts - 1)) });
-      if (failed) counts.failed++;
+      if (failed) {
+        counts.failed++;
+        d.onTouch?.('failed', code);
+      }
       d.log.warn({ touchId: t.id, err: code, attempts }, failed ? 'touch failed for good' : 'touch delivery failed; will retry');
     }
   }
@@ -203,6 +216,7 @@ export class JourneyEngine {
     const skip = async (reason: SkipReason) => {
       await d.repo.finishTouch(t.id, d.owner, { status: 'skipped', skipReason: reason });
       counts.skipped++;
+      d.onTouch?.('skipped', reason);
     };
     const customer = await d.facts.find(t.customerId);
     if (!customer || customer.mergedInto !== null) return skip('customer_gone');
@@ -219,6 +233,7 @@ export class JourneyEngine {
     if (t.kind !== 'task' && inQuietHours(now, d.config.quietHours)) {
       await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: nextSendable(now, d.config.quietHours), deferrals: t.deferrals + 1 });
       counts.deferred++;
+      d.onTouch?.('deferred', 'quiet_hours');
       return;
     }
     if (t.marketing && t.kind !== 'task') {
@@ -226,7 +241,11 @@ export class JourneyEngine {
       if (!withinCaps(today, week, d.config.caps)) return skip('frequency_cap');
     }
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
-    const sent = (channel: 'bot' | 'template' | 'task', ref: string) => d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now }).then(() => void counts.sent++);
+    const sent = (channel: 'bot' | 'template' | 'task', ref: string) =>
+      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now }).then(() => {
+        counts.sent++;
+        d.onTouch?.('sent', channel);
+      });
 
     if (t.kind === 'task') {
       if (!owner) return skip('no_route');

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { funnelCsv } from '../../domain/report/funnel.js';
 import type { FunnelService } from '../../domain/report/funnel.service.js';
+import { npsReport, type NpsRepo } from '../../domain/report/nps.js';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 const query = z.object({
@@ -14,10 +15,16 @@ const query = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-/** The acquisition funnel per channel or per placement attribute, as JSON or CSV. */
-export function funnelRoutes(d: { funnel: FunnelService }): Router {
-  const r = new Router({ prefix: '/api/funnel' });
-  r.get('/', async (ctx) => {
+const npsQuery = z.object({ from: day, to: day, storeId: z.coerce.number().int().positive().optional() });
+
+/** The acquisition funnel per channel or per placement attribute (JSON or CSV), and NPS. */
+export function funnelRoutes(d: { funnel: FunnelService; nps: NpsRepo }): Router {
+  const r = new Router({ prefix: '/api' });
+  r.get('/reports/nps', async (ctx) => {
+    const q = npsQuery.parse(ctx.query);
+    ctx.body = await npsReport(d.nps, { from: q.from, to: q.to, storeId: q.storeId ?? null });
+  });
+  r.get('/funnel', async (ctx) => {
     const q = query.parse(ctx.query);
     const report = await d.funnel.report({
       from: q.from,
