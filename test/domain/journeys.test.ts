@@ -221,3 +221,20 @@ test('an order recorded by an operator starts the post-purchase journey; a CSV i
   t.is(imported.json.created, 1);
   t.is(Number((await siyu.db('journey_runs').count({ n: '*' }).first())!.n), 1, 'history does not enter journeys');
 });
+
+test('a customer who adds a rep through a channel enters the contact_added journeys', async (t) => {
+  const clock = new ManualClock(T0);
+  const siyu = await startApp(t, { options: { clock } });
+  const j = (await admin(siyu).post('/api/journeys', { name: '加微欢迎跟进', trigger: 'contact_added', steps: [{ type: 'wait', days: 1, at: '10:00' }, { type: 'task', title: '新客户：一天后电话问候' }] })).json;
+  const ch = (await admin(siyu).post('/api/channels', { name: '电梯-1', kind: 'elevator', staffUserIds: ['rep001'], welcomeText: '欢迎', tags: [] })).json;
+  const scan = await siyu.emulator!.customerScans(ch.configId, { name: '新客' });
+  t.truthy(scan);
+  await siyu.processor.drain();
+  const customerId = (await siyu.customers.findIdByExternalUserId(scan.externalUserId))!;
+  const runs = await siyu.db('journey_runs').where({ journey_id: j.id });
+  t.is(runs.length, 1);
+  t.is(Number(runs[0].customer_id), customerId);
+  await advanceTo(clock, siyu, T0 + 86_400_000);
+  const task = await siyu.db('tasks').where({ customer_id: customerId }).first();
+  t.is(task?.title, '新客户：一天后电话问候');
+});

@@ -28,6 +28,8 @@ export interface AcquisitionDeps {
   welcomeWindowMs: number;
   leads?: LeadLinks;
   media?: MediaIds;
+  /** After an add is recorded (journeys with the contact_added trigger). Failures are logged. */
+  onAdded?(a: { customerId: number; storeId: number | null; channelId: number | null; eventId: number; at: number }): Promise<unknown>;
 }
 
 export interface EventContext {
@@ -125,6 +127,13 @@ export class AcquisitionService {
     });
     for (const p of prepared) if (p.lead) await this.d.leads!.markLinked(p.lead.id, now);
     await Promise.all(prepared.map((p) => this.pushTags(p.e, p.tags)));
+    if (this.d.onAdded) {
+      for (const [i, p] of prepared.entries()) {
+        await this.d.onAdded({ customerId: ids[i]!, storeId: p.channel?.storeId ?? null, channelId: p.channel?.id ?? null, eventId: p.ctx.eventId, at: now }).catch((e: Error) =>
+          this.d.log.warn({ eventId: p.ctx.eventId, err: e.message }, 'contact_added journeys not entered'),
+        );
+      }
+    }
     return prepared.map((p, i) => ({ customerId: ids[i]!, welcome: p.welcome.outcome }));
   }
 

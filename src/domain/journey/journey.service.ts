@@ -49,7 +49,21 @@ export function journeyProblems(j: Pick<Journey, 'steps' | 'goal' | 'reentry' | 
  * when their trigger happens, following each journey's re-entry rule.
  */
 export class JourneyService {
+  // Enabled journeys per trigger for a few seconds: every add and every order asks, and most
+  // triggers have no journey at all.
+  private readonly enabled = new Map<Trigger, { at: number; list: Promise<Journey[]> }>();
+
   constructor(private readonly d: { repo: JourneyRepo; clock: Clock; defaults: Array<JourneyInput & { key: string }> }) {}
+
+  private enabledFor(trigger: Trigger): Promise<Journey[]> {
+    const now = this.d.clock.now();
+    const hit = this.enabled.get(trigger);
+    if (hit && now - hit.at < 5_000) return hit.list;
+    const list = this.d.repo.listEnabledByTrigger(trigger);
+    this.enabled.set(trigger, { at: now, list });
+    list.catch(() => this.enabled.delete(trigger));
+    return list;
+  }
 
   list(): Promise<Journey[]> {
     return this.d.repo.listJourneys();
@@ -65,7 +79,9 @@ export class JourneyService {
     const problems = journeyProblems(input);
     if (problems.length) throw badRequest('JOURNEY.INVALID', problems.join('；'), problems);
     const now = this.d.clock.now();
-    return this.get(await this.d.repo.insertJourney({ ...input, key: null, createdAt: now, updatedAt: now }));
+    const id = await this.d.repo.insertJourney({ ...input, key: null, createdAt: now, updatedAt: now });
+    this.enabled.clear();
+    return this.get(id);
   }
 
   async edit(id: number, patch: Partial<JourneyInput>): Promise<Journey> {
@@ -74,6 +90,7 @@ export class JourneyService {
     const problems = journeyProblems(next);
     if (problems.length) throw badRequest('JOURNEY.INVALID', problems.join('；'), problems);
     await this.d.repo.updateJourney(id, { ...patch, updatedAt: this.d.clock.now() });
+    this.enabled.clear();
     return this.get(id);
   }
 
@@ -83,6 +100,7 @@ export class JourneyService {
     for (const def of this.d.defaults) {
       if (await this.d.repo.findJourneyByKey(def.key)) continue;
       const now = this.d.clock.now();
+      this.enabled.clear();
       await this.d.repo.insertJourney({ ...def, createdAt: now, updatedAt: now }).then(() => added++, async (e: unknown) => {
         // Two processes starting at once: the other one added it.
         if (!(await this.d.repo.findJourneyByKey(def.key))) throw e;
@@ -97,7 +115,7 @@ export class JourneyService {
    */
   async trigger(t: { trigger: Trigger; arg?: string | null; customerId: number; storeId: number | null; ref: string; at: number }): Promise<number> {
     let entered = 0;
-    for (const j of await this.d.repo.listEnabledByTrigger(t.trigger)) {
+    for (const j of await this.enabledFor(t.trigger)) {
       if (j.storeId !== null && j.storeId !== t.storeId) continue;
       if (j.triggerArg && j.triggerArg !== (t.arg ?? null)) continue;
       if (j.reentry !== 'always') {
