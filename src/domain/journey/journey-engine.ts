@@ -220,11 +220,11 @@ export class JourneyEngine {
     };
     const customer = await d.facts.find(t.customerId);
     if (!customer || customer.mergedInto !== null) return skip('customer_gone');
-    if (t.runId !== null) {
+    const journey = t.journeyId === null ? undefined : await this.journey(t.journeyId);
+    if (t.runId !== null && journey?.goal) {
       // The goal may be reached after the run created this touch (it can even have completed).
       const run = await d.repo.findRun(t.runId);
-      const j = run && (await this.journey(run.journeyId));
-      if (run && (run.status === 'goal_reached' || (j && (await this.goalReached(j, run, now))))) {
+      if (run && (run.status === 'goal_reached' || (await this.goalReached(journey, run, now)))) {
         if (run.status !== 'goal_reached') await d.repo.markGoalReached(run.id, now);
         return skip('goal_reached');
       }
