@@ -30,7 +30,7 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
       name: 'journeys-tick',
       cron: every < 60 ? `*/${every} * * * * *` : `0 */${Math.max(1, Math.round(every / 60))} * * * *`,
       ttlMs: 10 * 60_000,
-      run: () => siyu.journeys.engine.tick(),
+      run: async () => ({ entered: await siyu.journeys.service.scanTriggers(), ...(await siyu.journeys.engine.tick()) }),
     },
     // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
     { name: 'rfm-nightly', cron: '0 30 2 * * *', ttlMs: 60 * 60_000, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },

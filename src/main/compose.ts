@@ -64,7 +64,7 @@ import { JourneyService } from '../domain/journey/journey.service.js';
 import { DEFAULT_JOURNEYS } from '../domain/journey/defaults.js';
 import { JOURNEY_TAG_GROUP } from '../domain/tag/tag.types.js';
 import { parseHm } from '../domain/journey/policy.js';
-import { CustomerFactsStore, JourneyStore } from '../store/journey.store.js';
+import { CustomerFactsStore, JourneyStore, TriggerSourceStore } from '../store/journey.store.js';
 import { journeyRoutes } from '../http/routes/journeys.routes.js';
 import { randomBytes } from 'node:crypto';
 import { StaffService } from '../domain/staff/staff.service.js';
@@ -377,7 +377,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const segments = new SegmentService({ rfm: rfmStore, reactivation: reactivationStore });
 
     const journeyStore = new JourneyStore(db);
-    const journeyService = new JourneyService({ repo: journeyStore, clock, defaults: DEFAULT_JOURNEYS });
+    const journeyService = new JourneyService({
+      repo: journeyStore,
+      clock,
+      defaults: DEFAULT_JOURNEYS,
+      sources: new TriggerSourceStore(db),
+      cursors: {
+        get: async (id) => {
+          const v = await cache.get(keys.journeyCursor(id));
+          return v === null ? undefined : Number(v);
+        },
+        set: (id, v) => cache.set(keys.journeyCursor(id), String(v), TTL.journeyCursorMs),
+      },
+    });
     const taskStore = new TaskStore(db);
     const contactApi = new WecomContactApi(wecom);
     const makeJourneyEngine = (owner: string) => new JourneyEngine({

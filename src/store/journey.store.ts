@@ -257,6 +257,28 @@ export class JourneyStore implements JourneyRepo {
   }
 }
 
+/** Tag and segment trigger sources: customer_tags and rfm_history read in order. */
+export class TriggerSourceStore {
+  constructor(private readonly db: Knex) {}
+
+  async listTagAdds(tagName: string, since: number, limit: number) {
+    const rows = await this.db('customer_tags')
+      .join('tags', 'tags.id', 'customer_tags.tag_id')
+      .leftJoin('customers', 'customers.id', 'customer_tags.customer_id')
+      .where('tags.name', tagName)
+      .andWhere('customer_tags.created_at', '>', since)
+      .orderBy('customer_tags.created_at')
+      .limit(limit)
+      .select('customer_tags.customer_id', 'customers.store_id', 'customer_tags.tag_id', 'customer_tags.created_at');
+    return rows.map((r) => ({ customerId: Number(r.customer_id), storeId: nn(r.store_id), tagId: Number(r.tag_id), at: Number(r.created_at) }));
+  }
+
+  async listSegmentEntries(segment: string, afterId: number, limit: number) {
+    const rows = await this.db('rfm_history').where({ to_segment: segment }).andWhere('id', '>', afterId).orderBy('id').limit(limit).select('id', 'customer_id', 'store_id', 'run_id');
+    return rows.map((r) => ({ id: Number(r.id), customerId: Number(r.customer_id), storeId: nn(r.store_id), runId: Number(r.run_id) }));
+  }
+}
+
 /** Facts about customers that journeys branch and route on. */
 export class CustomerFactsStore implements CustomerFacts {
   constructor(

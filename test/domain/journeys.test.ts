@@ -238,3 +238,17 @@ test('a customer who adds a rep through a channel enters the contact_added journ
   const task = await siyu.db('tasks').where({ customer_id: customerId }).first();
   t.is(task?.title, '新客户：一天后电话问候');
 });
+
+test('tag_added and segment_entered journeys pick up new tag rows and segment changes once', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const tagJ = (await admin(siyu).post('/api/journeys', { name: '试用跟进', trigger: 'tag_added', triggerArg: '试用装', steps: [{ type: 'task', title: '问问试用感受' }] })).json;
+  const segJ = (await admin(siyu).post('/api/journeys', { name: '升级关怀', trigger: 'segment_entered', triggerArg: 'important_value', steps: [{ type: 'task', title: '重要价值客户：送感谢礼' }] })).json;
+  const [tagId] = await siyu.db('tags').insert({ group_name: '兴趣', name: '试用装', kind: 'attribute', created_at: T0 });
+  await siyu.db('customer_tags').insert({ customer_id: customerId, tag_id: Number(tagId), source: 'test', created_at: T0 + 1000 });
+  await siyu.db('rfm_history').insert({ run_id: 1, customer_id: customerId, store_id: 1, from_segment: 'general_value', to_segment: 'important_value' });
+  clock.advance(2000);
+  t.is(await siyu.journeys.service.scanTriggers(), 2);
+  t.is(await siyu.journeys.service.scanTriggers(), 0, 'nothing new');
+  const runs = await siyu.db('journey_runs').whereIn('journey_id', [tagJ.id, segJ.id]);
+  t.deepEqual(runs.map((r) => Number(r.customer_id)), [customerId, customerId]);
+});

@@ -28,6 +28,20 @@ export interface JourneyRepo {
   countTemplateSent(customerId: number, since: number): Promise<number>;
 }
 
+/** Where tag and segment triggers come from: rows written by other parts, read in order. */
+export interface TriggerSources {
+  /** Customers given this tag (by name) after `since` (ms), oldest first. */
+  listTagAdds(tagName: string, since: number, limit: number): Promise<Array<{ customerId: number; storeId: number | null; tagId: number; at: number }>>;
+  /** Customers who entered this RFM segment, history rows after `afterId`, in id order. */
+  listSegmentEntries(segment: string, afterId: number, limit: number): Promise<Array<{ id: number; customerId: number; storeId: number | null; runId: number }>>;
+}
+
+/** How far each journey's trigger scan got (kept in the cache; losing it only rescans). */
+export interface TriggerCursors {
+  get(journeyId: number): Promise<number | undefined>;
+  set(journeyId: number, value: number): Promise<void>;
+}
+
 /** What journeys read about a customer. */
 export interface CustomerFacts {
   find(customerId: number): Promise<{ id: number; storeId: number | null; name: string; ownerUserId: string | null; optedOut: boolean; mergedInto: number | null; externalUserId: string | null } | undefined>;

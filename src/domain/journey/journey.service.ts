@@ -1,7 +1,7 @@
 import { badRequest, notFound } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { DAY_MS } from '../../shared/shanghai-time.js';
-import type { JourneyRepo } from './journey.ports.js';
+import type { JourneyRepo, TriggerCursors, TriggerSources } from './journey.ports.js';
 import type { Journey, Step, Trigger } from './journey.types.js';
 import { parseHm } from './policy.js';
 
@@ -53,7 +53,36 @@ export class JourneyService {
   // triggers have no journey at all.
   private readonly enabled = new Map<Trigger, { at: number; list: Promise<Journey[]> }>();
 
-  constructor(private readonly d: { repo: JourneyRepo; clock: Clock; defaults: Array<JourneyInput & { key: string }> }) {}
+  constructor(private readonly d: { repo: JourneyRepo; clock: Clock; defaults: Array<JourneyInput & { key: string }>; sources?: TriggerSources; cursors?: TriggerCursors }) {}
+
+  /**
+   * Enters customers into tag_added and segment_entered journeys from what was written since the
+   * last scan (customer_tags rows, RFM segment changes). Entering is keyed by the tag row or the
+   * history row, so a rescan after a lost cursor enters nobody twice. Returns runs created.
+   */
+  async scanTriggers(limit = 1000): Promise<number> {
+    const { sources, cursors } = this.d;
+    if (!sources || !cursors) return 0;
+    let entered = 0;
+    for (const j of [...(await this.enabledFor('tag_added')), ...(await this.enabledFor('segment_entered'))]) {
+      if (!j.triggerArg) continue;
+      const from = (await cursors.get(j.id)) ?? (j.trigger === 'tag_added' ? j.createdAt : 0);
+      let next = from;
+      if (j.trigger === 'tag_added') {
+        for (const a of await sources.listTagAdds(j.triggerArg, from, limit)) {
+          entered += await this.trigger({ trigger: 'tag_added', arg: j.triggerArg, customerId: a.customerId, storeId: a.storeId, ref: `tag:${a.tagId}:${a.at}`, at: a.at });
+          next = Math.max(next, a.at);
+        }
+      } else {
+        for (const e of await sources.listSegmentEntries(j.triggerArg, from, limit)) {
+          entered += await this.trigger({ trigger: 'segment_entered', arg: j.triggerArg, customerId: e.customerId, storeId: e.storeId, ref: `rfm:${e.runId}`, at: this.d.clock.now() });
+          next = Math.max(next, e.id);
+        }
+      }
+      if (next !== from) await cursors.set(j.id, next);
+    }
+    return entered;
+  }
 
   private enabledFor(trigger: Trigger): Promise<Journey[]> {
     const now = this.d.clock.now();

@@ -14,6 +14,8 @@ export function cacheKeys(prefix: string) {
     botMessageSeen: (account: string, messageId: string) => `${prefix}bot:seen:${account}:${messageId}`,
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
     /** Change counters of the bot's keyword rules and templates (RuleVersion). */
+    /** How far a tag_added / segment_entered journey's trigger scan got. */
+    journeyCursor: (journeyId: number) => `${prefix}journey:cursor:${journeyId}`,
     botVersion: (what: 'rules' | 'templates' | 'staff') => `${prefix}bot:version:${what}`,
     /** A nonce a mall/POS source used on a signed order request (replay guard). */
     orderNonce: (source: string, nonce: string) => `${prefix}ord:nonce:${source}:${nonce}`,
@@ -22,6 +24,7 @@ export function cacheKeys(prefix: string) {
 export type CacheKeys = ReturnType<typeof cacheKeys>;
 
 export const TTL = {
+  journeyCursorMs: 365 * 86_400_000,
   wecomRateWindowMs: 60_000,
   wecomTokenLockMs: 10_000,
   callbackSeenMs: 10 * 60_000,
