@@ -38,6 +38,7 @@ import * as n0041 from './20261125004100_rfm_runs.js';
 import * as n0042 from './20261125004200_rfm_history.js';
 import * as n0043 from './20261125004300_reactivation_entries.js';
 import * as n0060 from './20261125006000_customers_store_id_index.js';
+import * as n0061 from './20261125006100_stores_quiet_hours.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -80,4 +81,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125004200_rfm_history', module: n0042 },
   { name: '20261125004300_reactivation_entries', module: n0043 },
   { name: '20261125006000_customers_store_id_index', module: n0060 },
+  { name: '20261125006100_stores_quiet_hours', module: n0061 },
 ];

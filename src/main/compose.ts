@@ -64,7 +64,7 @@ import { JourneyService } from '../domain/journey/journey.service.js';
 import { DEFAULT_JOURNEYS } from '../domain/journey/defaults.js';
 import { JOURNEY_TAG_GROUP } from '../domain/tag/tag.types.js';
 import { parseHm } from '../domain/journey/policy.js';
-import { CustomerFactsStore, JourneyStore, TriggerSourceStore } from '../store/journey.store.js';
+import { CustomerFactsStore, JourneyStore, StoreSettingsStore, TriggerSourceStore } from '../store/journey.store.js';
 import { journeyRoutes } from '../http/routes/journeys.routes.js';
 import { randomBytes } from 'node:crypto';
 import { StaffService } from '../domain/staff/staff.service.js';
@@ -414,6 +414,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       log: log.child({ module: 'journeys' }),
       owner,
       onTouch: (outcome, detail) => metrics.touches.inc({ outcome, detail }),
+      stores: new StoreSettingsStore(db),
       config: {
         account: config.bot.account,
         quietHours: { fromMin: parseHm(config.journeys.quietFrom), toMin: parseHm(config.journeys.quietTo) },

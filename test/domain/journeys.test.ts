@@ -252,3 +252,16 @@ test('tag_added and segment_entered journeys pick up new tag rows and segment ch
   const runs = await siyu.db('journey_runs').whereIn('journey_id', [tagJ.id, segJ.id]);
   t.deepEqual(runs.map((r) => Number(r.customer_id)), [customerId, customerId]);
 });
+
+test("a store's own quiet hours replace the default for its customers", async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const [storeId] = await siyu.db('stores').insert({ code: 'late', name: '夜店', quiet_from: '02:00', quiet_to: '10:00', created_at: 1 });
+  await siyu.db('customers').where({ id: customerId }).update({ store_id: Number(storeId) });
+  await admin(siyu).post('/api/journeys', { name: '夜间', trigger: 'tag_added', triggerArg: 'n', steps: [{ type: 'send', text: '晚上好', marketing: false }] });
+  // 22:30 Asia/Shanghai: quiet by default, not for this store.
+  clock.set(Date.UTC(2026, 0, 1, 14, 30));
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'n', customerId, storeId: Number(storeId), ref: 'n1', at: clock.now() });
+  const c = await siyu.journeys.engine.tick();
+  t.is(c.sent, 1);
+  t.is(c.deferred, 0);
+});

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
-import type { CustomerFacts, JourneyActions, JourneyRepo } from './journey.ports.js';
+import type { CustomerFacts, JourneyActions, JourneyRepo, StoreSettings } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, Touch } from './journey.types.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
@@ -54,6 +54,8 @@ export class JourneyEngine {
       log: Logger;
       owner: string;
       config: EngineConfig;
+      /** Stores' own quiet hours; the config's apply to stores without them. */
+      stores?: StoreSettings;
       /** Each touch's outcome (metrics): sent + channel, skipped + reason, deferred, failed + code. */
       onTouch?(outcome: 'sent' | 'skipped' | 'deferred' | 'failed', detail: string): void;
     },
@@ -178,6 +180,19 @@ export class JourneyEngine {
     }
   }
 
+  private readonly storeQuiet = new Map<number, { at: number; q: QuietHours }>();
+
+  private async quietHoursOf(storeId: number | null): Promise<QuietHours> {
+    const { d } = this;
+    if (storeId === null || !d.stores) return d.config.quietHours;
+    const hit = this.storeQuiet.get(storeId);
+    if (hit && hit.at > d.clock.now() - 60_000) return hit.q;
+    const own = await d.stores.quietHours(storeId);
+    const q = own ? { fromMin: parseHm(own.from), toMin: parseHm(own.to) } : d.config.quietHours;
+    this.storeQuiet.set(storeId, { at: d.clock.now(), q });
+    return q;
+  }
+
   async dispatchDue(counts: TickCounts): Promise<number> {
     const { d } = this;
     const now = d.clock.now();
@@ -230,8 +245,9 @@ export class JourneyEngine {
       }
     }
     if (t.marketing && customer.optedOut) return skip('opted_out');
-    if (t.kind !== 'task' && inQuietHours(now, d.config.quietHours)) {
-      await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: nextSendable(now, d.config.quietHours), deferrals: t.deferrals + 1 });
+    const quiet = await this.quietHoursOf(t.storeId ?? customer.storeId);
+    if (t.kind !== 'task' && inQuietHours(now, quiet)) {
+      await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: nextSendable(now, quiet), deferrals: t.deferrals + 1 });
       counts.deferred++;
       d.onTouch?.('deferred', 'quiet_hours');
       return;

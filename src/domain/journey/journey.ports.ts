@@ -42,6 +42,11 @@ export interface TriggerCursors {
   set(journeyId: number, value: number): Promise<void>;
 }
 
+/** A store's own quiet hours ("HH:MM"), when it has set them. */
+export interface StoreSettings {
+  quietHours(storeId: number): Promise<{ from: string; to: string } | undefined>;
+}
+
 /** What journeys read about a customer. */
 export interface CustomerFacts {
   find(customerId: number): Promise<{ id: number; storeId: number | null; name: string; ownerUserId: string | null; optedOut: boolean; mergedInto: number | null; externalUserId: string | null } | undefined>;
