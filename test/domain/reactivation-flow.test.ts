@@ -59,6 +59,8 @@ test('dormant customers: a holdout is recorded and left alone, the treated enter
     t.is(x.kind, seg.startsWith('important_') ? 'task' : 'message', `customer ${x.customer_id} in ${seg}`);
   }
   t.true(touches.some((x) => x.kind === 'task') && touches.some((x) => x.kind === 'message'));
+  const task = await siyu.db('tasks').whereIn('customer_id', treated).first();
+  t.regex(task.title, /^高价值沉睡客户客\d+：请电话回访，并赠送专属回归券 [A-Z0-9]{10}$/);
 
   // Two treated customers buy within 14 days, one holdout customer too.
   for (const [n, id] of [treated[0], treated[1], holdout[0]].entries()) {

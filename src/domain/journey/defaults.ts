@@ -44,7 +44,7 @@ export const DEFAULT_JOURNEYS: Array<JourneyInput & { key: string }> = [
       { type: 'branch', if: { kind: 'segment_in', segments: HIGH_VALUE_SEGMENTS }, then: 3, else: 1 },
       { type: 'send', text: '{name}好久不见！送您一张回归券，券码 {coupon}，14 天内到店使用。', coupon: true },
       { type: 'branch', if: { kind: 'always' }, then: 'end', else: 'end' },
-      { type: 'task', title: '高价值沉睡客户：请电话回访，并赠送专属回归券' },
+      { type: 'task', title: '高价值沉睡客户{name}：请电话回访，并赠送专属回归券 {coupon}', coupon: true },
     ],
   },
 ];

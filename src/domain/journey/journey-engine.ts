@@ -154,7 +154,7 @@ export class JourneyEngine {
     } else if (step.type === 'ask') {
       await this.d.repo.insertTouch({ ...base, kind: 'question', payload: { question: step.question }, marketing: true });
     } else {
-      await this.d.repo.insertTouch({ ...base, kind: 'task', payload: { title: step.title }, marketing: false, dueAt: dueAt + (step.dueDays ?? 0) * DAY_MS });
+      await this.d.repo.insertTouch({ ...base, kind: 'task', payload: { title: step.title, ...(step.coupon ? { coupon: couponFor(idemKey) } : {}) }, marketing: false, dueAt: dueAt + (step.dueDays ?? 0) * DAY_MS });
     }
   }
 
@@ -265,7 +265,7 @@ export class JourneyEngine {
 
     if (t.kind === 'task') {
       if (!owner) return skip('no_route');
-      const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title: t.payload.title ?? '', dueAt: t.dueAt, sourceKey: `touch:${t.idemKey}` });
+      const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title: fill(t.payload.title ?? '', customer.name, t.payload.coupon), dueAt: t.dueAt, sourceKey: `touch:${t.idemKey}` });
       return sent('task', `task:${id}`);
     }
     const text = t.kind === 'message' ? fill(t.payload.text ?? '', customer.name, t.payload.coupon) : '';

@@ -13,8 +13,8 @@ export type Step =
   /** A message to the customer; `{name}` and `{coupon}` are filled in. Marketing unless said otherwise. */
   | { type: 'send'; text: string; marketing?: boolean; coupon?: boolean }
   | { type: 'ask'; question: QuestionKey }
-  /** A follow-up task for the owner rep, due `dueDays` later (0: today). */
-  | { type: 'task'; title: string; dueDays?: number }
+  /** A follow-up task for the owner rep, due `dueDays` later (0: today); `{name}`/`{coupon}` filled in. */
+  | { type: 'task'; title: string; dueDays?: number; coupon?: boolean }
   | { type: 'tag'; add?: string[]; remove?: string[] }
   | { type: 'branch'; if: Condition; then: Target; else: Target };
 

@@ -17,7 +17,7 @@ const step = z.discriminatedUnion('type', [
   z.object({ type: z.literal('wait'), minutes: z.number().int().min(0).max(527_040).optional(), days: z.number().int().min(0).max(366).optional(), at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间点格式应为 HH:MM').optional() }).strict(),
   z.object({ type: z.literal('send'), text: z.string().trim().min(1).max(1000), marketing: z.boolean().optional(), coupon: z.boolean().optional() }).strict(),
   z.object({ type: z.literal('ask'), question: z.enum(['nps', 'birthday']) }).strict(),
-  z.object({ type: z.literal('task'), title: printableText(200), dueDays: z.number().int().min(0).max(90).optional() }).strict(),
+  z.object({ type: z.literal('task'), title: printableText(200), dueDays: z.number().int().min(0).max(90).optional(), coupon: z.boolean().optional() }).strict(),
   z.object({ type: z.literal('tag'), add: z.array(printableText(32)).max(10).optional(), remove: z.array(printableText(32)).max(10).optional() }).strict(),
   z.object({ type: z.literal('branch'), if: condition, then: target, else: target }).strict(),
 ]);
