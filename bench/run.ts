@@ -342,7 +342,7 @@ async function main() {
     'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
   };
   for (const [name, run] of Object.entries(scenarios)) {
-    if (args.only && args.only !== name) continue;
+    if (args.only && !args.only.split(',').includes(name)) continue;
     const r = await run();
     results.push(r);
     console.log(`${name}: ${fmt(r.rps)} rps (${fmt((100 * r.rps) / baseline.rps)}% of bare Koa), p99 ${r.p99} ms`, r.extra ?? '');

@@ -26,6 +26,8 @@ export interface AdapterDeps {
   /** Finds a QR code in image bytes (anti-spam); images are not read without it. */
   detectQr?(bytes: Buffer): boolean;
   onInbound?(outcome: 'handled' | 'self' | 'echo' | 'old' | 'duplicate' | 'error'): void;
+  /** Messages handled at once; the rest wait their turn in memory (default 256). */
+  maxInFlight?: number;
 }
 
 const KIND: Partial<Record<number, MessageKind>> = {
@@ -46,8 +48,35 @@ const KIND: Partial<Record<number, MessageKind>> = {
  */
 export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
   const count = (o: Parameters<NonNullable<AdapterDeps['onInbound']>>[0]) => d.onInbound?.(o);
+  // A burst (a re-login, a busy group) must not start thousands of handlers that all wait for
+  // the same few database connections until they time out: they queue here instead.
+  const limit = d.maxInFlight ?? 256;
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const slot = (): Promise<void> => {
+    if (inFlight < limit) {
+      inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => waiting.push(r));
+  };
+  // A finished handler hands its slot straight to the next waiting message.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  };
 
   const onMessage = async (msg: Message) => {
+    await slot();
+    try {
+      await handleMessage(msg);
+    } finally {
+      release();
+    }
+  };
+
+  const handleMessage = async (msg: Message) => {
     try {
       const room = msg.room();
       if (msg.self()) {

@@ -396,7 +396,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       repo: journeyStore,
       facts: new CustomerFactsStore(db, config.wecom.corpId),
       actions: {
-        botContactOf: (id) => conversationStore.contactOf(config.bot.account, id),
+        botContactsOf: (ids) => conversationStore.contactsOf(config.bot.account, ids),
         enqueueBot: async (req) => void (await outbox.enqueue([req])),
         sendTemplate: async (p) => {
           const r = await contactApi.addMsgTemplate({ sender: p.sender, externalUserIds: [p.externalUserId], text: p.text });

@@ -143,6 +143,12 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
     return r?.value;
   }
 
+  async contactsOf(account: string, customerIds: number[]): Promise<Map<number, string>> {
+    const rows = await this.db('customer_identities').where({ kind: 'bot_contact', scope: account }).whereIn('customer_id', customerIds).orderBy('id').select('customer_id', 'value');
+    // The newest contact of a customer wins (later rows overwrite).
+    return new Map(rows.map((r) => [Number(r.customer_id), String(r.value)]));
+  }
+
   async searchCustomers(q: { storeId: number | null; text: string; limit: number }) {
     const text = q.text.trim();
     const query = this.db('customers').whereNull('merged_into');

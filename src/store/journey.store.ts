@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CustomerFacts, JourneyRepo, StoreSettings } from '../domain/journey/journey.ports.js';
+import type { CustomerFact, CustomerFacts, JourneyRepo, StoreSettings } from '../domain/journey/journey.ports.js';
 import type { Journey, JourneyRun, Touch, TouchChannel, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -194,18 +194,19 @@ export class JourneyStore implements JourneyRepo {
     return (await this.db('touches').where({ id, lease_owner: owner }).update(row)) > 0;
   }
 
-  async countMarketingSent(customerId: number, since: { today: number; week: number }): Promise<{ today: number; week: number }> {
-    const r = await this.db('touches')
-      .where({ customer_id: customerId, status: 'sent', marketing: true })
+  async countMarketingSent(customerIds: number[], since: { today: number; week: number }): Promise<Map<number, { today: number; week: number }>> {
+    const rows = await this.db('touches')
+      .whereIn('customer_id', customerIds)
+      .andWhere({ status: 'sent', marketing: true })
       .andWhere('sent_at', '>=', Math.min(since.today, since.week))
-      .select(this.db.raw('SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS today', [since.today]), this.db.raw('SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS week', [since.week]))
-      .first();
-    return { today: Number(r?.today ?? 0), week: Number(r?.week ?? 0) };
+      .groupBy('customer_id')
+      .select('customer_id', this.db.raw('SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS today', [since.today]), this.db.raw('SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS week', [since.week]));
+    return new Map(rows.map((r: any) => [Number(r.customer_id), { today: Number(r.today), week: Number(r.week) }]));
   }
 
-  async countTemplateSent(customerId: number, since: number): Promise<number> {
-    const r = await this.db('touches').where({ customer_id: customerId, status: 'sent', channel: 'template' }).andWhere('sent_at', '>=', since).count({ n: '*' }).first();
-    return Number(r?.n ?? 0);
+  async countTemplateSent(customerIds: number[], since: number): Promise<Map<number, number>> {
+    const rows = await this.db('touches').whereIn('customer_id', customerIds).andWhere({ status: 'sent', channel: 'template' }).andWhere('sent_at', '>=', since).groupBy('customer_id').select('customer_id').count({ n: '*' });
+    return new Map(rows.map((r: any) => [Number(r.customer_id), Number(r.n)]));
   }
 
   /** Per journey: runs, touches by outcome, and what came back (delivered, replied, converted). */
@@ -296,13 +297,18 @@ export class CustomerFactsStore implements CustomerFacts {
     private readonly corpId: string,
   ) {}
 
-  async find(customerId: number) {
-    const r = await this.db('customers')
+  async findMany(customerIds: number[]): Promise<Map<number, CustomerFact>> {
+    const rows = await this.db('customers')
       .leftJoin('customer_identities as ext', (j) => j.on('ext.customer_id', 'customers.id').andOnVal('ext.kind', 'wecom_external').andOnVal('ext.scope', this.corpId))
-      .where('customers.id', customerId)
-      .first('customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.merged_into', 'ext.value as external_userid');
-    if (!r) return undefined;
-    return { id: Number(r.id), storeId: nn(r.store_id), name: r.name, ownerUserId: r.owner_userid ?? null, optedOut: !!r.opted_out, mergedInto: nn(r.merged_into), externalUserId: r.external_userid ?? null };
+      .whereIn('customers.id', customerIds)
+      .select('customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.merged_into', 'ext.value as external_userid');
+    const out = new Map<number, CustomerFact>();
+    for (const r of rows) {
+      // A customer with two external ids (two corps' views) keeps the first.
+      if (out.has(Number(r.id))) continue;
+      out.set(Number(r.id), { id: Number(r.id), storeId: nn(r.store_id), name: r.name, ownerUserId: r.owner_userid ?? null, optedOut: !!r.opted_out, mergedInto: nn(r.merged_into), externalUserId: r.external_userid ?? null });
+    }
+    return out;
   }
 
   async boughtSince(customerId: number, since: number): Promise<boolean> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
-import type { CustomerFacts, JourneyActions, JourneyRepo, StoreSettings } from './journey.ports.js';
+import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, StoreSettings } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, Touch } from './journey.types.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
@@ -31,6 +31,13 @@ export interface TickCounts {
 /** A step loop guard: a branch back to an earlier step without a wait would spin forever. */
 const MAX_STEPS_PER_ADVANCE = 50;
 const DISPATCH_CONCURRENCY = 16;
+
+interface BatchFacts {
+  facts: Map<number, CustomerFact>;
+  contacts: Map<number, string>;
+  caps: Map<number, { today: number; week: number }>;
+  templates: Map<number, number>;
+}
 
 const couponFor = (idemKey: string) => createHash('sha256').update(idemKey).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 10).toUpperCase();
 
@@ -201,18 +208,28 @@ export class JourneyEngine {
     // frequency caps see the touch sent just before.
     const byCustomer = new Map<number, Touch[]>();
     for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
+    if (!touches.length) return 0;
+    // What every touch needs to know, read for the whole batch at once.
+    const ids = [...byCustomer.keys()];
+    const [facts, contacts, caps, templates] = await Promise.all([
+      d.facts.findMany(ids),
+      d.actions.botContactsOf(ids),
+      d.repo.countMarketingSent(ids, { today: shanghaiDayStart(now), week: now - 7 * DAY_MS }),
+      d.repo.countTemplateSent(ids, shanghaiMonthStart(now)),
+    ]);
+    const batch: BatchFacts = { facts, contacts, caps, templates };
     const queue = [...byCustomer.values()];
     const worker = async () => {
-      for (let list = queue.shift(); list; list = queue.shift()) for (const t of list) await this.deliverSafely(t, now, counts);
+      for (let list = queue.shift(); list; list = queue.shift()) for (const t of list) await this.deliverSafely(t, now, counts, batch);
     };
     await Promise.all(Array.from({ length: Math.min(DISPATCH_CONCURRENCY, queue.length) }, worker));
     return touches.length;
   }
 
-  private async deliverSafely(t: Touch, now: number, counts: TickCounts): Promise<void> {
+  private async deliverSafely(t: Touch, now: number, counts: TickCounts, batch: BatchFacts): Promise<void> {
     const { d } = this;
     try {
-      await this.deliver(t, now, counts);
+      await this.deliver(t, now, counts, batch);
     } catch (e) {
       const attempts = t.attempts + 1;
       const failed = attempts >= d.config.maxAttempts;
@@ -226,14 +243,14 @@ export class JourneyEngine {
     }
   }
 
-  private async deliver(t: Touch, now: number, counts: TickCounts): Promise<void> {
+  private async deliver(t: Touch, now: number, counts: TickCounts, batch: BatchFacts): Promise<void> {
     const { d } = this;
     const skip = async (reason: SkipReason) => {
       await d.repo.finishTouch(t.id, d.owner, { status: 'skipped', skipReason: reason });
       counts.skipped++;
       d.onTouch?.('skipped', reason);
     };
-    const customer = await d.facts.find(t.customerId);
+    const customer = batch.facts.get(t.customerId);
     if (!customer || customer.mergedInto !== null) return skip('customer_gone');
     const journey = t.journeyId === null ? undefined : await this.journey(t.journeyId);
     if (t.runId !== null && journey?.goal) {
@@ -252,15 +269,17 @@ export class JourneyEngine {
       d.onTouch?.('deferred', 'quiet_hours');
       return;
     }
-    if (t.marketing && t.kind !== 'task') {
-      const { today, week } = await d.repo.countMarketingSent(t.customerId, { today: shanghaiDayStart(now), week: now - 7 * DAY_MS });
-      if (!withinCaps(today, week, d.config.caps)) return skip('frequency_cap');
-    }
+    const capped = t.marketing && t.kind !== 'task';
+    const sentBefore = batch.caps.get(t.customerId) ?? { today: 0, week: 0 };
+    if (capped && !withinCaps(sentBefore.today, sentBefore.week, d.config.caps)) return skip('frequency_cap');
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
     const sent = (channel: 'bot' | 'template' | 'task', ref: string) =>
       d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now }).then(() => {
         counts.sent++;
         d.onTouch?.('sent', channel);
+        // The next touch of this customer in the batch sees this one against the caps.
+        if (capped) batch.caps.set(t.customerId, { today: sentBefore.today + 1, week: sentBefore.week + 1 });
+        if (channel === 'template') batch.templates.set(t.customerId, (batch.templates.get(t.customerId) ?? 0) + 1);
       });
 
     if (t.kind === 'task') {
@@ -269,7 +288,7 @@ export class JourneyEngine {
       return sent('task', `task:${id}`);
     }
     const text = t.kind === 'message' ? fill(t.payload.text ?? '', customer.name, t.payload.coupon) : '';
-    const contactId = await d.actions.botContactOf(t.customerId);
+    const contactId = batch.contacts.get(t.customerId);
     if (contactId) {
       if (t.kind === 'question') {
         await d.actions.ask(t.customerId, t.payload.question!, `touch:${t.idemKey}`);
@@ -279,9 +298,8 @@ export class JourneyEngine {
       return sent('bot', `outbox:touch:${t.idemKey}`);
     }
     if (t.kind === 'message' && owner && customer.externalUserId) {
-      const monthStart = shanghaiMonthStart(now);
       const cap = d.config.massPerMonth || daysInMonth(now);
-      if ((await d.repo.countTemplateSent(t.customerId, monthStart)) < cap) {
+      if ((batch.templates.get(t.customerId) ?? 0) < cap) {
         const msgid = await d.actions.sendTemplate({ sender: owner, externalUserId: customer.externalUserId, text });
         if (msgid) return sent('template', `msg:${msgid}`);
       }

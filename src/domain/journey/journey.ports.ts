@@ -22,10 +22,10 @@ export interface JourneyRepo {
   insertTouch(t: { idemKey: string; runId: number | null; journeyId: number | null; customerId: number; storeId: number | null; stepIndex: number; kind: TouchKind; payload: Touch['payload']; marketing: boolean; dueAt: number; createdAt: number }): Promise<void>;
   claimDueTouches(owner: string, now: number, leaseUntil: number, limit: number): Promise<Touch[]>;
   finishTouch(id: number, owner: string, patch: { status: TouchStatus; channel?: TouchChannel | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean>;
-  /** Marketing touches sent to a customer since the start of today and in the last 7 days. */
-  countMarketingSent(customerId: number, since: { today: number; week: number }): Promise<{ today: number; week: number }>;
-  /** Touches delivered through WeCom mass messages (add_msg_template) since `since`. */
-  countTemplateSent(customerId: number, since: number): Promise<number>;
+  /** Marketing touches sent to each customer since the start of today and in the last 7 days (absent: none). */
+  countMarketingSent(customerIds: number[], since: { today: number; week: number }): Promise<Map<number, { today: number; week: number }>>;
+  /** Touches delivered to each customer through WeCom mass messages (add_msg_template) since `since`. */
+  countTemplateSent(customerIds: number[], since: number): Promise<Map<number, number>>;
 }
 
 /** Where tag and segment triggers come from: rows written by other parts, read in order. */
@@ -48,8 +48,19 @@ export interface StoreSettings {
 }
 
 /** What journeys read about a customer. */
+export interface CustomerFact {
+  id: number;
+  storeId: number | null;
+  name: string;
+  ownerUserId: string | null;
+  optedOut: boolean;
+  mergedInto: number | null;
+  externalUserId: string | null;
+}
+
 export interface CustomerFacts {
-  find(customerId: number): Promise<{ id: number; storeId: number | null; name: string; ownerUserId: string | null; optedOut: boolean; mergedInto: number | null; externalUserId: string | null } | undefined>;
+  /** The customers of one claimed batch, read together. */
+  findMany(customerIds: number[]): Promise<Map<number, CustomerFact>>;
   boughtSince(customerId: number, since: number): Promise<boolean>;
   repliedSince(customerId: number, since: number): Promise<boolean>;
   hasTag(customerId: number, tag: string): Promise<boolean>;
@@ -58,7 +69,8 @@ export interface CustomerFacts {
 
 /** The rungs of the delivery ladder and the other things a step does. */
 export interface JourneyActions {
-  botContactOf(customerId: number): Promise<string | undefined>;
+  /** Bot contact ids of the customers that have chatted with the bot. */
+  botContactsOf(customerIds: number[]): Promise<Map<number, string>>;
   enqueueBot(req: OutboxRequest): Promise<void>;
   /**
    * add_msg_template through the rep: a task in their WeCom client. Returns WeCom's msgid, or

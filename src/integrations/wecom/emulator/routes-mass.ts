@@ -30,14 +30,8 @@ export type MassCap = (nowMs: number) => number;
 export const defaultMassCap: MassCap = (nowMs) => monthOf(nowMs).days;
 
 function receivedThisMonth(state: EmulatorState, target: string, nowMs: number): number {
-  const key = monthOf(nowMs).key;
-  let n = 0;
-  for (const m of state.massMessages.values()) {
-    for (const s of m.sends) {
-      if (s.target === target && s.status === 1 && s.sendTime !== undefined && monthOf(s.sendTime * 1000).key === key) n++;
-    }
-  }
-  return n;
+  // Indexed as sends are confirmed: a scan of every send per call made large runs quadratic.
+  return state.massReceived.get(`${target}|${monthOf(nowMs).key}`) ?? 0;
 }
 
 /**
@@ -110,6 +104,10 @@ export function confirmMassTask(state: EmulatorState, msgid: string, userid: str
     else if (receivedThisMonth(state, s.target, nowMs) >= cap(nowMs)) status = 3;
     s.status = status;
     s.sendTime = nowSec;
+    if (status === 1) {
+      const key = `${s.target}|${monthOf(nowMs).key}`;
+      state.massReceived.set(key, (state.massReceived.get(key) ?? 0) + 1);
+    }
   }
   task.status = 2;
   task.sendTime = nowSec;

@@ -203,6 +203,8 @@ export class EmulatorState {
   readonly groupChats = new Map<string, GroupChat>();
   readonly joinWays = new Map<string, JoinWay>();
   readonly massMessages = new Map<string, MassMessage>();
+  /** Mass messages received per target and month (`target|YYYY-MM`): the monthly cap reads it. */
+  readonly massReceived = new Map<string, number>();
   readonly media = new Map<string, Media>();
   readonly tokens = new Map<string, AccessToken>();
   readonly welcomes: WelcomeDelivery[] = [];
