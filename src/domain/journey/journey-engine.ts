@@ -30,7 +30,7 @@ export interface TickCounts {
 
 /** A step loop guard: a branch back to an earlier step without a wait would spin forever. */
 const MAX_STEPS_PER_ADVANCE = 50;
-const DISPATCH_CONCURRENCY = 16;
+const DISPATCH_CONCURRENCY = 32;
 
 interface BatchFacts {
   facts: Map<number, CustomerFact>;
