@@ -26,7 +26,7 @@ export interface AdapterDeps {
   /** Finds a QR code in image bytes (anti-spam); images are not read without it. */
   detectQr?(bytes: Buffer): boolean;
   onInbound?(outcome: 'handled' | 'self' | 'echo' | 'old' | 'duplicate' | 'error'): void;
-  /** Messages handled at once; the rest wait their turn in memory (default 256). */
+  /** Messages handled at once; the rest wait their turn in memory (default 1024). */
   maxInFlight?: number;
 }
 
@@ -50,7 +50,7 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
   const count = (o: Parameters<NonNullable<AdapterDeps['onInbound']>>[0]) => d.onInbound?.(o);
   // A burst (a re-login, a busy group) must not start thousands of handlers that all wait for
   // the same few database connections until they time out: they queue here instead.
-  const limit = d.maxInFlight ?? 256;
+  const limit = d.maxInFlight ?? 1024;
   let inFlight = 0;
   const waiting: Array<() => void> = [];
   const slot = (): Promise<void> => {
