@@ -79,7 +79,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
   });
 
   const echo = new EchoMemory(d.now);
-  const detach = attachWechaty(bot, {
+  const adapter = attachWechaty(bot, {
     account: d.account,
     handlers: d.handlers,
     firstSeen: d.firstSeen,
@@ -106,10 +106,11 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     stop: async () => {
       stopping = true;
       if (timer) clearInterval(timer);
-      await drain.stop();
+      adapter.detach();
+      await adapter.idle(5_000);
       // What is still batching (group welcomes) goes to the outbox; the next start sends it.
       await d.tick?.final?.().catch((e: Error) => log.warn({ err: e.message }, 'bot final tick failed'));
-      detach();
+      await drain.stop();
       await bot.stop();
     },
   };

@@ -44,9 +44,9 @@ const KIND: Partial<Record<number, MessageKind>> = {
  * echoes (a self message we did not send is the account's human user talking), drop old ones
  * (a re-login replays history), dedupe redeliveries, map, and call the handler inside a
  * try/catch — a failing handler is logged and never takes the process down. Message texts are
- * never logged. Returns a detach function (usable as a Wechaty plugin).
+ * never logged. Returns how to detach it and how to wait for the messages in hand.
  */
-export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
+export function attachWechaty(bot: Wechaty, d: AdapterDeps): { detach(): void; idle(timeoutMs: number): Promise<void> } {
   const count = (o: Parameters<NonNullable<AdapterDeps['onInbound']>>[0]) => d.onInbound?.(o);
   // A burst (a re-login, a busy group) must not start thousands of handlers that all wait for
   // the same few database connections until they time out: they queue here instead.
@@ -131,10 +131,17 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): () => void {
   bot.on('message', onMessage);
   bot.on('room-join', onJoin);
   bot.on('room-leave', onLeave);
-  return () => {
-    bot.off('message', onMessage);
-    bot.off('room-join', onJoin);
-    bot.off('room-leave', onLeave);
+  return {
+    detach: () => {
+      bot.off('message', onMessage);
+      bot.off('room-join', onJoin);
+      bot.off('room-leave', onLeave);
+    },
+    // Shutdown waits for the messages being handled, so their writes land before the pool closes.
+    idle: async (timeoutMs) => {
+      const end = Date.now() + timeoutMs;
+      while ((inFlight > 0 || waiting.length > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    },
   };
 }
 
