@@ -15,6 +15,7 @@ import { WecomEmulator } from '../src/integrations/wecom/emulator/index.js';
 import { buildXml } from '../src/integrations/wecom/xml.js';
 import { botInbound, outboxDrain } from './bot.js';
 import { journeyDispatch } from './journeys.js';
+import { rfmScenario } from './rfm.js';
 import { freePort, load, percentile, rssMb, startProcess, stopProcess, type Result } from './lib.js';
 
 const { values: args } = parseArgs({
@@ -339,6 +340,8 @@ async function main() {
     'landing-scan': landingScan,
     'bot-inbound': () => botScenario((db, redisUrl) => botInbound({ db, redisUrl, messages: Number(process.env.BENCH_BOT_MESSAGES ?? 20_000), contacts: 500 })),
     'journey-dispatch': () => botScenario((db, redisUrl) => journeyDispatch({ db, redisUrl, customers: Number(process.env.BENCH_JOURNEY_CUSTOMERS ?? 5000) })),
+    // MariaDB only: the point is the 1M-customer recompute against hand-written SQL.
+    ...(args.embedded ? {} : { rfm: () => rfmScenario({ mysqlUrl: MYSQL, customers: Number(process.env.BENCH_RFM_CUSTOMERS ?? 1_000_000) }) }),
     'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
   };
   for (const [name, run] of Object.entries(scenarios)) {
