@@ -265,3 +265,22 @@ test("a store's own quiet hours replace the default for its customers", async (t
   t.is(c.sent, 1);
   t.is(c.deferred, 0);
 });
+
+test('disabling a journey stops its runs and skips the touches it had queued', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const j = (await admin(siyu).post('/api/journeys', { name: '停用', trigger: 'tag_added', triggerArg: 's', steps: [{ type: 'send', text: '一', marketing: false }, { type: 'wait', days: 1 }, { type: 'send', text: '二', marketing: false }] })).json;
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 's', customerId, storeId: null, ref: 's1', at: T0 });
+  await siyu.journeys.engine.advanceDue({ runsAdvanced: 0, touchesCreated: 0, sent: 0, skipped: 0, deferred: 0, failed: 0 });
+  t.is((await admin(siyu).post(`/api/journeys/${j.id}/disable`)).status, 200);
+  clock.advance(10_000);
+  await siyu.journeys.engine.tick();
+  const touch = await siyu.db('touches').where({ journey_id: j.id }).first();
+  t.is(touch.skip_reason, 'journey_disabled');
+  // The run waits out its step, then ends instead of going on.
+  clock.advance(DAY);
+  await siyu.journeys.engine.tick();
+  const run = await siyu.db('journey_runs').where({ journey_id: j.id }).first();
+  t.is(run.status, 'exited');
+  t.is(run.exit_reason, 'journey_disabled');
+  t.deepEqual(await outboxTexts(siyu, customerId), []);
+});

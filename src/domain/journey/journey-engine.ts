@@ -253,6 +253,8 @@ export class JourneyEngine {
     const customer = batch.facts.get(t.customerId);
     if (!customer || customer.mergedInto !== null) return skip('customer_gone');
     const journey = t.journeyId === null ? undefined : await this.journey(t.journeyId);
+    // Disabling a journey stops what it has queued, not only what it would queue next.
+    if (journey && !journey.enabled) return skip('journey_disabled');
     if (t.runId !== null && journey?.goal) {
       // The goal may be reached after the run created this touch (it can even have completed).
       const run = await d.repo.findRun(t.runId);

@@ -78,4 +78,4 @@ export interface Touch {
 }
 
 /** Why a touch did not reach the customer (recorded on the touch). */
-export type SkipReason = 'opted_out' | 'frequency_cap' | 'mass_cap' | 'goal_reached' | 'no_route' | 'customer_gone';
+export type SkipReason = 'opted_out' | 'frequency_cap' | 'mass_cap' | 'goal_reached' | 'no_route' | 'customer_gone' | 'journey_disabled';
