@@ -2,17 +2,9 @@ import type { Knex } from 'knex';
 import type { Transactor } from '../domain/customer/customer.ports.js';
 import type { MpAuthRepo, MpStaff, RefreshTokenRow } from '../domain/mp/mp-auth.ports.js';
 import { isDuplicate } from './db-errors.js';
+import { toStaff } from './staff.store.js';
 
-const toStaff = (r: Record<string, any>): MpStaff => ({
-  id: Number(r.id),
-  wecomUserId: r.wecom_userid,
-  name: r.name,
-  storeId: r.store_id === null ? null : Number(r.store_id),
-  role: r.role,
-  active: !!r.active,
-  botContactId: r.bot_contact_id ?? null,
-  tokenVersion: Number(r.token_version),
-});
+const toMpStaff = (r: Record<string, any>): MpStaff => ({ ...toStaff(r), tokenVersion: Number(r.token_version) });
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -21,17 +13,17 @@ export class MpAuthStore implements MpAuthRepo {
 
   async findStaffById(id: number): Promise<MpStaff | undefined> {
     const r = await this.db('staff').where({ id }).first();
-    return r && toStaff(r);
+    return r && toMpStaff(r);
   }
 
   async findStaffByUserId(wecomUserId: string): Promise<MpStaff | undefined> {
     const r = await this.db('staff').where({ wecom_userid: wecomUserId }).first();
-    return r && toStaff(r);
+    return r && toMpStaff(r);
   }
 
   async findStaffByOpenid(openid: string): Promise<MpStaff | undefined> {
     const r = await this.db('staff_openids').join('staff', 'staff.id', 'staff_openids.staff_id').where({ 'staff_openids.openid': openid }).first('staff.*');
-    return r && toStaff(r);
+    return r && toMpStaff(r);
   }
 
   async bumpTokenVersion(staffId: number): Promise<void> {

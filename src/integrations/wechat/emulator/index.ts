@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../../../shared/clock.js';
-import { queryOf, sendJson } from '../../wecom/emulator/http-io.js';
+import { EmulatorServer, queryOf, sendJson } from '../../wecom/emulator/http-io.js';
 
 /** How long a wx.login code stays exchangeable (WeChat: 5 minutes, single use). */
 export const CODE_TTL_MS = 5 * 60_000;
@@ -38,8 +37,7 @@ export class WechatEmulator {
   readonly calls: Array<{ at: number; path: string; errcode: number }> = [];
   private readonly codes = new Map<string, IssuedCode>();
   private readonly clock: Clock;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new EmulatorServer((req, res) => this.handle(req, res));
 
   constructor(private readonly opts: WechatEmulatorOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -77,28 +75,10 @@ export class WechatEmulator {
 
   /** Listens on loopback; returns the base URL to configure as `wechat.apiBase`. */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    if (this.server) throw new Error('emulator already listening');
-    const server = createServer((req, res) => {
-      if (!this.handle(req, res)) sendJson(res, 404, { errcode: 404, errmsg: 'not found' });
-    });
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const addr = server.address();
-    return `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+    return `http://${host}:${await this.server.listen(port, host)}`;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }
