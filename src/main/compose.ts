@@ -96,7 +96,9 @@ import { RfmStore } from '../store/rfm.store.js';
 import { WechatEmulator } from '../integrations/wechat/emulator/index.js';
 import { MiniProgramApi } from '../integrations/wechat/mini-program.js';
 import { MpAuthService } from '../domain/mp/mp-auth.service.js';
+import { MpService } from '../domain/mp/mp.service.js';
 import { MpAuthStore, mpAuthTransactor } from '../store/mp-auth.store.js';
+import { MpStore } from '../store/mp.store.js';
 import { JwtCodec } from '../http/mp-tokens.js';
 import { mpRoutes } from '../http/routes/mp.routes.js';
 import { staffInviteRoutes } from '../http/routes/staff-invites.routes.js';
@@ -458,6 +460,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       log: log.child({ module: 'mp-auth' }),
     });
+    const mpStore = new MpStore(db);
+    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, clock });
+    const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
 
     const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, close };
 
@@ -482,7 +487,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
             info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
           }),
           integrationRoutes({ orders }),
-          mpRoutes({ auth: mpAuth }),
+          mpRoutes({ auth: mpAuth, mp, ipHash: (ip) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32) }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,

@@ -122,6 +122,7 @@ test('disabling a staff member stops their tokens at once, and login and refresh
   const me = await call('GET', '/me', { token: s.accessToken });
   t.is(me.status, 401);
   t.is(me.json.error.code, 'MP.UNAUTHORIZED');
+  t.is((await call('GET', '/customers', { token: s.accessToken })).status, 401);
   t.is((await call('POST', '/logout', { token: s.accessToken })).status, 401);
   t.is((await call('POST', '/refresh', { body: { refreshToken: s.refreshToken } })).status, 401);
   const login = await call('POST', '/login', { body: { code: wx.issueCode('o-mgr1') } });
