@@ -504,7 +504,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }), nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
-          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
+          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed(), onInactive: (id) => mpAuth.revokeAll(id) }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
           orderRoutes({ orders }),

@@ -70,6 +70,10 @@ export class MpAuthStore implements MpAuthRepo {
     return n > 0;
   }
 
+  async revokeAllOf(staffId: number, now: number): Promise<void> {
+    await this.db('mp_refresh_tokens').where({ staff_id: staffId }).whereNull('revoked_at').update({ revoked_at: now });
+  }
+
   async revokeFamily(familyId: string, now: number): Promise<void> {
     await this.db('mp_refresh_tokens').where({ family_id: familyId }).whereNull('revoked_at').update({ revoked_at: now });
   }

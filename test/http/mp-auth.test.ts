@@ -129,6 +129,13 @@ test('disabling a staff member stops their tokens at once, and login and refresh
   t.is(login.status, 403);
   t.is(login.json.error.code, 'MP.STAFF_DISABLED');
   t.is((await admin(siyu).post('/api/staff/mgr1/invites')).status, 409);
+
+  // Enabled again, they log in anew: the old tokens stay dead.
+  await saveStaff(siyu, { wecomUserId: 'mgr1', role: 'store_manager', storeId, active: true });
+  t.is((await call('GET', '/me', { token: s.accessToken })).status, 401);
+  t.is((await call('POST', '/refresh', { body: { refreshToken: s.refreshToken } })).status, 401);
+  const back = await call('POST', '/login', { body: { code: wx.issueCode('o-mgr1') } });
+  t.is((await call('GET', '/me', { token: back.json.accessToken })).status, 200);
 });
 
 test('a token signed with another key or for another audience is refused', async (t) => {
@@ -138,4 +145,27 @@ test('a token signed with another key or for another audience is refused', async
   t.is((await call('GET', '/me', { token: `${h}.${p}.AAAA` })).status, 401);
   const login = await call('POST', '/login', { body: { code: siyu.wechatEmulator!.issueCode('o-new') } });
   t.is((await call('GET', '/me', { token: login.json.bindToken })).status, 401, 'a bind token is no access token');
+});
+
+test('two phones racing to bind with one invite: exactly one is bound', async (t) => {
+  const { siyu, call, wx } = await app(t);
+  const code = await invite(siyu, 'mgr1');
+  const tokens = await Promise.all(['o-p1', 'o-p2', 'o-p3'].map(async (o) => (await call('POST', '/login', { body: { code: wx.issueCode(o) } })).json.bindToken as string));
+  const results = await Promise.all(tokens.map((bindToken) => call('POST', '/bind', { body: { bindToken, inviteCode: code.toLowerCase() } })));
+  t.deepEqual(results.map((r) => r.status).sort(), [200, 400, 400]);
+  t.is(Number((await siyu.db('staff_openids').count({ n: '*' }))[0]!.n), 1);
+  t.is(Number((await siyu.db('mp_refresh_tokens').count({ n: '*' }))[0]!.n), 1);
+});
+
+test('a WeChat already bound cannot take a second invite, and the invite stays usable', async (t) => {
+  const { siyu, call, wx, storeId } = await app(t);
+  await saveStaff(siyu, { wecomUserId: 'rep9', role: 'rep', storeId });
+  const code = await invite(siyu, 'rep9');
+  // The bind token (10 minutes) is replayed after it was used to bind.
+  const bindToken = (await call('POST', '/login', { body: { code: wx.issueCode('o-fresh') } })).json.bindToken;
+  t.is((await call('POST', '/bind', { body: { bindToken, inviteCode: code } })).status, 200);
+  const again = await call('POST', '/bind', { body: { bindToken, inviteCode: await invite(siyu, 'rep9') } });
+  t.is(again.status, 409);
+  t.is(again.json.error.code, 'MP.ALREADY_BOUND');
+  t.is(Number((await siyu.db('staff_invites').whereNull('used_at').count({ n: '*' }))[0]!.n), 1, 'the refused bind left its invite unused');
 });

@@ -28,6 +28,7 @@ export interface MpAuthRepo {
   /** Marks a live token rotated; false when it was rotated or revoked already (by a racing request). */
   rotateRefreshToken(id: number, now: number): Promise<boolean>;
   revokeFamily(familyId: string, now: number): Promise<void>;
+  revokeAllOf(staffId: number, now: number): Promise<void>;
 }
 
 /** Signs and checks compact tokens (JWT HS256) for one audience; times in ms of the injected clock. */

@@ -121,6 +121,18 @@ export class MpAuthService {
     });
   }
 
+  /**
+   * Ends every login of a staff member (they were disabled): enabling them again later does not
+   * bring old tokens back; they log in anew.
+   */
+  async revokeAll(staffId: number): Promise<void> {
+    const now = this.d.clock.now();
+    await this.d.tx.transaction(async (repo) => {
+      await repo.revokeAllOf(staffId, now);
+      await repo.bumpTokenVersion(staffId);
+    });
+  }
+
   /** The principal of a valid access token of an active staff member, read fresh from the staff row. */
   async authenticate(accessToken: string): Promise<Principal> {
     const claims = this.d.tokens.verify(accessToken, ACCESS_AUD, this.d.clock.now());
