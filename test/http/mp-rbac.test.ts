@@ -20,7 +20,8 @@ async function world(t: ExecutionContext) {
   const stores = { s1: await addStore(siyu, 's1'), s2: await addStore(siyu, 's2') };
   for (const s of STAFF) await saveStaff(siyu, { wecomUserId: s.wecomUserId, role: s.role, storeId: s.store ? stores[s.store] : null });
   const tokens = {} as Record<Who, string>;
-  for (const s of STAFF) tokens[s.wecomUserId] = (await loginAs(siyu, s.wecomUserId)).accessToken;
+  const refresh = {} as Record<Who, string>;
+  for (const s of STAFF) ({ accessToken: tokens[s.wecomUserId], refreshToken: refresh[s.wecomUserId] } = await loginAs(siyu, s.wecomUserId));
   const pii = new PiiCipher(siyu.config.piiKey);
   const customer = async (name: string, storeId: number, owner: string, phone: string) => {
     const [id] = await siyu.db('customers').insert({ name, store_id: storeId, owner_userid: owner, stage: 'new', phone_enc: pii.encrypt(phone), phone_tail: phone.slice(-4), created_at: 1, updated_at: 1 });
@@ -38,7 +39,7 @@ async function world(t: ExecutionContext) {
   const k = { t1: await task(stores.s1, 'rep1a', c.c1), t2: await task(stores.s1, 'rep1b', c.c2), t3: await task(stores.s2, 'rep2', c.c3) };
   const call = mp(siyu);
   const as = (who: Who, method: string, path: string, body?: unknown) => call(method, path, { token: tokens[who], body });
-  return { siyu, stores, c, k, as, call, tokens };
+  return { siyu, stores, c, k, as, call, tokens, refresh };
 }
 
 /** Everything an /api/mp call could write, to prove a refused call wrote nothing. */
@@ -126,7 +127,7 @@ test('open tasks: mine for everyone, the store for managers and HQ; completing r
 });
 
 test('every /api/mp endpoint refuses another store and a lower role (404 for ids, 403 for role gates) and writes nothing', async (t) => {
-  const { siyu, as, call, c, k } = await world(t);
+  const { siyu, as, call, c, k, refresh } = await world(t);
   const before = await footprint(siyu);
   const missing = 99_999_999;
   // [who, method, path, body, status, code]: ids outside the caller's scope read exactly like missing ids.
@@ -166,6 +167,12 @@ test('every /api/mp endpoint refuses another store and a lower role (404 for ids
     t.is(r.json.error.code, 'MP.UNAUTHORIZED');
   }
   t.deepEqual(await footprint(siyu), before);
+
+  // Logging out with someone else's refresh token ends only the caller's own access.
+  t.is((await as('rep2', 'POST', '/logout', { refreshToken: refresh.mgr1 })).status, 204);
+  t.is((await as('rep2', 'GET', '/me')).status, 401);
+  t.is((await as('mgr1', 'GET', '/me')).status, 200);
+  t.is((await call('POST', '/refresh', { body: { refreshToken: refresh.mgr1 } })).status, 200);
 });
 
 test('the OpenAPI document is served and describes exactly the routes of the router', async (t) => {
