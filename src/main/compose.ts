@@ -510,7 +510,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           orderRoutes({ orders }),
           staffInviteRoutes({ auth: mpAuth }),
           segmentRoutes({ segments }),
-          ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
+          ...(emulator ? [sandboxRoutes({ emulator, wechat: wechatEmulator, channels, customers, processor })] : []),
         ],
       });
       // WeCom's callback is answered before Koa sees the request: it is the hot path.

@@ -169,3 +169,13 @@ test('a WeChat already bound cannot take a second invite, and the invite stays u
   t.is(again.json.error.code, 'MP.ALREADY_BOUND');
   t.is(Number((await siyu.db('staff_invites').whereNull('used_at').count({ n: '*' }))[0]!.n), 1, 'the refused bind left its invite unused');
 });
+
+test('in sandbox mode an admin can play wx.login by hand: /sandbox/wx-login issues a code /api/mp/login accepts once', async (t) => {
+  const { siyu, call } = await app(t);
+  const res = await admin(siyu).post('/sandbox/wx-login', { openid: 'o-by-hand' });
+  t.is(res.status, 200);
+  const login = await call('POST', '/login', { body: { code: res.json.code } });
+  t.true(login.json.needsBinding);
+  t.is((await call('POST', '/login', { body: { code: res.json.code } })).status, 401);
+  t.is((await fetch(`${siyu.url}/sandbox/wx-login`, { method: 'POST', body: '{"openid":"x"}', headers: { 'content-type': 'application/json' } })).status, 401);
+});
