@@ -39,6 +39,11 @@ import * as n0042 from './20261125004200_rfm_history.js';
 import * as n0043 from './20261125004300_reactivation_entries.js';
 import * as n0060 from './20261125006000_customers_store_id_index.js';
 import * as n0061 from './20261125006100_stores_quiet_hours.js';
+import * as n0070 from './20261125007000_staff_token_version.js';
+import * as n0071 from './20261125007100_staff_openids.js';
+import * as n0072 from './20261125007200_staff_invites.js';
+import * as n0073 from './20261125007300_mp_refresh_tokens.js';
+import * as n0074 from './20261125007400_audit_log.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -82,4 +87,9 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125004300_reactivation_entries', module: n0043 },
   { name: '20261125006000_customers_store_id_index', module: n0060 },
   { name: '20261125006100_stores_quiet_hours', module: n0061 },
+  { name: '20261125007000_staff_token_version', module: n0070 },
+  { name: '20261125007100_staff_openids', module: n0071 },
+  { name: '20261125007200_staff_invites', module: n0072 },
+  { name: '20261125007300_mp_refresh_tokens', module: n0073 },
+  { name: '20261125007400_audit_log', module: n0074 },
 ];

@@ -51,9 +51,12 @@ const ENV_MAP: Record<string, string> = {
   REACTIVATION_HOLDOUT_PCT: 'journeys.holdoutPct',
   WECHATPAY_APIV3_KEY: 'wechatPay.apiV3Key',
   WECHATPAY_PLATFORM_KEYS: 'wechatPay.platformKeys',
+  WECHAT_API_BASE: 'wechat.apiBase',
+  WECHAT_MINI_APPID: 'wechat.miniAppId',
+  WECHAT_MINI_SECRET: 'wechat.miniAppSecret',
 };
 
-const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS'];
+const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS', 'WECHAT_MINI_SECRET'];
 
 const intish = z.coerce.number().int();
 const optStr = z.string().trim().min(1).optional();
@@ -174,6 +177,13 @@ const schema = z.object({
   wechatPay: z.object({
     apiV3Key: z.string().refine((s) => Buffer.byteLength(s) === 32, 'must be the 32-byte APIv3 key').optional(),
     platformKeys,
+  }),
+  /** The store operators' mini-program: code2Session at apiBase (the emulator in sandbox mode). */
+  wechat: z.object({
+    apiBase: z.url(),
+    miniAppId: z.string().regex(/^wx[0-9a-f]{16}$/, 'must be the mini-program AppID (wx + 16 hex)').optional(),
+    miniAppSecret: z.string().regex(/^[0-9a-f]{32}$/, 'must be the 32-character AppSecret').optional(),
+    timeoutMs: intish.min(100).max(60000),
   }),
 });
 
@@ -297,6 +307,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     problems.push('publicBaseUrl (PUBLIC_BASE_URL): must be the public address phones reach in production, not a loopback one');
   }
 
+  if ((c.wechat.miniAppId === undefined) !== (c.wechat.miniAppSecret === undefined)) {
+    problems.push('wechat.miniAppId / wechat.miniAppSecret (WECHAT_MINI_APPID / WECHAT_MINI_SECRET): set both or neither');
+  }
+
   const secrets = resolveSecrets(c, nodeEnv, problems);
   if (problems.length) throw new ConfigError(problems);
 
@@ -320,7 +334,13 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         agentSecret: cred.agentSecret ?? cred.contactSecret!,
       };
 
-  return { ...c, sandbox, wecom, ...secrets };
+  // The sandbox's WeChat emulator accepts whatever mini-program credentials the config names,
+  // or a generated pair; outside the sandbox an unset pair leaves mini-program login refused (503).
+  const wechat = sandbox && c.wechat.miniAppId === undefined
+    ? { ...c.wechat, miniAppId: `wx${randomBytes(8).toString('hex')}`, miniAppSecret: randomBytes(16).toString('hex') }
+    : c.wechat;
+
+  return { ...c, sandbox, wecom, wechat, ...secrets };
 }
 
 /**

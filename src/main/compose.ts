@@ -93,6 +93,15 @@ import { SegmentService } from '../domain/segment/segment.service.js';
 import { segmentRoutes } from '../http/routes/segments.routes.js';
 import { ReactivationStore } from '../store/reactivation.store.js';
 import { RfmStore } from '../store/rfm.store.js';
+import { WechatEmulator } from '../integrations/wechat/emulator/index.js';
+import { MiniProgramApi } from '../integrations/wechat/mini-program.js';
+import { MpAuthService } from '../domain/mp/mp-auth.service.js';
+import { MpService } from '../domain/mp/mp.service.js';
+import { MpAuthStore, mpAuthTransactor } from '../store/mp-auth.store.js';
+import { MpStore } from '../store/mp.store.js';
+import { JwtCodec } from '../http/mp-tokens.js';
+import { mpRoutes } from '../http/routes/mp.routes.js';
+import { staffInviteRoutes } from '../http/routes/staff-invites.routes.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -118,6 +127,8 @@ export interface Siyu {
   server?: Server;
   url?: string;
   emulator?: WecomEmulator;
+  /** WeChat's jscode2session in sandbox mode (tests issue wx.login codes with it). */
+  wechatEmulator?: WechatEmulator;
   wecom: WecomClient;
   channels: ChannelService;
   customers: CustomerService;
@@ -174,6 +185,14 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       for (const u of SANDBOX_STAFF) emulator.addEmployee(u, { name: u });
       apiBase = await emulator.listen(0, '127.0.0.1');
       closers.push(() => emulator!.close());
+    }
+
+    let wechatEmulator: WechatEmulator | undefined;
+    let wechatApiBase = config.wechat.apiBase;
+    if (config.sandbox && config.wechat.miniAppId && config.wechat.miniAppSecret) {
+      wechatEmulator = new WechatEmulator({ appId: config.wechat.miniAppId, appSecret: config.wechat.miniAppSecret, clock });
+      wechatApiBase = await wechatEmulator.listen(0, '127.0.0.1');
+      closers.push(() => wechatEmulator!.close());
     }
 
     const wecom = new WecomClient({
@@ -446,7 +465,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       },
     });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, close };
+    const mpAuth = new MpAuthService({
+      repo: new MpAuthStore(db),
+      tx: mpAuthTransactor(db),
+      wechat: new MiniProgramApi({ apiBase: wechatApiBase, appId: config.wechat.miniAppId, appSecret: config.wechat.miniAppSecret, timeoutMs: config.wechat.timeoutMs }),
+      tokens: new JwtCodec(createHmac('sha256', config.jwtSecret).update('siyu mini-program tokens').digest()),
+      clock,
+      log: log.child({ module: 'mp-auth' }),
+    });
+    const mpStore = new MpStore(db);
+    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, clock });
+    const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
+
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -469,6 +500,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
             info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
           }),
           integrationRoutes({ orders }),
+          mpRoutes({ auth: mpAuth, mp, ipHash: (ip) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32) }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,
@@ -485,12 +517,13 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }), nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
-          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed() }) }),
+          staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed(), onInactive: (id) => mpAuth.revokeAll(id) }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),
           orderRoutes({ orders }),
+          staffInviteRoutes({ auth: mpAuth }),
           segmentRoutes({ segments }),
-          ...(emulator ? [sandboxRoutes({ emulator, channels, customers, processor })] : []),
+          ...(emulator ? [sandboxRoutes({ emulator, wechat: wechatEmulator, channels, customers, processor })] : []),
         ],
       });
       // WeCom's callback is answered before Koa sees the request: it is the hot path.

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Staff, StaffRepo } from '../domain/staff/staff.service.js';
 import type { BotStaffRepo } from '../domain/staff/staff-directory.js';
 
-const toStaff = (r: Record<string, any>): Staff => ({
+export const toStaff = (r: Record<string, any>): Staff => ({
   id: Number(r.id),
   wecomUserId: r.wecom_userid,
   name: r.name,

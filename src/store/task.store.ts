@@ -3,7 +3,7 @@ import type { Task, TaskRepo } from '../domain/task/task.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-const toTask = (r: Record<string, any>): Task => ({
+export const toTask = (r: Record<string, any>): Task => ({
   id: Number(r.id),
   storeId: nn(r.store_id),
   customerId: nn(r.customer_id),

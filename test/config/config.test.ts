@@ -72,3 +72,15 @@ test('secrets can come from *_FILE and PII_KEY must be 32 bytes', (t) => {
   t.is(c.adminApiKey, 'k'.repeat(40));
   t.true(problems({ NODE_ENV: 'test', PII_KEY: 'abcd' }).some((x) => x.startsWith('piiKey')));
 });
+
+test('the mini-program AppID and secret come in pairs (secret from a file too); the sandbox generates a pair', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'siyu-cfg-'));
+  writeFileSync(join(dir, 'mini'), 'ab'.repeat(16) + '\n');
+  const c = loadConfig({ env: { NODE_ENV: 'test', WECHAT_MINI_APPID: 'wx0123456789abcdef', WECHAT_MINI_SECRET_FILE: join(dir, 'mini'), WECHAT_API_BASE: 'http://127.0.0.1:9' } });
+  t.like(c.wechat, { miniAppId: 'wx0123456789abcdef', miniAppSecret: 'ab'.repeat(16), apiBase: 'http://127.0.0.1:9' });
+  t.true(problems({ NODE_ENV: 'test', WECHAT_MINI_APPID: 'wx0123456789abcdef' }).some((x) => x.startsWith('wechat.miniAppId')));
+  t.true(problems({ NODE_ENV: 'test', WECHAT_MINI_APPID: 'not-an-appid', WECHAT_MINI_SECRET: 'ab'.repeat(16) }).some((x) => x.startsWith('wechat.miniAppId')));
+  const sandbox = loadConfig({ env: { NODE_ENV: 'test' } });
+  t.regex(sandbox.wechat.miniAppId!, /^wx[0-9a-f]{16}$/);
+  t.regex(sandbox.wechat.miniAppSecret!, /^[0-9a-f]{32}$/);
+});

@@ -25,7 +25,16 @@ export interface StaffRepo {
  * account sees them as (so their 1:1 messages are commands, not customer chats).
  */
 export class StaffService {
-  constructor(private readonly d: { staff: StaffRepo; storeExists(id: number): Promise<boolean>; clock: Clock; onChange?(): Promise<void> }) {}
+  constructor(
+    private readonly d: {
+      staff: StaffRepo;
+      storeExists(id: number): Promise<boolean>;
+      clock: Clock;
+      onChange?(): Promise<void>;
+      /** Called on every save of an inactive staff member (e.g. to end their mini-program logins). */
+      onInactive?(staffId: number): Promise<void>;
+    },
+  ) {}
 
   async save(s: Omit<Staff, 'id'>): Promise<Staff> {
     if (s.storeId !== null && !(await this.d.storeExists(s.storeId))) throw badRequest('STAFF.STORE_NOT_FOUND', '门店不存在');
@@ -34,7 +43,8 @@ export class StaffService {
       const other = await this.d.staff.findStaffByBotContact(s.botContactId);
       if (other && other.wecomUserId !== s.wecomUserId) throw new AppError('STAFF.BOT_CONTACT_TAKEN', '该机器人联系人已绑定其他员工', { status: 409 });
     }
-    await this.d.staff.upsertStaff(s, this.d.clock.now());
+    const id = await this.d.staff.upsertStaff(s, this.d.clock.now());
+    if (!s.active) await this.d.onInactive?.(id);
     await this.d.onChange?.();
     return (await this.d.staff.findStaffByUserId(s.wecomUserId))!;
   }

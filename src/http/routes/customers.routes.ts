@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CustomerService } from '../../domain/customer/customer.service.js';
 import type { MergeService } from '../../domain/customer/merge.service.js';
 import { readJson } from '../body.js';
+import type { TimelineEntry } from '../../domain/customer/customer.types.js';
 import { iso, parseId } from '../validation.js';
 
 const mergeBody = z
@@ -18,6 +19,9 @@ const presentMerge = (m: { id: number; sourceId: number; targetId: number; reaso
   createdAt: iso(m.createdAt),
   undoneAt: iso(m.undoneAt),
 });
+
+export const presentTimeline = (entries: TimelineEntry[]) =>
+  entries.map((e) => ({ id: e.id, kind: e.kind, channelId: e.channelId, staffUserId: e.staffUserId, data: e.data, occurredAt: iso(e.occurredAt) }));
 
 export function customerRoutes(d: { customers: CustomerService; merges: MergeService }): Router {
   const r = new Router({ prefix: '/api/customers' });
@@ -50,7 +54,7 @@ export function customerRoutes(d: { customers: CustomerService; merges: MergeSer
       createdAt: iso(c.createdAt),
       tags: c.tags,
       follows: c.follows.map((f) => ({ staffUserId: f.staffUserId, channelId: f.channelId, state: f.state, status: f.status, addedAt: iso(f.addedAt), removedAt: iso(f.removedAt) })),
-      timeline: c.timeline.map((e) => ({ id: e.id, kind: e.kind, channelId: e.channelId, staffUserId: e.staffUserId, data: e.data, occurredAt: iso(e.occurredAt) })),
+      timeline: presentTimeline(c.timeline),
     };
   });
 

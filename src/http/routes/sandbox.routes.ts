@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EventProcessor } from '../../domain/acquisition/event-processor.js';
 import type { ChannelService } from '../../domain/channel/channel.service.js';
 import type { CustomerService } from '../../domain/customer/customer.service.js';
+import type { WechatEmulator } from '../../integrations/wechat/emulator/index.js';
 import type { WecomEmulator } from '../../integrations/wecom/emulator/index.js';
 import { badRequest } from '../../shared/errors.js';
 import { readJson } from '../body.js';
@@ -14,13 +15,22 @@ const scanBody = z
   })
   .strict();
 
+const wxLoginBody = z.object({ openid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '只能包含字母、数字、_ 和 -，最长 64 位') }).strict();
+
 /**
  * Sandbox only (no real WeCom configured): lets a person try the loop by hand. A "scan" makes
  * the emulator add a fake customer through the channel's contact way and push the signed,
  * encrypted callback to this server, exactly as WeCom would.
  */
-export function sandboxRoutes(d: { emulator: WecomEmulator; channels: ChannelService; customers: CustomerService; processor: EventProcessor }): Router {
+export function sandboxRoutes(d: { emulator: WecomEmulator; wechat?: WechatEmulator; channels: ChannelService; customers: CustomerService; processor: EventProcessor }): Router {
   const r = new Router({ prefix: '/sandbox' });
+
+  // What wx.login returns on the phone of this WeChat user, for POST /api/mp/login by hand.
+  r.post('/wx-login', async (ctx) => {
+    const { openid } = wxLoginBody.parse(await readJson(ctx));
+    if (!d.wechat) throw badRequest('SANDBOX.NO_WECHAT', '沙箱未启用微信模拟');
+    ctx.body = { code: d.wechat.issueCode(openid) };
+  });
 
   r.post('/scan', async (ctx) => {
     const body = scanBody.parse(await readJson(ctx));

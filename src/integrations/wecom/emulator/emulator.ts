@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../../../shared/clock.js';
 import { buildXml } from '../xml.js';
 import { CallbackDriver, type CallbackConfig, type DeliveryReport, type UrlVerification } from './callback-driver.js';
@@ -11,7 +10,7 @@ import { confirmMassTask, defaultMassCap, massRoutes, type MassCap } from './rou
 import { messageRoutes } from './routes-message.js';
 import { tagRoutes } from './routes-tags.js';
 import { E, WecomApiError, errmsgFor, fail } from './errors.js';
-import { BodyTooLargeError, parseJsonObject, queryOf, readBody, sendJson } from './http-io.js';
+import { BodyTooLargeError, EmulatorServer, parseJsonObject, queryOf, readBody, sendJson } from './http-io.js';
 import { newId } from './ids.js';
 import type { Route, RouteConfig, RouteContext } from './route.js';
 import { EmulatorState, type AccessToken, type Employee, type GroupChat, type JoinWay, type Media, type Relationship, type WelcomeCode } from './state.js';
@@ -121,8 +120,7 @@ export class WecomEmulator {
   private readonly log: (line: string) => void;
   private readonly massCap: MassCap;
   private driver?: CallbackDriver;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new EmulatorServer((req, res) => this.handle(req, res));
   /** wakes latency faults on close() so no request waits on a dead emulator */
   private readonly sleepers = new Set<() => void>();
   private closing = false;
@@ -283,26 +281,7 @@ export class WecomEmulator {
 
   /** Starts a standalone server; resolves the base URL (with the path prefix). */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    if (this.server) throw new Error('emulator already listening');
-    const server = createServer((req, res) => {
-      if (!this.handle(req, res)) sendJson(res, 404, { errcode: 404, errmsg: 'not found' });
-    });
-    server.on('connection', (s) => {
-      // A connection the kernel accepted while close() ran would otherwise keep it waiting.
-      if (this.closing) {
-        s.destroy();
-        return;
-      }
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    const addr = server.address();
-    const actual = typeof addr === 'object' && addr ? addr.port : port;
+    const actual = await this.server.listen(port, host);
     return `http://${host.includes(':') ? `[${host}]` : host}:${actual}${this.prefix}`;
   }
 
@@ -311,11 +290,7 @@ export class WecomEmulator {
     this.closing = true;
     this.driver?.close();
     for (const wake of [...this.sleepers]) wake();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server.close();
   }
 
   // ---------------------------------------------------------------- state hooks

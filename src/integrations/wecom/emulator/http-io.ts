@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** Node http plumbing shared by the emulator's routes; no framework so it mounts anywhere. */
 
@@ -93,4 +94,49 @@ export function queryOf(url: URL): Record<string, string> {
   const q: Record<string, string> = {};
   for (const [k, v] of url.searchParams) q[k] = v;
   return q;
+}
+
+/**
+ * A standalone server for an emulator's `handle` (unknown paths answer 404 JSON). close() ends
+ * open connections at once, and connections accepted while it runs are dropped.
+ */
+export class EmulatorServer {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private closing = false;
+
+  constructor(private readonly handle: (req: IncomingMessage, res: ServerResponse) => boolean) {}
+
+  /** Resolves the port listened on. */
+  async listen(port: number, host: string): Promise<number> {
+    if (this.server) throw new Error('emulator already listening');
+    const server = createServer((req, res) => {
+      if (!this.handle(req, res)) sendJson(res, 404, { errcode: 404, errmsg: 'not found' });
+    });
+    server.on('connection', (s) => {
+      // A connection the kernel accepted while close() ran would otherwise keep it waiting.
+      if (this.closing) {
+        s.destroy();
+        return;
+      }
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const addr = server.address();
+    return typeof addr === 'object' && addr ? addr.port : port;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }

@@ -1,0 +1,51 @@
+import type { StaffRole } from '../staff/staff.service.js';
+
+/** Who a mini-program request acts as, read from the staff row on every request. */
+export interface Principal {
+  staffId: number;
+  wecomUserId: string;
+  name: string;
+  role: StaffRole;
+  storeId: number | null;
+}
+
+/** Where a resource lives and whose it is (a customer's owner rep, a task's assignee). */
+export interface Placement {
+  storeId: number | null;
+  ownerUserId: string | null;
+}
+
+/**
+ * The rows a principal may read, as a filter a store turns into WHERE clauses:
+ * hq_admin everything, store_manager their store, rep what they own.
+ */
+export type QueryScope = { kind: 'all' } | { kind: 'store'; storeId: number } | { kind: 'owner'; ownerUserId: string };
+
+/** A store manager without a store sees nothing, rather than everything. */
+const NO_STORE = -1;
+
+export function queryScope(p: Principal): QueryScope {
+  if (p.role === 'hq_admin') return { kind: 'all' };
+  if (p.role === 'store_manager') return { kind: 'store', storeId: p.storeId ?? NO_STORE };
+  return { kind: 'owner', ownerUserId: p.wecomUserId };
+}
+
+/** Whether the principal may see this resource. Callers answer "not found" when not. */
+export function canSee(p: Principal, r: Placement): boolean {
+  const s = queryScope(p);
+  if (s.kind === 'all') return true;
+  if (s.kind === 'store') return r.storeId === s.storeId;
+  return r.ownerUserId === s.ownerUserId;
+}
+
+/** Actions gated by role rather than by placement (answered 403: the role is no secret). */
+export type Permission = 'customer.revealPhone' | 'task.listStore';
+
+const GRANTS: Record<Permission, readonly StaffRole[]> = {
+  'customer.revealPhone': ['hq_admin', 'store_manager'],
+  'task.listStore': ['hq_admin', 'store_manager'],
+};
+
+export function may(p: Principal, perm: Permission): boolean {
+  return GRANTS[perm].includes(p.role);
+}

@@ -1,0 +1,128 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { MpAuthService, MpSession } from '../../domain/mp/mp-auth.service.js';
+import type { MpService } from '../../domain/mp/mp.service.js';
+import type { MpTask } from '../../domain/mp/mp.ports.js';
+import { readJson } from '../body.js';
+import { mpAuth, principalOf } from '../middleware/mp-auth.js';
+import { iso, pageQuery, parseId, printableText } from '../validation.js';
+import { presentTimeline } from './customers.routes.js';
+import { MP_OPENAPI } from './mp-openapi.js';
+
+const token = z.string().trim().min(1).max(2048);
+const loginBody = z.object({ code: z.string().trim().min(1).max(128) }).strict();
+const bindBody = z.object({ bindToken: token, inviteCode: z.string().trim().min(4).max(32) }).strict();
+const refreshBody = z.object({ refreshToken: token }).strict();
+const logoutBody = z.object({ refreshToken: token.optional() }).strict();
+const customerQuery = pageQuery.extend({
+  q: printableText(32).optional(),
+  tag: printableText(30).optional(),
+  stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
+});
+const taskQuery = pageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
+const completeBody = z.object({ outcome: printableText(255) }).strict();
+
+const presentSession = (s: MpSession) => ({
+  accessToken: s.accessToken,
+  accessTokenExpiresAt: iso(s.accessTokenExpiresAt),
+  refreshToken: s.refreshToken,
+  refreshTokenExpiresAt: iso(s.refreshTokenExpiresAt),
+  staff: s.staff,
+});
+
+const presentTask = (t: MpTask) => ({
+  id: t.id,
+  kind: t.kind,
+  title: t.title,
+  status: t.status,
+  dueAt: iso(t.dueAt),
+  customerId: t.customerId,
+  customerName: t.customerName,
+  staffUserId: t.staffUserId,
+  storeId: t.storeId,
+  outcome: t.outcome,
+  doneAt: iso(t.doneAt),
+});
+
+/**
+ * The store operators' mini-program API. Public at the Koa level: login, bind and refresh are
+ * open, everything else authenticates with the mini-program's own access token and is scoped
+ * to the caller (src/domain/access).
+ */
+export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: string): string }): Router {
+  const r = new Router({ prefix: '/api/mp' });
+  const authed = mpAuth(d.auth);
+
+  r.get('/openapi.json', (ctx) => {
+    ctx.body = MP_OPENAPI;
+  });
+
+  r.post('/login', async (ctx) => {
+    const { code } = loginBody.parse(await readJson(ctx));
+    const res = await d.auth.login(code);
+    ctx.body = res.needsBinding ? { needsBinding: true, bindToken: res.bindToken, bindTokenExpiresAt: iso(res.bindTokenExpiresAt) } : { needsBinding: false, ...presentSession(res) };
+  });
+
+  r.post('/bind', async (ctx) => {
+    const b = bindBody.parse(await readJson(ctx));
+    ctx.body = presentSession(await d.auth.bind(b.bindToken, b.inviteCode));
+  });
+
+  r.post('/refresh', async (ctx) => {
+    ctx.body = presentSession(await d.auth.refresh(refreshBody.parse(await readJson(ctx)).refreshToken));
+  });
+
+  r.post('/logout', authed, async (ctx) => {
+    const raw = ctx.request.length ? await readJson(ctx) : {};
+    await d.auth.logout(principalOf(ctx), logoutBody.parse(raw).refreshToken);
+    ctx.status = 204;
+  });
+
+  r.get('/me', authed, (ctx) => {
+    const p = principalOf(ctx);
+    ctx.body = { staffId: p.staffId, wecomUserId: p.wecomUserId, name: p.name, role: p.role, storeId: p.storeId };
+  });
+
+  r.get('/customers', authed, async (ctx) => {
+    const f = customerQuery.parse(ctx.query);
+    const { items, total } = await d.mp.listCustomers(principalOf(ctx), f);
+    ctx.body = { items, total, limit: f.limit, offset: f.offset };
+  });
+
+  r.get('/customers/:id', authed, async (ctx) => {
+    const c = await d.mp.customer(principalOf(ctx), parseId(ctx.params.id, 'MP.INVALID_ID', '客户'));
+    ctx.body = {
+      id: c.id,
+      name: c.name,
+      avatar: c.avatar,
+      stage: c.stage,
+      storeId: c.storeId,
+      ownerUserId: c.ownerUserId,
+      optedOut: c.optedOut,
+      phoneMasked: c.phoneMasked,
+      createdAt: iso(c.createdAt),
+      tags: c.tags,
+      timeline: presentTimeline(c.timeline),
+    };
+  });
+
+  r.post('/customers/:id/reveal-phone', authed, async (ctx) => {
+    const id = parseId(ctx.params.id, 'MP.INVALID_ID', '客户');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { phone: await d.mp.revealPhone(principalOf(ctx), id, d.ipHash(ctx.ip)) };
+  });
+
+  r.get('/tasks', authed, async (ctx) => {
+    const q = taskQuery.parse(ctx.query);
+    const { items, total } = await d.mp.listTasks(principalOf(ctx), q.scope, q);
+    ctx.body = { items: items.map(presentTask), total, limit: q.limit, offset: q.offset };
+  });
+
+  r.post('/tasks/:id/complete', authed, async (ctx) => {
+    const id = parseId(ctx.params.id, 'MP.INVALID_ID', '任务');
+    const { outcome } = completeBody.parse(await readJson(ctx));
+    ctx.body = presentTask(await d.mp.completeTask(principalOf(ctx), id, outcome));
+  });
+
+  return r;
+}
