@@ -107,7 +107,10 @@ test('outbox pacing through the mock puppet: sends to one account are spaced by 
   await w.siyu.bot.outbox.enqueue([1, 2, 3, 4].map((i) => ({ account: w.siyu.config.bot.account, to: { kind: 'dm' as const, contactId: a.id }, text: `第${i}条`, purpose: 'system' as const })));
   await w.until(() => Promise.resolve(times.length === 4), 10_000);
   t.deepEqual(w.sentTo(a), ['第1条', '第2条', '第3条', '第4条']);
-  for (let i = 1; i < times.length; i++) t.true(times[i]! - times[i - 1]! >= 300 - 15, `gap ${times[i]! - times[i - 1]!} ms`);
+  // Measured where the messages arrive, so each gap carries the puppet's delivery jitter; the
+  // exact spacing is asserted on the drainer's own clock in test/domain/outbox.test.ts.
+  t.true(times[3]! - times[0]! >= 3 * 300 - 100, `4 messages in ${times[3]! - times[0]!} ms`);
+  for (let i = 1; i < times.length; i++) t.true(times[i]! - times[i - 1]! >= 150, `gap ${times[i]! - times[i - 1]!} ms`);
 
   // A target the account does not know fails for good, visibly.
   await w.siyu.bot.outbox.enqueue([{ account: w.siyu.config.bot.account, to: { kind: 'dm', contactId: 'nobody' }, text: '你好', purpose: 'system' }]);
