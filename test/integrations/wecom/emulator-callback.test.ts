@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { WecomEmulator, WELCOME_WINDOW_MS } from '../../../src/integrations/wecom/emulator/index.js';
 import { AGENT_ID, CB, CONTACT_SECRET, CORP, addWay, startReceiver, startWithReceiver, type Json } from './emulator-harness.js';
@@ -185,10 +185,12 @@ test('a slow answer times out and is re-delivered; the slow copy was still recei
 });
 
 test('an unreachable callback URL is reported as errors on every attempt', async (t) => {
-  const probe = createServer();
+  // A listener that drops every connection: the port stays ours for the whole test (a closed
+  // probe port could be taken by another test's server in between).
+  const probe = createNetServer((socket) => socket.destroy());
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => probe.close(() => r())));
   const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((r) => probe.close(() => r()));
   const em = new WecomEmulator({ corpId: CORP, secrets: [CONTACT_SECRET], callback: { url: `http://127.0.0.1:${port}/cb`, ...CB, retries: 2 } });
   t.teardown(() => em.close());
   const r = await em.push({ Event: 'change_external_contact', ChangeType: 'edit_external_contact' });
