@@ -1,5 +1,4 @@
 import test from 'ava';
-import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { WecomEmulator, WELCOME_WINDOW_MS } from '../../../src/integrations/wecom/emulator/index.js';
