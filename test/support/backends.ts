@@ -27,7 +27,7 @@ export async function freshDatabase(t: ExecutionContext): Promise<{ mysqlUrl?: s
     });
     return { sqliteFile: file };
   }
-  const name = pool.pop() ?? (await createDatabase(`siyu_t_${suffix}`));
+  const name = pool.pop() ?? (await createDatabase(`siyu_t_${process.pid}_${suffix}`));
   // After the test's app has closed (teardowns run last-registered first), the database is
   // emptied and reused: migrating 28 tables costs seconds on MariaDB, deleting rows milliseconds.
   t.teardown(async () => {
