@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { ChannelPatch, ChannelRepo } from '../domain/channel/channel.ports.js';
+import { PlacementTakenError, type ChannelPatch, type ChannelRepo } from '../domain/channel/channel.ports.js';
+import { isDuplicate } from './db-errors.js';
 import type { Channel, ChannelKind, ChannelStatus, SyncState } from '../domain/channel/channel.types.js';
 
 interface ChannelRow {
@@ -64,33 +65,39 @@ export class ChannelStore implements ChannelRepo {
   constructor(private readonly db: Knex) {}
 
   async insertChannel(c: Omit<Channel, 'id'>): Promise<Channel> {
-    const [id] = await this.db('channels').insert({
-      code: c.code,
-      name: c.name,
-      kind: c.kind,
-      store_id: c.storeId,
-      staff_userids: JSON.stringify(c.staffUserIds),
-      welcome_text: c.welcomeText,
-      welcome_link: c.welcomeLink === null ? null : JSON.stringify(c.welcomeLink),
-      welcome_image_asset: c.welcomeImageAsset,
-      welcome_miniprogram: c.welcomeMiniprogram === null ? null : JSON.stringify(c.welcomeMiniprogram),
-      tags: JSON.stringify(c.tags),
-      attributes: JSON.stringify(c.attributes),
-      batch_key: c.batchKey,
-      placement_key: c.placementKey,
-      status: c.status,
-      offer: c.offer,
-      active_from: c.activeFrom,
-      active_until: c.activeUntil,
-      coupon: c.coupon === null ? null : JSON.stringify(c.coupon),
-      routing: c.routing === null ? null : JSON.stringify(c.routing),
-      wecom_config_id: c.configId,
-      qr_code_url: c.qrCode,
-      sync_state: c.syncState,
-      sync_error: c.syncError,
-      created_at: c.createdAt,
-      updated_at: c.updatedAt,
-    });
+    const [id] = await this.db('channels')
+      .insert({
+        code: c.code,
+        name: c.name,
+        kind: c.kind,
+        store_id: c.storeId,
+        staff_userids: JSON.stringify(c.staffUserIds),
+        welcome_text: c.welcomeText,
+        welcome_link: c.welcomeLink === null ? null : JSON.stringify(c.welcomeLink),
+        welcome_image_asset: c.welcomeImageAsset,
+        welcome_miniprogram: c.welcomeMiniprogram === null ? null : JSON.stringify(c.welcomeMiniprogram),
+        tags: JSON.stringify(c.tags),
+        attributes: JSON.stringify(c.attributes),
+        batch_key: c.batchKey,
+        placement_key: c.placementKey,
+        status: c.status,
+        offer: c.offer,
+        active_from: c.activeFrom,
+        active_until: c.activeUntil,
+        coupon: c.coupon === null ? null : JSON.stringify(c.coupon),
+        routing: c.routing === null ? null : JSON.stringify(c.routing),
+        wecom_config_id: c.configId,
+        qr_code_url: c.qrCode,
+        sync_state: c.syncState,
+        sync_error: c.syncError,
+        created_at: c.createdAt,
+        updated_at: c.updatedAt,
+      })
+      .catch((e: unknown) => {
+        // Codes are random, so the only unique key a duplicate can hit in practice is (batch, placement).
+        if (isDuplicate(e) && c.batchKey !== null) throw new PlacementTakenError();
+        throw e;
+      });
     return { ...c, id: Number(id) };
   }
 

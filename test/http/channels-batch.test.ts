@@ -42,6 +42,30 @@ test(`${b} a placement matrix makes one channel per combination, and repeating i
   for (const expected of ['楼栋/3号楼', '电梯/B', '海报/春季', '来源渠道/电梯-3号楼-B', '客户行为/已加微']) t.true(tags.includes(expected), expected);
 });
 
+test(`${b} two identical batch calls at once answer the same channels, each made and pushed to WeCom once`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const body = { ...base, batchKey: 'race-1', namePattern: '电梯-{楼栋}-{电梯}', dimensions: { 楼栋: ['1号楼', '2号楼', '3号楼'], 电梯: ['A', 'B', 'C', 'D'] } };
+  const [one, two] = await Promise.all([api.post('/api/channels/batch', body), api.post('/api/channels/batch', body)]);
+  for (const res of [one, two]) {
+    t.true(res.status === 200 || res.status === 201, res.text);
+    t.is(res.json.items.length, 12);
+    t.is(res.json.created + res.json.existing, 12);
+  }
+  t.is(one.json.created + two.json.created, 12);
+  const ids = (r: typeof one) => r.json.items.map((c: { id: number }) => c.id);
+  t.deepEqual(ids(one), ids(two));
+  t.deepEqual(
+    two.json.items.map((c: { name: string }) => c.name),
+    ['1号楼', '2号楼', '3号楼'].flatMap((l) => ['A', 'B', 'C', 'D'].map((e) => `电梯-${l}-${e}`)),
+  );
+  t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 12);
+  t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/add_contact_way').length, 12);
+  const stored = await siyu.db('channels').select('sync_state', 'wecom_config_id');
+  t.true(stored.every((r: { sync_state: string; wecom_config_id: string | null }) => r.sync_state === 'synced' && !!r.wecom_config_id));
+  t.is(new Set(stored.map((r: { wecom_config_id: string }) => r.wecom_config_id)).size, 12);
+});
+
 const badBatches: Array<[string, Record<string, unknown>]> = [
   ['a pattern missing a dimension', { namePattern: '电梯-{楼栋}', dimensions: { 楼栋: ['1号楼'], 电梯: ['A', 'B'] } }],
   ['an unknown placeholder', { namePattern: '电梯-{楼层}', dimensions: { 楼栋: ['1号楼'] } }],

@@ -4,7 +4,15 @@ export type ChannelPatch = Partial<
   Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'welcomeLink' | 'welcomeImageAsset' | 'welcomeMiniprogram' | 'tags' | 'attributes' | 'status' | 'offer' | 'activeFrom' | 'activeUntil' | 'coupon' | 'routing' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>
 > & { updatedAt: number };
 
+/** Thrown by insertChannel when the (batch, placement) is already a channel: the unique key decided. */
+export class PlacementTakenError extends Error {
+  constructor() {
+    super('channel placement already taken in its batch');
+  }
+}
+
 export interface ChannelRepo {
+  /** Throws PlacementTakenError when another channel already holds the same batch and placement. */
   insertChannel(c: Omit<Channel, 'id'>): Promise<Channel>;
   findChannel(id: number): Promise<Channel | undefined>;
   findChannelByCode(code: string): Promise<Channel | undefined>;

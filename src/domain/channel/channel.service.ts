@@ -4,7 +4,7 @@ import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
-import type { ChannelRepo, ContactWayGateway } from './channel.ports.js';
+import { PlacementTakenError, type ChannelRepo, type ContactWayGateway } from './channel.ports.js';
 import { openReps } from './routing.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
@@ -13,6 +13,13 @@ import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.t
 const BAD_STAFF = new Set([40003, 46004, 60111, 60011, 84074]);
 /** A batch larger than this is almost certainly a mistake (and ~2 WeCom calls per channel). */
 export const MAX_BATCH = 200;
+/**
+ * A batch channel still 'pending' this soon after it was written is taken to be in the hands of
+ * the call that inserted it (its add_contact_way is under way); pushing it from a second call
+ * would make WeCom a second contact way. Older pending rows are left over from a call that died
+ * and are pushed again. Well above the WeCom client's retry deadline.
+ */
+const PENDING_GRACE_MS = 60_000;
 
 export interface ChannelServiceDeps {
   channels: ChannelRepo;
@@ -142,7 +149,9 @@ export class ChannelService {
   /**
    * A placement matrix (e.g. buildings 1–12 × elevators A–D) as one channel per combination.
    * Repeating the same batch returns the channels it already made (and retries any whose
-   * WeCom contact way is missing) instead of making new ones.
+   * WeCom contact way is missing) instead of making new ones. Two identical calls at once are
+   * settled per placement by the unique (batch, placement) key: both answer the same channels,
+   * each made and pushed to WeCom once.
    */
   async createBatch(b: ChannelBatch): Promise<{ channels: Channel[]; created: number; existing: number }> {
     const combos = expandMatrix(b.dimensions);
@@ -156,16 +165,34 @@ export class ChannelService {
 
     const channels: Channel[] = [];
     let created = 0;
+    let inFlight = false;
     for (let i = 0; i < combos.length; i++) {
       const attributes = combos[i]!;
       const key = placementKey(attributes);
-      const existing = await this.d.channels.findChannelByPlacement(b.batchKey, key);
-      if (existing) {
-        channels.push(existing.syncState === 'synced' ? existing : await this.sync(existing.id).catch(() => existing));
-        continue;
+      let existing = await this.d.channels.findChannelByPlacement(b.batchKey, key);
+      if (!existing) {
+        try {
+          channels.push(await this.create({ ...b.template, name: names[i]!, attributes }, { batchKey: b.batchKey, placementKey: key }));
+          created++;
+          continue;
+        } catch (e) {
+          if (!(e instanceof PlacementTakenError)) throw e;
+          // An identical call running at the same time inserted it between our lookup and our insert.
+          existing = await this.d.channels.findChannelByPlacement(b.batchKey, key);
+          if (!existing) throw e;
+        }
       }
-      channels.push(await this.create({ ...b.template, name: names[i]!, attributes }, { batchKey: b.batchKey, placementKey: key }));
-      created++;
+      if (existing.syncState === 'pending' && this.d.clock.now() - existing.updatedAt < PENDING_GRACE_MS) {
+        inFlight = true;
+        channels.push(existing);
+      } else {
+        channels.push(existing.syncState === 'synced' ? existing : await this.sync(existing.id).catch(() => existing));
+      }
+    }
+    if (inFlight) {
+      // Channels another call was still pushing are answered as they stand now, mostly synced by the end of our loop.
+      const now = new Map((await this.d.channels.listChannelsByBatch(b.batchKey)).map((c) => [c.id, c]));
+      return { channels: channels.map((c) => now.get(c.id) ?? c), created, existing: channels.length - created };
     }
     return { channels, created, existing: channels.length - created };
   }
