@@ -21,7 +21,7 @@ import { FunnelStore } from '../store/funnel.store.js';
 import { FormTokens } from '../http/form-token.js';
 import { landingRoutes } from '../http/routes/landing.routes.js';
 import { PiiCipher } from '../shared/pii.js';
-import { CacheFirstSeen, CacheRateLimiter } from '../store/cache/rate-limiter.js';
+import { CacheFirstSeen, CacheMutex, CacheRateLimiter } from '../store/cache/rate-limiter.js';
 import { LandingStore, landingTransactor } from '../store/landing.store.js';
 import { createHmac } from 'node:crypto';
 import { createHttpApp } from '../http/app.js';
@@ -254,6 +254,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       contactWays: gateways,
       limiter: new CacheRateLimiter(cache, keys, clock),
       firstSeen: new CacheFirstSeen(cache, keys),
+      mutex: new CacheMutex(cache, keys),
       pii,
       clock,
       log: log.child({ module: 'landing' }),

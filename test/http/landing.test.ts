@@ -200,7 +200,7 @@ test(`${b} one visitor submitting too often is slowed down`, async (t) => {
   t.is(await count(siyu, 'leads'), 5);
 });
 
-test(`${b} two submissions of one person racing from two phones make one customer`, async (t) => {
+test(`${b} two submissions of one person racing from two phones make one customer and one lead, and both show its QR`, async (t) => {
   const siyu = await startApp(t);
   const ch = await channel(siyu);
   const a = browser(siyu);
@@ -215,4 +215,12 @@ test(`${b} two submissions of one person racing from two phones make one custome
   t.is(rc.status, 200);
   t.is(await count(siyu, 'customers'), 1);
   t.is(await count(siyu, 'customer_identities'), 1);
+  t.is(await count(siyu, 'leads'), 1);
+  const lead = await siyu.db('leads').first('qr_code_url', 'wecom_config_id');
+  t.truthy(lead.wecom_config_id, 'the lead has its own contact way');
+  const qr = (html: string) => /id="rep-qr" src="([^"]+)"/.exec(html)?.[1];
+  t.is(qr(ra.html), lead.qr_code_url);
+  t.is(qr(rc.html), lead.qr_code_url);
+  // The channel's own contact way and one for the lead: the loser made none of its own.
+  t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/add_contact_way').length, 2);
 });

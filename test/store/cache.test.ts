@@ -1,6 +1,8 @@
 import test from 'ava';
 import { ManualClock } from '../../src/shared/clock.js';
 import { MemoryCache } from '../../src/store/cache/memory-cache.js';
+import { cacheKeys } from '../../src/store/cache/keys.js';
+import { CacheMutex } from '../../src/store/cache/rate-limiter.js';
 import { backendName, freshCache } from '../support/backends.js';
 
 // The same contract for the Redis and in-process caches: this file runs against whichever the
@@ -70,4 +72,28 @@ test(`[${backendName}] incr by n adds n and keeps the window`, async (t) => {
   t.is(await cache.incr(`${prefix}w`, 10_000, 5), 5);
   t.is(await cache.incr(`${prefix}w`, 10_000, 3), 8);
   t.is(await cache.incr(`${prefix}w`, 10_000), 9);
+});
+
+test(`[${backendName}] a mutex runs callers of one name one at a time and gives up on a lock held too long`, async (t) => {
+  const { cache, prefix } = await freshCache(t);
+  const mutex = new CacheMutex(cache, cacheKeys(prefix));
+  let inside = 0;
+  let most = 0;
+  const work = (n: number) =>
+    mutex.withLock('x', { ttlMs: 5_000, waitMs: 5_000 }, async () => {
+      most = Math.max(most, ++inside);
+      await new Promise((r) => setImmediate(r));
+      inside--;
+      return n;
+    });
+  const results = await Promise.all([work(1), work(2), work(3)]);
+  t.deepEqual(results, [{ value: 1 }, { value: 2 }, { value: 3 }]);
+  t.is(most, 1);
+
+  const held = await cache.acquireLock(cacheKeys(prefix).mutex('y'), 5_000);
+  let ran = false;
+  t.is(await mutex.withLock('y', { ttlMs: 5_000, waitMs: 30 }, async () => (ran = true)), undefined);
+  t.false(ran);
+  await held!.release();
+  t.deepEqual(await mutex.withLock('y', { ttlMs: 5_000, waitMs: 30 }, async () => 'ok'), { value: 'ok' });
 });

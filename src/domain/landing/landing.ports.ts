@@ -47,6 +47,16 @@ export interface FirstSeen {
   firstTime(key: string, ttlMs: number): Promise<boolean>;
 }
 
+/** Mutual exclusion by name, shared by every process (Redis SET NX PX with an owner token in production). */
+export interface Mutex {
+  /**
+   * Runs `fn` while holding the named lock, waiting up to `waitMs` for it. Returns undefined
+   * (without running `fn`) when the lock could not be had in time. The lock expires after
+   * `ttlMs` even if its holder died.
+   */
+  withLock<T>(name: string, o: { ttlMs: number; waitMs: number }, fn: () => Promise<T>): Promise<{ value: T } | undefined>;
+}
+
 /** Sliding or fixed-window limits shared by every process (Redis in production). */
 export interface RateLimiter {
   /** Counts one hit; false once more than `limit` hits fell in the window. */

@@ -11,7 +11,7 @@ import { pickRep } from '../channel/routing.js';
 import { IdentityTakenError, type Transactor } from '../customer/customer.ports.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
-import type { FirstSeen, LandingRepo, LandingTx, Lead, RateLimiter } from './landing.ports.js';
+import type { FirstSeen, LandingRepo, LandingTx, Lead, Mutex, RateLimiter } from './landing.ports.js';
 
 /** The add events of a lead's own contact way carry this state prefix. */
 export const LEAD_STATE_PREFIX = 'ld_';
@@ -52,12 +52,20 @@ export interface LandingDeps {
   contactWays: ContactWayGateway;
   limiter: RateLimiter;
   firstSeen: FirstSeen;
+  mutex: Mutex;
   pii: PiiCipher;
   clock: Clock;
   log: Logger;
   limits?: { perIpPerHour: number; perVisitorPerHour: number };
 }
 
+
+/**
+ * One person's submissions to one channel run one at a time, so a double tap makes one lead
+ * and both answers show its QR. The lock covers the WeCom call for the lead's own contact way
+ * (bounded by the client's retry deadline, well under the TTL).
+ */
+const SUBMIT_LOCK = { ttlMs: 30_000, waitMs: 10_000 };
 
 /** Coupon codes people read aloud at the counter: upper case, without 0/O/1/L. */
 const couponCodeFor = () => shortCode(10).toUpperCase();
@@ -107,8 +115,14 @@ export class LandingService {
     const ipOk = await this.d.limiter.hit(`lead:ip:${v.ipHash}`, this.limits.perIpPerHour, hourly);
     const visitorOk = await this.d.limiter.hit(`lead:v:${v.visitorId}`, this.limits.perVisitorPerHour, hourly);
     if (!ipOk || !visitorOk) throw new AppError('LANDING.TOO_MANY', '提交太频繁了，请稍后再试', { status: 429 });
-    const now = this.d.clock.now();
     const phoneHash = this.d.pii.hash(input.phone);
+    const done = await this.d.mutex.withLock(`lead:${c.id}:${phoneHash}`, SUBMIT_LOCK, () => this.makeLead(c, input, v, phoneHash));
+    if (!done) throw new AppError('LANDING.BUSY', '提交的人有点多，请稍后再试', { status: 503, transient: true });
+    return done.value;
+  }
+
+  private async makeLead(c: Channel, input: LeadInput, v: Visit, phoneHash: string): Promise<LeadResult> {
+    const now = this.d.clock.now();
     const tags = await this.d.tags.ensure(leadTags(c));
 
     const resolve = () => this.d.tx.transaction(async ({ customers, landing }) => {

@@ -10,6 +10,8 @@ export function cacheKeys(prefix: string) {
     seen: (key: string) => `${prefix}seen:${key}`,
     mediaId: (corpId: string, sha1: string) => `${prefix}wecom:media:${corpId}:${sha1}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
+    /** A named critical section of a domain service (e.g. one landing submission per person and channel). */
+    mutex: (name: string) => `${prefix}lock:mx:${name}`,
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
     botMessageSeen: (account: string, messageId: string) => `${prefix}bot:seen:${account}:${messageId}`,
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,

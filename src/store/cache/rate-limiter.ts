@@ -1,4 +1,4 @@
-import type { FirstSeen, RateLimiter } from '../../domain/landing/landing.ports.js';
+import type { FirstSeen, Mutex, RateLimiter } from '../../domain/landing/landing.ports.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Cache } from './cache.js';
 import type { CacheKeys } from './keys.js';
@@ -26,5 +26,31 @@ export class CacheFirstSeen implements FirstSeen {
 
   firstTime(key: string, ttlMs: number): Promise<boolean> {
     return this.cache.setIfAbsent(this.keys.seen(key), '1', ttlMs);
+  }
+}
+
+/** Owner-token locks in the cache; a waiter polls with a growing pause (never longer than 100 ms). */
+export class CacheMutex implements Mutex {
+  constructor(
+    private readonly cache: Cache,
+    private readonly keys: CacheKeys,
+  ) {}
+
+  async withLock<T>(name: string, o: { ttlMs: number; waitMs: number }, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const key = this.keys.mutex(name);
+    const giveUpAt = Date.now() + o.waitMs;
+    let pause = 10;
+    let lock = await this.cache.acquireLock(key, o.ttlMs);
+    while (!lock && Date.now() < giveUpAt) {
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 100);
+      lock = await this.cache.acquireLock(key, o.ttlMs);
+    }
+    if (!lock) return undefined;
+    try {
+      return { value: await fn() };
+    } finally {
+      await lock.release();
+    }
   }
 }
