@@ -32,6 +32,8 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
       ttlMs: 10 * 60_000,
       run: async () => ({ entered: await siyu.journeys.service.scanTriggers(), ...(await siyu.journeys.engine.tick()) }),
     },
+    // Reps confirm template touches in their WeCom client whenever they get to it; WeCom sends no callback.
+    { name: 'template-results', cron: '45 */5 * * * *', ttlMs: 10 * 60_000, run: () => siyu.journeys.pollTemplateResults() },
     // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
     { name: 'rfm-nightly', cron: '0 30 2 * * *', ttlMs: 60 * 60_000, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
     {

@@ -66,6 +66,8 @@ import { JOURNEY_TAG_GROUP } from '../domain/tag/tag.types.js';
 import { parseHm } from '../domain/journey/policy.js';
 import { CustomerFactsStore, JourneyStore, StoreSettingsStore, TriggerSourceStore } from '../store/journey.store.js';
 import { journeyRoutes } from '../http/routes/journeys.routes.js';
+import { pollTemplateResults, type TemplateResultCounts } from '../domain/journey/template-results.js';
+import type { TemplateResults } from '../domain/journey/journey.ports.js';
 import { randomBytes } from 'node:crypto';
 import { StaffService } from '../domain/staff/staff.service.js';
 import { StaffStore } from '../store/staff.store.js';
@@ -141,7 +143,14 @@ export interface Siyu {
   /** Conversation handling and the outbox; the bot role (src/main/bot-role.ts) feeds and drains them. */
   bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
   /** Journeys (data), their engine (ticked by the jobs role) and store. */
-  journeys: { service: JourneyService; engine: JourneyEngine; store: JourneyStore; makeEngine(owner: string): JourneyEngine };
+  journeys: {
+    service: JourneyService;
+    engine: JourneyEngine;
+    store: JourneyStore;
+    makeEngine(owner: string): JourneyEngine;
+    /** Reads back WeCom's results of template touches (the job's body). */
+    pollTemplateResults(): Promise<TemplateResultCounts>;
+  };
   /** RFM scores, segments and reactivation entries (the nightly jobs use the stores). */
   segments: { service: SegmentService; rfm: RfmStore; reactivation: ReactivationStore };
   /** Orders from the mall/POS API, WeChat Pay, operators and CSV imports. */
@@ -447,7 +456,18 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       },
     });
     const journeyEngine = makeJourneyEngine(`journeys-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const journeys = { service: journeyService, engine: journeyEngine, store: journeyStore, makeEngine: makeJourneyEngine };
+    const templateResults: TemplateResults = {
+      tasks: async (msgid) => (await contactApi.getGroupMsgTasks(msgid)).map((x) => ({ userid: x.userid, sent: x.status === 2 })),
+      sendResults: (msgid, userid) => contactApi.getGroupMsgSendResult(msgid, userid),
+    };
+    const journeys = {
+      service: journeyService,
+      engine: journeyEngine,
+      store: journeyStore,
+      makeEngine: makeJourneyEngine,
+      pollTemplateResults: () =>
+        pollTemplateResults({ repo: journeyStore, results: templateResults, facts: new CustomerFactsStore(db, config.wecom.corpId), clock, log: log.child({ module: 'template-results' }) }),
+    };
     const orderStore = new OrderStore(db);
     const orders = new OrderService({
       tx: orderTransactor(db),

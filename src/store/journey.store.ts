@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CustomerFact, CustomerFacts, JourneyRepo, StoreSettings } from '../domain/journey/journey.ports.js';
-import type { Journey, JourneyRun, Touch, TouchChannel, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
+import type { Journey, JourneyRun, Touch, TouchChannel, TouchDelivery, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -181,9 +181,10 @@ export class JourneyStore implements JourneyRepo {
     return this.claim('touches', { status: 'pending' }, owner, now, leaseUntil, limit, 'due_at').then((rows) => rows.map(toTouch));
   }
 
-  async finishTouch(id: number, owner: string, p: { status: TouchStatus; channel?: TouchChannel | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean> {
+  async finishTouch(id: number, owner: string, p: { status: TouchStatus; channel?: TouchChannel | null; delivery?: TouchDelivery | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean> {
     const row: Record<string, unknown> = { status: p.status, lease_owner: null, lease_until: null };
     if (p.channel !== undefined) row.channel = p.channel;
+    if (p.delivery !== undefined) row.delivery = p.delivery;
     if (p.skipReason !== undefined) row.skip_reason = p.skipReason;
     if (p.ref !== undefined) row.ref = p.ref;
     if (p.sentAt !== undefined) row.sent_at = p.sentAt;
@@ -207,6 +208,25 @@ export class JourneyStore implements JourneyRepo {
   async countTemplateSent(customerIds: number[], since: number): Promise<Map<number, number>> {
     const rows = await this.db('touches').whereIn('customer_id', customerIds).andWhere({ status: 'sent', channel: 'template' }).andWhere('sent_at', '>=', since).groupBy('customer_id').select('customer_id').count({ n: '*' });
     return new Map(rows.map((r: any) => [Number(r.customer_id), Number(r.n)]));
+  }
+
+  async listAwaitingTemplates(q: { sentSince: number; checkedBefore: number; limit: number }): Promise<Array<{ id: number; customerId: number; ref: string }>> {
+    const rows = await this.db('touches')
+      .where({ delivery: 'awaiting' })
+      .andWhere((w) => w.whereNull('delivery_checked_at').orWhere('delivery_checked_at', '<', q.checkedBefore))
+      .andWhere('sent_at', '>=', q.sentSince)
+      .orderBy([{ column: 'delivery_checked_at', order: 'asc' }, { column: 'id', order: 'asc' }])
+      .limit(q.limit)
+      .select('id', 'customer_id', 'ref');
+    return rows.map((r) => ({ id: Number(r.id), customerId: Number(r.customer_id), ref: r.ref }));
+  }
+
+  async setTemplateDelivery(id: number, p: { delivery: TouchDelivery; checkedAt: number; deliveredAt?: number | null; reason?: string | null }): Promise<void> {
+    const row: Record<string, unknown> = { delivery: p.delivery, delivery_checked_at: p.checkedAt };
+    if (p.deliveredAt !== undefined) row.delivered_at = p.deliveredAt;
+    if (p.reason !== undefined) row.last_error = p.reason;
+    // Only an awaiting touch moves: a result recorded by another poller stays.
+    await this.db('touches').where({ id, delivery: 'awaiting' }).update(row);
   }
 
   /** Per journey: runs, touches by outcome, and what came back (delivered, replied, converted). */
@@ -233,7 +253,12 @@ export class JourneyStore implements JourneyRepo {
     const out: Record<string, number> = {};
     for (const r of runs as Array<{ status: string; n: number }>) out[`runs_${r.status}`] = Number(r.n);
     for (const r of touches as Array<{ status: string; n: number }>) out[`touches_${r.status}`] = Number(r.n);
-    out.delivered = Number(delivered?.n ?? 0);
+    const templates = await this.db('touches').where({ journey_id: journeyId, channel: 'template' }).whereNotNull('delivery').groupBy('delivery').select('delivery').count({ n: '*' });
+    const byDelivery = new Map((templates as Array<{ delivery: string; n: number }>).map((r) => [r.delivery, Number(r.n)]));
+    // Bot touches are delivered when the outbox sent them; template touches when WeCom's send result says so.
+    out.delivered = Number(delivered?.n ?? 0) + (byDelivery.get('delivered') ?? 0);
+    out.delivery_awaiting = byDelivery.get('awaiting') ?? 0;
+    out.delivery_failed = byDelivery.get('failed') ?? 0;
     out.replied = Number(replied?.n ?? 0);
     out.converted = Number(converted?.n ?? 0);
     return out;

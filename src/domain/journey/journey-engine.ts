@@ -276,7 +276,7 @@ export class JourneyEngine {
     if (capped && !withinCaps(sentBefore.today, sentBefore.week, d.config.caps)) return skip('frequency_cap');
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
     const sent = (channel: 'bot' | 'template' | 'task', ref: string) =>
-      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now }).then(() => {
+      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now, delivery: channel === 'template' ? 'awaiting' : null }).then(() => {
         counts.sent++;
         d.onTouch?.('sent', channel);
         // The next touch of this customer in the batch sees this one against the caps.

@@ -1,6 +1,6 @@
 import type { QuestionKey } from '../conversation/conversation.types.js';
 import type { OutboxRequest } from '../outbox/outbox.types.js';
-import type { Journey, JourneyRun, RunStatus, Touch, TouchChannel, TouchKind, TouchStatus, Trigger } from './journey.types.js';
+import type { Journey, JourneyRun, RunStatus, Touch, TouchChannel, TouchDelivery, TouchKind, TouchStatus, Trigger } from './journey.types.js';
 
 export interface JourneyRepo {
   listJourneys(): Promise<Journey[]>;
@@ -21,11 +21,23 @@ export interface JourneyRepo {
   /** Inserts unless the idempotency key exists. */
   insertTouch(t: { idemKey: string; runId: number | null; journeyId: number | null; customerId: number; storeId: number | null; stepIndex: number; kind: TouchKind; payload: Touch['payload']; marketing: boolean; dueAt: number; createdAt: number }): Promise<void>;
   claimDueTouches(owner: string, now: number, leaseUntil: number, limit: number): Promise<Touch[]>;
-  finishTouch(id: number, owner: string, patch: { status: TouchStatus; channel?: TouchChannel | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean>;
+  finishTouch(id: number, owner: string, patch: { status: TouchStatus; channel?: TouchChannel | null; delivery?: TouchDelivery | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean>;
   /** Marketing touches sent to each customer since the start of today and in the last 7 days (absent: none). */
   countMarketingSent(customerIds: number[], since: { today: number; week: number }): Promise<Map<number, { today: number; week: number }>>;
   /** Touches delivered to each customer through WeCom mass messages (add_msg_template) since `since`. */
   countTemplateSent(customerIds: number[], since: number): Promise<Map<number, number>>;
+  /** Template touches still awaiting their result, sent since `sentSince` and last checked before `checkedBefore` (never checked first). */
+  listAwaitingTemplates(q: { sentSince: number; checkedBefore: number; limit: number }): Promise<Array<{ id: number; customerId: number; ref: string }>>;
+  /** Records a poll: the touches' outcome when WeCom knows it, else only when they were checked. */
+  setTemplateDelivery(id: number, p: { delivery: TouchDelivery; checkedAt: number; deliveredAt?: number | null; reason?: string | null }): Promise<void>;
+}
+
+/** WeCom's results of a mass message (群发), read back because WeCom sends no callback for them. */
+export interface TemplateResults {
+  /** Per sender of the message: whether they confirmed (sent) it in their WeCom client. */
+  tasks(msgid: string): Promise<Array<{ userid: string; sent: boolean }>>;
+  /** Per recipient of one sender: 0 not sent, 1 sent, 2 failed (not a friend), 3 failed (receive cap reached). */
+  sendResults(msgid: string, userid: string): Promise<Array<{ externalUserId: string; status: number; sendTime: number | null }>>;
 }
 
 /** Where tag and segment triggers come from: rows written by other parts, read in order. */

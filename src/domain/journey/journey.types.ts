@@ -55,6 +55,8 @@ export interface JourneyRun {
 export type TouchKind = 'message' | 'question' | 'task';
 export type TouchStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed';
 export type TouchChannel = 'bot' | 'template' | 'task';
+/** What WeCom says became of a template touch: the rep has not confirmed it yet, or it reached the customer, or not. */
+export type TouchDelivery = 'awaiting' | 'delivered' | 'failed';
 
 export interface Touch {
   id: number;

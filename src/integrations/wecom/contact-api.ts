@@ -93,6 +93,36 @@ export class WecomContactApi {
     return { msgid: r.msgid, failList: r.fail_list ?? [] };
   }
 
+  /** The senders of a mass message and whether each confirmed it (task status 2 = sent), every page read. */
+  async getGroupMsgTasks(msgid: string): Promise<Array<{ userid: string; status: number; sendTime: number | null }>> {
+    const out: Array<{ userid: string; status: number; sendTime: number | null }> = [];
+    let cursor: string | undefined;
+    do {
+      const r = await this.client.call<WecomResponse & { task_list?: Array<{ userid: string; status: number; send_time?: number }>; next_cursor?: string }>(
+        '/cgi-bin/externalcontact/get_groupmsg_task',
+        { body: { msgid, limit: 1000, ...(cursor ? { cursor } : {}) } },
+      );
+      for (const x of r.task_list ?? []) out.push({ userid: x.userid, status: x.status, sendTime: x.send_time ?? null });
+      cursor = r.next_cursor || undefined;
+    } while (cursor);
+    return out;
+  }
+
+  /** Per recipient of one sender's part of a mass message: 0 not sent, 1 sent, 2 not a friend, 3 receive cap reached. */
+  async getGroupMsgSendResult(msgid: string, userid: string): Promise<Array<{ externalUserId: string; status: number; sendTime: number | null }>> {
+    const out: Array<{ externalUserId: string; status: number; sendTime: number | null }> = [];
+    let cursor: string | undefined;
+    do {
+      const r = await this.client.call<WecomResponse & { send_list?: Array<{ external_userid?: string; chat_id?: string; status: number; send_time?: number }>; next_cursor?: string }>(
+        '/cgi-bin/externalcontact/get_groupmsg_send_result',
+        { body: { msgid, userid, limit: 1000, ...(cursor ? { cursor } : {}) } },
+      );
+      for (const x of r.send_list ?? []) out.push({ externalUserId: x.external_userid ?? x.chat_id ?? '', status: x.status, sendTime: x.send_time ?? null });
+      cursor = r.next_cursor || undefined;
+    } while (cursor);
+    return out;
+  }
+
   async markTag(p: { userid: string; externalUserId: string; add: string[]; remove?: string[] }): Promise<void> {
     await this.client.call('/cgi-bin/externalcontact/mark_tag', {
       body: { userid: p.userid, external_userid: p.externalUserId, add_tag: p.add, remove_tag: p.remove ?? [] },
