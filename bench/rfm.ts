@@ -90,13 +90,14 @@ async function handWritten(db: Db, now: number): Promise<Outcome> {
   const scored = counts.reduce((a, r) => a + Number(r.n), 0);
   await db('rfm_runs').where('id', run).update({ finished_at: Date.now(), customers: scored, segment_counts: JSON.stringify(counts) });
   const t1 = performance.now();
-  const cutoff = now - 60 * DAY;
+  // Each store's own threshold (stores.dormant_days), else 60 days, as the real code reads it.
+  const cutoff = `(${now} - COALESCE(s.dormant_days, 60) * ${DAY})`;
   const [dormant] = (await db.raw(
-    `SELECT c.id, c.store_id, r.segment FROM customers c LEFT JOIN customer_rfm r ON r.customer_id = c.id
+    `SELECT c.id, c.store_id, r.segment FROM customers c LEFT JOIN customer_rfm r ON r.customer_id = c.id LEFT JOIN stores s ON s.id = c.store_id
      WHERE c.store_id IS NOT NULL AND c.order_count >= 1 AND c.merged_into IS NULL AND c.opted_out = 0
-       AND c.last_purchase_at <= ? AND (c.last_inbound_at IS NULL OR c.last_inbound_at <= ?)
+       AND c.last_purchase_at <= ${cutoff} AND (c.last_inbound_at IS NULL OR c.last_inbound_at <= ${cutoff})
        AND NOT EXISTS (SELECT 1 FROM reactivation_entries e WHERE e.customer_id = c.id AND e.entered_at > ?)`,
-    [cutoff, cutoff, now - 30 * DAY],
+    [now - 30 * DAY],
   )) as [unknown[]];
   return { scored, dormant: dormant.length, rfmMs: Math.round(t1 - t0), dormantMs: Math.round(performance.now() - t1) };
 }

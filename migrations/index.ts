@@ -46,6 +46,7 @@ import * as n0073 from './20261125007300_mp_refresh_tokens.js';
 import * as n0074 from './20261125007400_audit_log.js';
 import * as g1300 from './20261125130000_touches_delivery.js';
 import * as g1301 from './20261125130100_touches_delivery_index.js';
+import * as g1302 from './20261125130200_stores_dormant_days.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -96,4 +97,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125007400_audit_log', module: n0074 },
   { name: '20261125130000_touches_delivery', module: g1300 },
   { name: '20261125130100_touches_delivery_index', module: g1301 },
+  { name: '20261125130200_stores_dormant_days', module: g1302 },
 ];

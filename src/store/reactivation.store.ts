@@ -13,10 +13,12 @@ export class ReactivationStore implements ReactivationRepo {
   }
 
   async listDormant(q: DormantQuery): Promise<DormantCustomer[]> {
-    const cutoff = q.now - q.dormantDays * DAY_MS;
+    // Each store's own threshold, else the default: cutoff = now - days * DAY_MS, per row.
+    const cutoff = this.db.raw('? - COALESCE(s.dormant_days, ?) * ?', [q.now, q.dormantDays, DAY_MS]);
     const touchedSince = q.now - q.notTouchedWithinDays * DAY_MS;
     const rows = await this.db('customers as c')
       .leftJoin('customer_rfm as r', 'r.customer_id', 'c.id')
+      .leftJoin('stores as s', 's.id', 'c.store_id')
       .select('c.id', 'c.store_id', 'r.segment')
       .where((b) => (q.storeId === undefined ? b.whereNotNull('c.store_id') : b.where('c.store_id', q.storeId)))
       .andWhere('c.id', '>', q.afterId ?? 0)
@@ -33,6 +35,11 @@ export class ReactivationStore implements ReactivationRepo {
       storeId: Number(r.store_id),
       segment: isSegment(r.segment) ? r.segment : null,
     }));
+  }
+
+  async markDormant(customerIds: readonly number[], now: number): Promise<number> {
+    if (!customerIds.length) return 0;
+    return this.db('customers').whereIn('id', customerIds).whereIn('stage', ['new', 'repeat', 'reactivated']).update({ stage: 'dormant', updated_at: now });
   }
 
   async insertEntries(entries: readonly NewReactivationEntry[]): Promise<number> {

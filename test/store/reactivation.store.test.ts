@@ -123,3 +123,27 @@ test(`${b} lift counts a paid order within 14 days after entry as a conversion, 
   const byWindow = await svc.measureLift({ from: at, to: at + 1 });
   t.is(byWindow.arms.reduce((a, x) => a + x.entered, 0), 8, 'a time window spans runs');
 });
+
+test(`${b} a store's own dormant threshold replaces the default for its customers, and entering a run makes them dormant`, async (t) => {
+  const db = await segmentDb(t);
+  await db('stores').where({ id: 2 }).update({ dormant_days: 30 });
+  await addCustomers(db, [
+    { id: 1, storeId: 1, boughtDaysAgo: 45 },
+    { id: 2, storeId: 2, boughtDaysAgo: 45 },
+    { id: 3, storeId: 2, boughtDaysAgo: 29, lastInboundAt: daysAgo(60) },
+    { id: 4, storeId: 2, boughtDaysAgo: 90, lastInboundAt: daysAgo(10) },
+    { id: 5, storeId: 1, boughtDaysAgo: 61 },
+  ]);
+  await db('customers').whereIn('id', [1, 2, 5]).update({ stage: 'repeat' });
+  const all: number[] = [];
+  for await (const page of selectDormant(new ReactivationStore(db), { now: NOW })) all.push(...page.map((c) => c.customerId));
+  t.deepEqual(all, [2, 5], 'store 2 (30 days) and store 1 (the 60-day default) in one pass');
+  t.deepEqual(await dormantIds(db, { storeId: 1, dormantDays: 40 }), [1, 5], 'the default given by config applies where the store has none');
+  t.deepEqual(await dormantIds(db, { storeId: 2, dormantDays: 40 }), [2], "the store's own threshold wins over the default");
+
+  await recordEntries(new ReactivationStore(db), { now: NOW, runId: 1, holdoutPct: 0, touch: async () => {} });
+  const stages = Object.fromEntries((await db('customers').select('id', 'stage')).map((r) => [Number(r.id), r.stage]));
+  t.is(stages[2], 'dormant');
+  t.is(stages[5], 'dormant');
+  t.is(stages[1], 'repeat', 'not dormant under its store threshold');
+});

@@ -8,7 +8,7 @@ export interface SelectDormantOptions {
   /** Omitted: every store in one pass (customers without a store are never dormant). */
   storeId?: number;
   now: number;
-  /** Per store; 60 when the store has no setting of its own. */
+  /** For stores without a threshold of their own (stores.dormant_days); 60 when omitted. */
   dormantDays?: number;
   notTouchedWithinDays?: number;
   /** Page size. */
@@ -42,7 +42,8 @@ export async function* selectDormant(repo: ReactivationRepo, o: SelectDormantOpt
 /**
  * Enters a store's dormant customers into reactivation run `runId`: each page is split into a
  * random holdout and the treated rest, both arms are recorded (so the holdout is not selected
- * again within the touch window either), and only the treated are handed to `touch`.
+ * again within the touch window either) and move to the lifecycle stage 'dormant' (a purchase
+ * then makes them 'reactivated'), and only the treated are handed to `touch`.
  */
 export async function recordEntries(
   repo: ReactivationRepo,
@@ -53,6 +54,7 @@ export async function recordEntries(
     const { treated, holdout } = assignHoldout(page, o.holdoutPct ?? DEFAULT_HOLDOUT_PCT, o.rng);
     const entry = (arm: 'treated' | 'holdout') => (c: DormantCustomer) => ({ customerId: c.customerId, storeId: c.storeId, runId: o.runId, segment: c.segment, arm, enteredAt: o.now });
     await repo.insertEntries([...treated.map(entry('treated')), ...holdout.map(entry('holdout'))]);
+    await repo.markDormant(page.map((c) => c.customerId), o.now);
     if (treated.length) await o.touch(treated);
     out.treated += treated.length;
     out.holdout += holdout.length;

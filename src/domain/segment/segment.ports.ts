@@ -57,7 +57,10 @@ export interface DormantQuery {
   /** One store, or every store in one pass over the customers in id order (much cheaper than a pass per store). */
   storeId?: number;
   now: number;
-  /** No purchase and no inbound message for this many days (at least: exactly N days is dormant). */
+  /**
+   * No purchase and no inbound message for this many days (at least: exactly N days is dormant),
+   * for stores without a threshold of their own (stores.dormant_days).
+   */
   dormantDays: number;
   /** Customers entered into reactivation (either arm) less than this many days ago are skipped. */
   notTouchedWithinDays: number;
@@ -87,6 +90,8 @@ export type LiftScope = { runId: number } | { from: number; to: number };
 export interface ReactivationRepo {
   /** One page of dormant customers, ascending by id; see {@link DormantQuery}. */
   listDormant(q: DormantQuery): Promise<DormantCustomer[]>;
+  /** Moves these customers' lifecycle stage to 'dormant' (from new, repeat or reactivated); returns how many moved. */
+  markDormant(customerIds: readonly number[], now: number): Promise<number>;
   /** Inserts entries; an entry of a (run, customer) already recorded is skipped. Returns rows inserted. */
   insertEntries(entries: readonly NewReactivationEntry[]): Promise<number>;
   /**
