@@ -47,6 +47,7 @@ import * as n0074 from './20261125007400_audit_log.js';
 import * as g1300 from './20261125130000_touches_delivery.js';
 import * as g1301 from './20261125130100_touches_delivery_index.js';
 import * as g1302 from './20261125130200_stores_dormant_days.js';
+import * as g1303 from './20261125130300_coupon_claims_journeys.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -98,4 +99,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125130000_touches_delivery', module: g1300 },
   { name: '20261125130100_touches_delivery_index', module: g1301 },
   { name: '20261125130200_stores_dormant_days', module: g1302 },
+  { name: '20261125130300_coupon_claims_journeys', module: g1303 },
 ];

@@ -432,6 +432,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           return r.failList.includes(p.externalUserId) ? undefined : r.msgid;
         },
         ask: async (id, q, ref) => void (await conversations.ask(id, q, ref)),
+        claimCoupon: async (c) => (await landingStore.claimCoupon({ customerId: c.customerId, channelId: null, offerKey: c.offerKey, code: c.code, createdAt: c.at })).code,
         createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
         addTags: async (id, names) => {
           const made = await tags.ensure(names.map((name) => ({ group: JOURNEY_TAG_GROUP, name, kind: 'behaviour' as const })));
@@ -442,6 +443,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       log: log.child({ module: 'journeys' }),
       owner,
+      texts: { render: (k, storeId, vars) => templates.render(k, storeId, vars), maybeRefresh: () => templates.maybeRefresh() },
       onTouch: (outcome, detail) => metrics.touches.inc({ outcome, detail }),
       stores: new StoreSettingsStore(db),
       config: {

@@ -14,7 +14,8 @@ export class FunnelStore implements FunnelRepo {
       scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('customer_follows').select('channel_id').countDistinct({ adds: 'customer_id' }), 'channel_id', 'added_at').whereNotNull('channel_id').groupBy('channel_id'),
-      scope(this.db('coupon_claims').select('channel_id').count({ claims: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
+      // Journey coupons have no channel: the funnel counts the landing page's claims.
+      scope(this.db('coupon_claims').select('channel_id').count({ claims: '*' }), 'channel_id', 'created_at').whereNotNull('channel_id').groupBy('channel_id'),
       // A customer's first order is the one at their first_purchase_at; it counts for the channel it was attributed to.
       scope(
         this.db('orders as o').join('customers as c', function () {

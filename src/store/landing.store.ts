@@ -67,7 +67,7 @@ export class LandingStore implements LandingRepo {
     return (await this.db('leads').where({ id }).whereNull('linked_at').update({ linked_at: at })) > 0;
   }
 
-  async claimCoupon(c: { customerId: number; channelId: number; offerKey: string; code: string; createdAt: number }): Promise<{ code: string; fresh: boolean }> {
+  async claimCoupon(c: { customerId: number; channelId: number | null; offerKey: string; code: string; createdAt: number }): Promise<{ code: string; fresh: boolean }> {
     await this.db('coupon_claims')
       .insert({ customer_id: c.customerId, channel_id: c.channelId, offer_key: c.offerKey, code: c.code, created_at: c.createdAt })
       .onConflict(['customer_id', 'offer_key'])

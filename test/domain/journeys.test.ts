@@ -284,3 +284,36 @@ test('disabling a journey stops its runs and skips the touches it had queued', a
   t.is(run.exit_reason, 'journey_disabled');
   t.deepEqual(await outboxTexts(siyu, customerId), []);
 });
+
+test('a journey coupon is recorded in coupon_claims when it goes out, with the code the message carries', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const orderId = await order(siyu, customerId, 'C1', T0);
+  await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: `order:${orderId}`, at: T0 });
+  t.is(Number((await siyu.db('coupon_claims').count({ n: '*' }).first())!.n), 0, 'nothing is claimed before the touch goes out');
+  await advanceTo(clock, siyu, T0 + 10 * MIN);
+  const claims = await siyu.db('coupon_claims').where({ customer_id: customerId });
+  t.is(claims.length, 1);
+  t.is(claims[0].channel_id, null);
+  t.regex(claims[0].offer_key, /^journey:\d+:/);
+  const [text] = await outboxTexts(siyu, customerId);
+  t.true(text!.includes(`券码 ${claims[0].code}`), text);
+
+  await advanceTo(clock, siyu, T0 + 3 * 86_400_000);
+  t.is((await siyu.db('coupon_claims').where({ customer_id: customerId })).length, 1, 'later touches without a coupon claim nothing');
+});
+
+test("the fall-back tasks' titles come from the template book, so an operator's text replaces the default", async (t) => {
+  const { siyu, clock, customerId } = await setup(t, { bot: false });
+  const api = admin(siyu);
+  t.is((await api.call('PUT', '/api/bot/templates/task.journey.message', { text: '跟进{customer}，转达：{text}' })).status, 200);
+  t.is((await api.call('PUT', '/api/bot/templates/task.journey.nps', { text: '问问{customer}打几分' })).status, 200);
+  await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: 'order:11', at: T0 });
+  await advanceTo(clock, siyu, T0 + 10 * MIN);
+  await advanceTo(clock, siyu, T0 + 3 * 86_400_000);
+  await advanceTo(clock, siyu, T0 + 7 * 86_400_000);
+  const titles = (await siyu.db('tasks').where({ customer_id: customerId }).orderBy('id')).map((r) => r.title as string);
+  t.is(titles.length, 3);
+  t.regex(titles[0]!, /^跟进小李，转达：感谢小李的购买！/);
+  t.regex(titles[1]!, /^跟进小李，转达：.*使用小贴士/);
+  t.is(titles[2], '问问小李打几分');
+});

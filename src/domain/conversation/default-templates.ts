@@ -74,6 +74,19 @@ export const DEFAULT_TEMPLATES = {
     vars: ['customer', 'text'],
     text: '回复客户{customer}：{text}',
   },
+  // Journey touches that neither the bot nor a WeCom template could carry become these rep tasks.
+  'task.journey.message': {
+    vars: ['customer', 'text'],
+    text: '请联系客户{customer}：{text}',
+  },
+  'task.journey.nps': {
+    vars: ['customer'],
+    text: '请询问客户{customer}：满意度（0-10 分）',
+  },
+  'task.journey.birthday': {
+    vars: ['customer'],
+    text: '请询问客户{customer}：生日',
+  },
   'rep.help': {
     vars: ['name'],
     text: '可用指令：\n今日任务 — 查看今天的待办\n完成 <编号> <结果> — 标记任务完成\n客户 <手机尾号或姓名> — 查找客户\n帮助 — 显示本说明',

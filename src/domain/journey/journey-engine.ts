@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
-import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, StoreSettings } from './journey.ports.js';
+import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, Touch } from './journey.types.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
@@ -40,6 +40,8 @@ interface BatchFacts {
 }
 
 const couponFor = (idemKey: string) => createHash('sha256').update(idemKey).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 10).toUpperCase();
+/** The offer a touch's coupon is claimed under: one per touch (journey, customer, trigger, step), within coupon_claims' 64 characters. */
+const couponOfferKey = (t: Touch) => `journey:${t.journeyId ?? 0}:${createHash('sha256').update(t.idemKey).digest('base64url').slice(0, 24)}`;
 
 /**
  * Runs journeys: moves due runs through their steps (waits, branches, tags; steps that reach
@@ -57,6 +59,7 @@ export class JourneyEngine {
       repo: JourneyRepo;
       facts: CustomerFacts;
       actions: JourneyActions;
+      texts: JourneyTexts;
       clock: Clock;
       log: Logger;
       owner: string;
@@ -209,6 +212,7 @@ export class JourneyEngine {
     const byCustomer = new Map<number, Touch[]>();
     for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
     if (!touches.length) return 0;
+    await d.texts.maybeRefresh();
     // What every touch needs to know, read for the whole batch at once.
     const ids = [...byCustomer.keys()];
     const [facts, contacts, caps, templates] = await Promise.all([
@@ -284,12 +288,14 @@ export class JourneyEngine {
         if (channel === 'template') batch.templates.set(t.customerId, (batch.templates.get(t.customerId) ?? 0) + 1);
       });
 
+    if (!owner && t.kind === 'task') return skip('no_route');
+    // Claimed as it goes out (a skipped touch gives no coupon); a retry finds the same claim.
+    const coupon = t.payload.coupon ? await d.actions.claimCoupon({ customerId: t.customerId, offerKey: couponOfferKey(t), code: t.payload.coupon, at: now }) : undefined;
     if (t.kind === 'task') {
-      if (!owner) return skip('no_route');
-      const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title: fill(t.payload.title ?? '', customer.name, t.payload.coupon), dueAt: t.dueAt, sourceKey: `touch:${t.idemKey}` });
+      const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner!, title: fill(t.payload.title ?? '', customer.name, coupon), dueAt: t.dueAt, sourceKey: `touch:${t.idemKey}` });
       return sent('task', `task:${id}`);
     }
-    const text = t.kind === 'message' ? fill(t.payload.text ?? '', customer.name, t.payload.coupon) : '';
+    const text = t.kind === 'message' ? fill(t.payload.text ?? '', customer.name, coupon) : '';
     const contactId = batch.contacts.get(t.customerId);
     if (contactId) {
       if (t.kind === 'question') {
@@ -307,7 +313,11 @@ export class JourneyEngine {
       }
     }
     if (!owner) return skip('no_route');
-    const title = t.kind === 'question' ? `请询问客户${customer.name}：${t.payload.question === 'nps' ? '满意度（0-10 分）' : '生日'}` : `请联系客户${customer.name}：${text}`;
+    const storeId = t.storeId ?? customer.storeId;
+    const title =
+      t.kind === 'question'
+        ? d.texts.render(t.payload.question === 'nps' ? 'task.journey.nps' : 'task.journey.birthday', storeId, { customer: customer.name })
+        : d.texts.render('task.journey.message', storeId, { customer: customer.name, text });
     const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title, dueAt: now, sourceKey: `touch:${t.idemKey}` });
     return sent('task', `task:${id}`);
   }

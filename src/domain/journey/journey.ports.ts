@@ -90,7 +90,19 @@ export interface JourneyActions {
    */
   sendTemplate(p: { sender: string; externalUserId: string; text: string }): Promise<string | undefined>;
   ask(customerId: number, question: QuestionKey, ref: string): Promise<void>;
+  /**
+   * Records a coupon given to the customer (coupon_claims, like the landing page's, without a
+   * channel); once per customer and offer. Returns the code on record: `code`, or the one given before.
+   */
+  claimCoupon(c: { customerId: number; offerKey: string; code: string; at: number }): Promise<string>;
   createTask(t: { customerId: number; storeId: number | null; staffUserId: string; title: string; dueAt: number; sourceKey: string }): Promise<number>;
   addTags(customerId: number, names: string[]): Promise<void>;
   removeTags(customerId: number, names: string[]): Promise<void>;
+}
+
+/** The texts of the rep tasks a touch falls back to (the bot's template book: operators can override them per store). */
+export interface JourneyTexts {
+  render(key: 'task.journey.message' | 'task.journey.nps' | 'task.journey.birthday', storeId: number | null, vars: Record<string, string>): string;
+  /** Picks up texts edited by another process (cheap: asks at most every few seconds). */
+  maybeRefresh(): Promise<void>;
 }

@@ -38,7 +38,7 @@ export interface LandingRepo {
   insertLead(l: Omit<Lead, 'id' | 'linkedAt'> & { phoneEnc: string }): Promise<number>;
   markLeadLinked(id: number, at: number): Promise<boolean>;
   /** The person's code for this offer: a new one, or the one they claimed before. */
-  claimCoupon(c: { customerId: number; channelId: number; offerKey: string; code: string; createdAt: number }): Promise<{ code: string; fresh: boolean }>;
+  claimCoupon(c: { customerId: number; channelId: number | null; offerKey: string; code: string; createdAt: number }): Promise<{ code: string; fresh: boolean }>;
   insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void>;
 }
 
