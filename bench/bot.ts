@@ -82,6 +82,7 @@ export async function botInbound(o: BotBenchOptions): Promise<Result> {
     return {
       scenario: `bot inbound 1:1 message → rule → outbox row (${o.messages} messages, ${o.contacts} customers)`,
       rps,
+      unit: 'messages/s',
       p50: percentile(lat, 50),
       p99: percentile(lat, 99),
       non2xx: 0,
@@ -109,6 +110,7 @@ export async function outboxDrain(o: BotBenchOptions & { ratePerMinute: number; 
     return {
       scenario: `outbox drain at ${o.ratePerMinute}/min, jitter ≤ ${o.jitterMs} ms (${o.seconds} s, backlog ${backlog})`,
       rps: times.length / o.seconds,
+      unit: 'messages/s',
       p50: percentile(gaps, 50),
       p99: percentile(gaps, 99),
       non2xx: 0,

@@ -44,6 +44,7 @@ export async function journeyDispatch(o: { db: { mysqlUrl?: string; sqliteFile: 
     return {
       scenario: `journey dispatcher: ${o.customers} marketing touches → WeCom add_msg_template (emulator), caps checked`,
       rps: counts.sent / seconds,
+      unit: 'touches/s',
       p50: NaN,
       p99: NaN,
       non2xx: 0,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 
@@ -10,7 +10,12 @@ export interface Result {
   p99: number;
   non2xx: number;
   errors: number;
+  /** Peak RSS (VmHWM) of the process measured: the app's own, or the bench process's for in-process scenarios. */
   rssMb?: number;
+  /** What `rps` counts per second (default requests). */
+  unit?: string;
+  /** Whose RSS `rssMb` is when not the app server's (e.g. 'bench process'). */
+  rssOf?: string;
   extra?: Record<string, string | number>;
 }
 
@@ -70,13 +75,28 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export function rssMb(pid: number): number | undefined {
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return m ? Math.round(Number(m[1]) / 1024) : undefined;
   } catch {
+    // Not Linux, or the process is gone: the table shows '–'.
     return undefined;
+  }
+}
+
+/** Resident set size now (MB). */
+export const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
+/** Peak resident set size of the process so far (VmHWM, MB). */
+export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
+
+/** Resets the process's peak RSS to its current RSS (Linux clear_refs 5), so the next peak belongs to what runs next. */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Older kernels or no permission: the peak then spans everything the process ran before.
   }
 }
 

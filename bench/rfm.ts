@@ -169,7 +169,7 @@ export async function rfmScenario(o: RfmBenchOptions): Promise<Result> {
       'RSS MB after': rounds[rounds.length - 1]!.rssAfter!,
     };
     log(`ratio code / hand-written SQL: ${extra['ratio code / SQL (both nights)']} (target ≤ 1.5)`);
-    return { scenario: `RFM recompute + dormant selection, ${o.customers} customers (MariaDB)`, rps: Math.round((o.customers * 2 * 1000) / code), p50: code, p99: code, non2xx: 0, errors: 0, rssMb: best('codePeak'), extra };
+    return { scenario: `RFM recompute + dormant selection, ${o.customers} customers (MariaDB)`, rps: Math.round((o.customers * 2 * 1000) / code), unit: 'customers/s (2 nights)', p50: NaN, p99: NaN, non2xx: 0, errors: 0, rssMb: best('codePeak'), rssOf: 'bench process, code variant', extra };
   } finally {
     await db.destroy();
     await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);

@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: every scenario against real servers on loopback, each compared with a bare
  * Koa route measured in the same run (these boxes are noisy; only ratios are comparable).
- * Writes bench/results/latest.md. Defaults to MariaDB + Redis on 127.0.0.1; `--embedded`
- * runs on SQLite + the in-process cache instead.
+ * Writes a Markdown table to bench/RESULTS.md (`--out` to change) and the same figures as JSON
+ * beside it (RESULTS.json). Defaults to MariaDB + Redis on 127.0.0.1; `--embedded` runs on
+ * SQLite + the in-process cache instead. A scenario that fails is reported in the table and
+ * the run goes on.
  *
- *   npm run bench [-- --duration 10 --warmup 3 --connections 50 --embedded --only callback]
+ *   npm run bench [-- --duration 10 --warmup 3 --connections 50 --embedded --only callback,landing-scan --out bench/RESULTS.md]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
@@ -16,7 +19,7 @@ import { buildXml } from '../src/integrations/wecom/xml.js';
 import { botInbound, outboxDrain } from './bot.js';
 import { journeyDispatch } from './journeys.js';
 import { rfmScenario } from './rfm.js';
-import { freePort, load, percentile, rssMb, startProcess, stopProcess, type Result } from './lib.js';
+import { freePort, load, peakRssMb, percentile, resetPeakRss, startProcess, stopProcess, type Result } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +28,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     embedded: { type: 'boolean', default: false },
     only: { type: 'string' },
-    out: { type: 'string', default: 'bench/results/latest.md' },
+    out: { type: 'string', default: 'bench/RESULTS.md' },
   },
 });
 const duration = Number(args.duration);
@@ -53,7 +56,7 @@ async function bareKoa(): Promise<Result> {
     const url = `http://127.0.0.1:${port}/hello`;
     if (warmup) await load({ url, connections, durationSec: warmup });
     const r = await load({ url, connections, durationSec: duration });
-    return { scenario: 'bare Koa GET /hello (baseline)', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, rssMb: rssMb(child.pid!) };
+    return { scenario: 'bare Koa GET /hello (baseline)', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, rssMb: peakRssMb(child.pid!) };
   } finally {
     await stopProcess(child);
   }
@@ -243,7 +246,7 @@ async function callbackScenario(opts: { mode: 'saturate' | 'steady' | 'ack'; rat
       p99: r.latency.p99,
       non2xx: r.non2xx,
       errors: r.errors,
-      rssMb: rssMb(app.pid!),
+      rssMb: peakRssMb(app.pid!),
       extra:
         opts.mode === 'ack'
           ? { ...inbox, db: String(health.dbClient), cache: String(health.cacheKind) }
@@ -295,7 +298,7 @@ async function landingScan(): Promise<Result> {
       p99: r.latency.p99,
       non2xx: r.non2xx,
       errors: r.errors,
-      rssMb: rssMb(app.pid!),
+      rssMb: peakRssMb(app.pid!),
       extra: { '5xx answers': errors5xx },
     };
   } finally {
@@ -344,26 +347,46 @@ async function main() {
     ...(args.embedded ? {} : { rfm: () => rfmScenario({ mysqlUrl: MYSQL, customers: Number(process.env.BENCH_RFM_CUSTOMERS ?? 1_000_000) }) }),
     'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
   };
+  const failed: Array<{ name: string; error: string }> = [];
   for (const [name, run] of Object.entries(scenarios)) {
     if (args.only && !args.only.split(',').includes(name)) continue;
-    const r = await run();
-    results.push(r);
-    console.log(`${name}: ${fmt(r.rps)} rps (${fmt((100 * r.rps) / baseline.rps)}% of bare Koa), p99 ${r.p99} ms`, r.extra ?? '');
+    // In-process scenarios (bot, journeys, RFM) report the bench process's own peak, from here on.
+    resetPeakRss(process.pid);
+    try {
+      const r = await run();
+      if (r.rssMb === undefined) Object.assign(r, { rssMb: peakRssMb(process.pid), rssOf: 'bench process' });
+      results.push(r);
+      console.log(`${name}: ${fmt(r.rps)} ${r.unit ?? 'req/s'} (${fmt((100 * r.rps) / baseline.rps)}% of bare Koa), p99 ${r.p99} ms`, r.extra ?? '');
+    } catch (e) {
+      failed.push({ name, error: (e as Error).message.split('\n')[0]!.slice(0, 300) });
+      console.error(`${name}: failed`, e);
+    }
   }
+  const backend = args.embedded ? 'SQLite + in-process cache' : 'MariaDB + Redis';
+  const at = new Date().toISOString();
+  const ratio = (r: Result) => (100 * r.rps) / baseline.rps;
   const lines = [
-    `# Siyu bench — ${new Date().toISOString()}`,
+    `# Siyu bench — ${at}`,
     '',
-    `autocannon, ${connections} connections, ${duration} s measured after ${warmup} s warm-up; Node ${process.version}; ${args.embedded ? 'SQLite + in-process cache' : 'MariaDB + Redis'}.`,
+    `autocannon, ${connections} connections, ${duration} s measured after ${warmup} s warm-up; Node ${process.version}; ${backend}.`,
+    'Throughput is requests/s for HTTP scenarios and the unit shown otherwise; "vs bare Koa" divides it by the bare Koa route measured in this run.',
+    'Peak RSS is the app server\'s (VmHWM), or the bench process\'s for scenarios that run inside it (bot, journeys, RFM: its own peak is in the notes).',
     '',
-    '| scenario | rps | vs bare Koa | p50 ms | p99 ms | non-2xx | errors | RSS MB |',
+    '| scenario | throughput | vs bare Koa | p50 ms | p99 ms | non-2xx | errors | peak RSS MB |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...results.map((r) => `| ${r.scenario} | ${fmt(r.rps)} | ${fmt((100 * r.rps) / baseline.rps)}% | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${r.rssMb ?? '–'} |`),
+    ...results.map((r) => `| ${r.scenario} | ${fmt(r.rps)} ${r.unit ?? 'req/s'} | ${fmt(ratio(r))}% | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.non2xx} | ${r.errors} | ${r.rssMb ?? '–'}${r.rssOf ? ` (${r.rssOf})` : ''} |`),
+    ...failed.map((f) => `| ${f.name} | failed: ${f.error.replaceAll('|', '/')} | – | – | – | – | – | – |`),
     '',
     ...results.filter((r) => r.extra).flatMap((r) => [`**${r.scenario}**`, '', ...Object.entries(r.extra!).map(([k, v]) => `- ${k}: ${typeof v === 'number' ? fmt(v) : v}`), '']),
   ];
-  mkdirSync('bench/results', { recursive: true });
+  mkdirSync(dirname(args.out!), { recursive: true });
   writeFileSync(args.out!, lines.join('\n') + '\n');
-  console.log(`\nwrote ${args.out}`);
+  const jsonOut = args.out!.replace(/\.md$/, '') + '.json';
+  const json = { at, node: process.version, backend, connections, durationSec: duration, warmupSec: warmup, baselineRps: baseline.rps, results: results.map((r) => ({ ...r, unit: r.unit ?? 'req/s', vsBareKoaPct: ratio(r) })), failed };
+  // NaN (no latency for a scenario) becomes null.
+  writeFileSync(jsonOut, JSON.stringify(json, null, 2) + '\n');
+  console.log(`\nwrote ${args.out} and ${jsonOut}`);
+  if (failed.length) process.exitCode = 1;
 }
 
 await main();
