@@ -177,7 +177,7 @@ if (backends) {
     await pool(requests, 32, async (q) => {
       let status: number;
       try {
-        const res = await fetch(`${siyu.url}${q.path}`, { method: q.method, headers: q.headers, body: q.body });
+        const res = await fetch(`${siyu.url}${q.path}`, { method: q.method, headers: q.headers, body: typeof q.body === 'string' || q.body === undefined ? q.body : new Uint8Array(q.body) });
         await res.arrayBuffer();
         status = res.status;
       } catch (e) {
