@@ -16,20 +16,25 @@ export type ProxyMode = 'up' | 'refuse' | 'blackhole';
  * and its recovery when it can reach it again. What it does not: the backend's own crash
  * semantics (a transaction the server committed just before dying, a restarted server's
  * cold caches, Redis losing keys that were not persisted). The backend never goes away.
+ *
+ * Given several targets it takes turns per connection: a load balancer in front of app
+ * instances (WeCom opens a connection per delivery).
  */
 export class TcpProxy {
   private readonly server: Server;
   private readonly open = new Set<Socket>();
   private mode: ProxyMode = 'up';
+  private turn = 0;
+  private delayMs = 0;
   /** connections accepted, in any mode (tests check that the app really went through here) */
   accepted = 0;
 
-  private constructor(private readonly target: { host: string; port: number }) {
+  private constructor(private targets: Array<{ host: string; port: number }>) {
     this.server = createServer((client) => this.onConnection(client));
   }
 
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const p = new TcpProxy(target);
+  static async start(target: { host: string; port: number } | Array<{ host: string; port: number }>): Promise<TcpProxy> {
+    const p = new TcpProxy(Array.isArray(target) ? target : [target]);
     await new Promise<void>((resolve, reject) => {
       p.server.once('error', reject);
       p.server.listen(0, '127.0.0.1', () => resolve());
@@ -47,6 +52,15 @@ export class TcpProxy {
     u.hostname = '127.0.0.1';
     u.port = String(this.port);
     return u.toString();
+  }
+
+  setTargets(targets: Array<{ host: string; port: number }>): void {
+    this.targets = targets;
+  }
+
+  /** Holds every chunk this long in each direction: a slow network, so work can be caught midway. */
+  setDelay(ms: number): void {
+    this.delayMs = ms;
   }
 
   setMode(mode: ProxyMode): void {
@@ -77,10 +91,16 @@ export class TcpProxy {
       client.pause();
       return;
     }
-    const upstream = connect(this.target.port, this.target.host);
+    const target = this.targets[this.turn++ % this.targets.length]!;
+    const upstream = connect(target.port, target.host);
     this.track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const forward = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (this.delayMs === 0) to.write(chunk);
+        else setTimeout(() => to.writable && to.write(chunk), this.delayMs);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   }
