@@ -47,6 +47,8 @@ const ENV_MAP: Record<string, string> = {
   JOURNEY_QUIET_TO: 'journeys.quietTo',
   JOURNEY_CAP_PER_DAY: 'journeys.capPerDay',
   JOURNEY_CAP_PER_WEEK: 'journeys.capPerWeek',
+  JOURNEY_TICK_SECONDS: 'journeys.tickSeconds',
+  JOURNEY_LEASE_MS: 'journeys.leaseMs',
   DORMANT_DAYS: 'journeys.dormantDays',
   REACTIVATION_HOLDOUT_PCT: 'journeys.holdoutPct',
   WECHATPAY_APIV3_KEY: 'wechatPay.apiV3Key',
@@ -168,6 +170,7 @@ const schema = z.object({
     dormantDays: intish.min(7).max(730),
     /** Share of each day's dormant customers held out (recorded, not touched) to measure lift. */
     holdoutPct: z.coerce.number().min(0).max(0.5),
+    /** A claimed run or touch is taken over by another instance after this (a process died mid-tick). */
     leaseMs: intish.min(1000).max(3600000),
     batch: intish.min(1).max(5000),
     maxAttempts: intish.min(1).max(20),

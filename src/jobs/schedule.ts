@@ -2,44 +2,59 @@ import type { Siyu } from '../main/compose.js';
 import { cacheKeys } from '../store/cache/keys.js';
 import { runReactivation } from './reactivation.job.js';
 import { runRfmNightly } from './rfm-nightly.job.js';
+import type { Cache } from '../store/cache/cache.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /**
+ * A job's lock is short and renewed while the run lasts: a run may take as long as it needs,
+ * and the lock of a process killed mid-run (no release) is free again within JOB_LOCK_MS, not
+ * after the longest run anyone imagined (a killed jobs process used to stop journeys for 10
+ * minutes after its restart).
+ */
+export const JOB_LOCK_MS = 15_000;
+
+/** Runs `run` under the named lock, or answers `skipped` when another instance holds it. */
+export async function withJobLock<T>(cache: Cache, key: string, run: () => Promise<T>, o: { ttlMs?: number; beatMs?: number } = {}): Promise<T | { skipped: string }> {
+  const ttlMs = o.ttlMs ?? JOB_LOCK_MS;
+  const lock = await cache.acquireLock(key, ttlMs);
+  if (!lock) return { skipped: 'another instance holds the lock' };
+  // A renewal that fails (Redis blip) lets another instance start the same job: the work is
+  // lease-safe, so that costs duplicate effort, never duplicate sends.
+  const beat = setInterval(() => void lock.extend(ttlMs).catch(() => false), o.beatMs ?? ttlMs / 3);
+  beat.unref();
+  try {
+    return await run();
+  } finally {
+    clearInterval(beat);
+    await lock.release();
+  }
+}
+
+/**
  * The one list of schedules (Asia/Shanghai), used by the jobs role and the all-in-one role.
- * Each run holds a Redis lock named after the job, so instances on several hosts take turns
- * instead of working side by side (the work itself is lease-safe either way).
+ * Each run holds a Redis lock named after the job (withJobLock), so instances on several hosts
+ * take turns instead of working side by side (the work itself is lease-safe either way).
  */
 export function scheduleOf(siyu: Siyu): ScheduledJob[] {
   const keys = cacheKeys(siyu.config.cache.prefix);
-  const locked = (name: string, ttlMs: number, run: () => Promise<unknown>) => async () => {
-    const lock = await siyu.cache.acquireLock(keys.jobLock(name), ttlMs);
-    if (!lock) return { skipped: 'another instance holds the lock' };
-    try {
-      return await run();
-    } finally {
-      await lock.release();
-    }
-  };
   const every = siyu.config.journeys.tickSeconds;
-  const jobs: Array<ScheduledJob & { ttlMs: number }> = [
-    { name: 'callback-event-sweep', cron: '*/5 * * * * *', ttlMs: 60_000, run: () => siyu.processor.sweep() },
-    { name: 'channel-sync-retry', cron: '0 * * * * *', ttlMs: 120_000, run: () => siyu.channels.retryFailedSyncs() },
-    { name: 'channel-daily-caps', cron: '30 * * * * *', ttlMs: 120_000, run: () => siyu.channels.applyDailyCaps() },
-    { name: 'room-pool-sync-retry', cron: '15 * * * * *', ttlMs: 120_000, run: () => siyu.roomPools.retryFailedSyncs() },
+  const jobs: ScheduledJob[] = [
+    { name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() },
+    { name: 'channel-sync-retry', cron: '0 * * * * *', run: () => siyu.channels.retryFailedSyncs() },
+    { name: 'channel-daily-caps', cron: '30 * * * * *', run: () => siyu.channels.applyDailyCaps() },
+    { name: 'room-pool-sync-retry', cron: '15 * * * * *', run: () => siyu.roomPools.retryFailedSyncs() },
     {
       name: 'journeys-tick',
       cron: every < 60 ? `*/${every} * * * * *` : `0 */${Math.max(1, Math.round(every / 60))} * * * *`,
-      ttlMs: 10 * 60_000,
       run: async () => ({ entered: await siyu.journeys.service.scanTriggers(), ...(await siyu.journeys.engine.tick()) }),
     },
     // Reps confirm template touches in their WeCom client whenever they get to it; WeCom sends no callback.
     { name: 'template-results', cron: '45 */5 * * * *', ttlMs: 10 * 60_000, run: () => siyu.journeys.pollTemplateResults() },
     // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
-    { name: 'rfm-nightly', cron: '0 30 2 * * *', ttlMs: 60 * 60_000, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
+    { name: 'rfm-nightly', cron: '0 30 2 * * *', run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
     {
       name: 'reactivation-daily',
       cron: '0 30 3 * * *',
-      ttlMs: 60 * 60_000,
       run: () =>
         runReactivation({
           now: siyu.clock.now(),
@@ -51,5 +66,5 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
         }),
     },
   ];
-  return jobs.map((j) => ({ name: j.name, cron: j.cron, run: locked(j.name, j.ttlMs, j.run) }));
+  return jobs.map((j) => ({ name: j.name, cron: j.cron, run: () => withJobLock(siyu.cache, keys.jobLock(j.name), j.run) }));
 }

@@ -172,7 +172,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
   };
 
   try {
-    const db = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: config.db.poolMax });
+    const db = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: config.db.poolMax, log: log.child({ module: 'db' }) });
     closers.push(() => db.destroy());
     if (opts.migrate) {
       const applied = await migrateLatest(db);
@@ -307,7 +307,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     // processing transactions (SQLite has one writer anyway and shares the instance).
     let inboxDb = db;
     if (config.db.mysqlUrl) {
-      inboxDb = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: 4 });
+      inboxDb = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: 4, log: log.child({ module: 'db-inbox' }) });
       closers.push(() => inboxDb.destroy());
     }
     const inbox = new EventInbox(new CallbackEventStore(inboxDb), {

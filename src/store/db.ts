@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.js';
+import type { Logger } from '../shared/logger.js';
 
 export type Db = Knex;
 export type DbClient = 'sqlite' | 'mysql';
@@ -11,9 +12,18 @@ export type DbClient = 'sqlite' | 'mysql';
  * better-sqlite3 (WAL, synchronous=NORMAL: durable across a process crash, which is what a
  * callback acknowledgement needs on the embedded default).
  */
-export function createDb(opts: { mysqlUrl?: string; sqliteFile: string; poolMax?: number }): Db {
+export function createDb(opts: { mysqlUrl?: string; sqliteFile: string; poolMax?: number; log?: Logger }): Db {
+  // knex prints lost connections and failed acquires to the console with a stack; given a
+  // logger, they become one structured line each (the first line of knex's text, no stack).
+  const log = opts.log && {
+    warn: (m: unknown) => opts.log!.warn({ detail: String(m).split('\n')[0] }, 'database driver warning'),
+    error: (m: unknown) => opts.log!.error({ detail: String(m).split('\n')[0] }, 'database driver error'),
+    deprecate: (m: unknown) => opts.log!.debug({ detail: String(m) }, 'database driver deprecation'),
+    debug: (m: unknown) => opts.log!.debug({ detail: String(m).slice(0, 200) }, 'database driver debug'),
+  };
   if (opts.mysqlUrl) {
     return knexFactory({
+      ...(log ? { log } : {}),
       client: 'mysql2',
       connection: { uri: opts.mysqlUrl, charset: 'utf8mb4', timezone: 'Z', dateStrings: false, supportBigNumbers: true, bigNumberStrings: false } as Knex.MySql2ConnectionConfig & { uri: string },
       pool: { min: 0, max: opts.poolMax ?? 10 },
@@ -22,6 +32,7 @@ export function createDb(opts: { mysqlUrl?: string; sqliteFile: string; poolMax?
   }
   if (opts.sqliteFile !== ':memory:') mkdirSync(dirname(opts.sqliteFile), { recursive: true });
   return knexFactory({
+    ...(log ? { log } : {}),
     client: 'better-sqlite3',
     connection: { filename: opts.sqliteFile },
     useNullAsDefault: true,

@@ -8,13 +8,21 @@ import { freshDatabase, freshPrefix, REDIS_URL } from './backends.js';
  * Starts the real app (HTTP on a random loopback port, the WeCom emulator in sandbox mode,
  * this test's own database and cache prefix) and closes it when the test ends.
  */
-export async function startApp(t: ExecutionContext, o: { overrides?: Record<string, unknown>; options?: SiyuOptions } = {}): Promise<Siyu> {
+export async function startApp(
+  t: ExecutionContext,
+  o: {
+    overrides?: Record<string, unknown>;
+    options?: SiyuOptions;
+    /** Rewrites the MariaDB / Redis URL the app connects to (the fault suite puts a proxy between). */
+    via?: { mysql?: (url: string) => string; redis?: (url: string) => string };
+  } = {},
+): Promise<Siyu> {
   const db = await freshDatabase(t);
   const config: Config = loadConfig({
     env: { NODE_ENV: 'test' },
     overrides: {
-      db: { sqliteFile: db.sqliteFile, ...(db.mysqlUrl ? { mysqlUrl: db.mysqlUrl } : {}) },
-      cache: { prefix: freshPrefix(), ...(REDIS_URL ? { redisUrl: REDIS_URL } : {}) },
+      db: { sqliteFile: db.sqliteFile, ...(db.mysqlUrl ? { mysqlUrl: o.via?.mysql?.(db.mysqlUrl) ?? db.mysqlUrl } : {}) },
+      cache: { prefix: freshPrefix(), ...(REDIS_URL ? { redisUrl: o.via?.redis?.(REDIS_URL) ?? REDIS_URL } : {}) },
       ...o.overrides,
     },
   });

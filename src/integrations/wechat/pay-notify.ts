@@ -66,7 +66,8 @@ export function decryptPayResource(r: { ciphertext: string; nonce: string; assoc
   const key = Buffer.from(apiV3Key, 'utf8');
   if (key.length !== 32) throw new Error('APIv3 key must be 32 bytes');
   const raw = Buffer.from(r.ciphertext, 'base64');
-  if (raw.length < 17) throw new Error('ciphertext too short');
+  // The tag alone (16 bytes) is a valid encryption of an empty plaintext; shorter cannot be.
+  if (raw.length < 16) throw new Error('ciphertext too short');
   const d = createDecipheriv('aes-256-gcm', key, Buffer.from(r.nonce, 'utf8'));
   d.setAAD(Buffer.from(r.associated_data ?? '', 'utf8'));
   d.setAuthTag(raw.subarray(raw.length - 16));

@@ -59,3 +59,15 @@ test('a notification is opened only when fresh, from a known serial and signed; 
   const unconfigured = new WechatPayNotify({ platformKeys: {}, apiV3Key: undefined, nowSec: () => now });
   t.is((t.throws(() => unconfigured.open({ serial: 's', signature: 'x', timestamp: String(now), nonce: 'n' }, Buffer.from(body))) as PayNotifyError).status, 503);
 });
+
+test('a signed notification whose resource decrypts to nothing is refused as malformed (400), not as our key being wrong (500)', (t) => {
+  const pay = fakeWechatPay();
+  const now = Math.floor(Date.now() / 1000);
+  const notify = new WechatPayNotify({ platformKeys: { [pay.serial]: pay.publicPem }, apiV3Key: pay.apiV3Key, nowSec: () => now });
+  // AES-GCM of an empty plaintext is the 16-byte tag alone; it verifies under the right key.
+  const body = JSON.stringify({ ...JSON.parse(pay.body({})), resource: pay.encrypt('') });
+  const h = pay.headers(body, { timestamp: now });
+  const e = t.throws(() => notify.open({ serial: h['wechatpay-serial']!, signature: h['wechatpay-signature']!, timestamp: h['wechatpay-timestamp']!, nonce: h['wechatpay-nonce']! }, Buffer.from(body)), { instanceOf: PayNotifyError }) as PayNotifyError;
+  t.is(e.status, 400);
+  t.is(e.reason, 'bad_transaction');
+});
