@@ -21,22 +21,24 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
     }
   };
   const every = siyu.config.journeys.tickSeconds;
-  const jobs: Array<ScheduledJob & { ttlMs: number }> = [
-    { name: 'callback-event-sweep', cron: '*/5 * * * * *', ttlMs: 60_000, run: () => siyu.processor.sweep() },
-    { name: 'channel-sync-retry', cron: '0 * * * * *', ttlMs: 120_000, run: () => siyu.channels.retryFailedSyncs() },
-    { name: 'channel-daily-caps', cron: '30 * * * * *', ttlMs: 120_000, run: () => siyu.channels.applyDailyCaps() },
-    { name: 'room-pool-sync-retry', cron: '15 * * * * *', ttlMs: 120_000, run: () => siyu.roomPools.retryFailedSyncs() },
+  const { alerts } = siyu.config;
+  const jobs: Array<ScheduledJob & { ttlMs: number; everyMs: number }> = [
+    { name: 'callback-event-sweep', cron: '*/5 * * * * *', everyMs: 5_000, ttlMs: 60_000, run: () => siyu.processor.sweep() },
+    { name: 'channel-sync-retry', cron: '0 * * * * *', everyMs: MINUTE, ttlMs: 120_000, run: () => siyu.channels.retryFailedSyncs() },
+    { name: 'channel-daily-caps', cron: '30 * * * * *', everyMs: MINUTE, ttlMs: 120_000, run: () => siyu.channels.applyDailyCaps() },
+    { name: 'room-pool-sync-retry', cron: '15 * * * * *', everyMs: MINUTE, ttlMs: 120_000, run: () => siyu.roomPools.retryFailedSyncs() },
     {
       name: 'journeys-tick',
-      cron: every < 60 ? `*/${every} * * * * *` : `0 */${Math.max(1, Math.round(every / 60))} * * * *`,
+      ...cronEvery(every),
       ttlMs: 10 * 60_000,
       run: async () => ({ entered: await siyu.journeys.service.scanTriggers(), ...(await siyu.journeys.engine.tick()) }),
     },
     // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
-    { name: 'rfm-nightly', cron: '0 30 2 * * *', ttlMs: 60 * 60_000, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
+    { name: 'rfm-nightly', cron: '0 30 2 * * *', everyMs: DAY, ttlMs: 60 * 60_000, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
     {
       name: 'reactivation-daily',
       cron: '0 30 3 * * *',
+      everyMs: DAY,
       ttlMs: 60 * 60_000,
       run: () =>
         runReactivation({
@@ -49,5 +51,20 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
         }),
     },
   ];
-  return jobs.map((j) => ({ name: j.name, cron: j.cron, run: locked(j.name, j.ttlMs, j.run) }));
+  if (alerts.enabled) {
+    // Last, so it sees every other job's expected interval; under the same lock, one instance evaluates.
+    const expected = [...jobs.map((j) => ({ name: j.name, everyMs: j.everyMs })), { name: 'alerts-evaluate', everyMs: alerts.everySec * 1000 }];
+    jobs.push({ name: 'alerts-evaluate', ...cronEvery(alerts.everySec), ttlMs: 5 * MINUTE, run: () => siyu.monitoring.alerts.evaluate({ jobs: expected }) });
+  }
+  return jobs.map((j) => ({ name: j.name, cron: j.cron, everyMs: j.everyMs, run: locked(j.name, j.ttlMs, j.run) }));
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A six-field cron expression firing about every `sec` seconds, and that interval. */
+function cronEvery(sec: number): { cron: string; everyMs: number } {
+  if (sec < 60) return { cron: `*/${sec} * * * * *`, everyMs: sec * 1000 };
+  const min = Math.max(1, Math.round(sec / 60));
+  return { cron: `0 */${min} * * * *`, everyMs: min * MINUTE };
 }

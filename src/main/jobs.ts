@@ -8,7 +8,7 @@ import { runRole } from './process.js';
 await runRole('jobs', async (config, log) => {
   const siyu = await createSiyu(config, { log, http: false });
   await siyu.journeys.service.ensureDefaults();
-  const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics);
+  const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics, { runs: siyu.monitoring.jobRuns, now: () => siyu.clock.now() });
   log.info('jobs role started');
   return {
     close: async () => {
