@@ -54,6 +54,7 @@ const ENV_MAP: Record<string, string> = {
   WECHAT_API_BASE: 'wechat.apiBase',
   WECHAT_MINI_APPID: 'wechat.miniAppId',
   WECHAT_MINI_SECRET: 'wechat.miniAppSecret',
+  METRICS_PORT: 'metricsPort',
   ALERTS_ENABLED: 'alerts.enabled',
   ALERTS_EVERY_SEC: 'alerts.everySec',
   ALERTS_WINDOW_MIN: 'alerts.windowMin',
@@ -97,6 +98,8 @@ const platformKeys = z.preprocess(
 const schema = z.object({
   env: z.enum(['development', 'test', 'production']),
   port: intish.min(0).max(65535),
+  /** The bot and jobs roles serve GET /metrics on this port (0 = not at all; the http role uses `port`). */
+  metricsPort: intish.min(0).max(65535),
   host: z.string().min(1),
   publicBaseUrl: z.url(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
