@@ -53,8 +53,9 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
   ];
   if (alerts.enabled) {
     // Last, so it sees every other job's expected interval; under the same lock, one instance evaluates.
-    const expected = [...jobs.map((j) => ({ name: j.name, everyMs: j.everyMs })), { name: 'alerts-evaluate', everyMs: alerts.everySec * 1000 }];
-    jobs.push({ name: 'alerts-evaluate', ...cronEvery(alerts.everySec), ttlMs: 5 * MINUTE, run: () => siyu.monitoring.alerts.evaluate({ jobs: expected }) });
+    const tick = cronEvery(alerts.everySec);
+    const expected = [...jobs.map((j) => ({ name: j.name, everyMs: j.everyMs })), { name: 'alerts-evaluate', everyMs: tick.everyMs }];
+    jobs.push({ name: 'alerts-evaluate', ...tick, ttlMs: 5 * MINUTE, run: () => siyu.monitoring.alerts.evaluate({ jobs: expected }) });
   }
   return jobs.map((j) => ({ name: j.name, cron: j.cron, everyMs: j.everyMs, run: locked(j.name, j.ttlMs, j.run) }));
 }

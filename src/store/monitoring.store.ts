@@ -67,7 +67,12 @@ export class MonitoringStore implements AlertSnapshotSource {
     });
     const ids = [...per.keys()];
     if (!ids.length) return [];
-    const channels = (await this.d.db('channels').whereIn('id', ids).where({ status: 'active' }).select('id', 'name')) as Array<{ id: number; name: string }>;
+    // A channel whose run ended (active_until) is expected to go quiet.
+    const channels = (await this.d.db('channels')
+      .whereIn('id', ids)
+      .where({ status: 'active' })
+      .where((q) => q.whereNull('active_until').orWhere('active_until', '>', now))
+      .select('id', 'name')) as Array<{ id: number; name: string }>;
     return channels.map((c) => {
       const e = per.get(Number(c.id))!;
       return { channelId: Number(c.id), name: c.name, today: e.today, baseline: e.before / BASELINE_DAYS };

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { scheduleOf } from '../../src/jobs/schedule.js';
 import { startScheduler } from '../../src/jobs/scheduler.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { backendName } from '../support/backends.js';
@@ -60,4 +61,20 @@ test(`${b} the scheduler records each job's runs where the job_stale rule reads 
   clock.advance(MINUTE);
   const failed = await w.until(async () => (await w.siyu.monitoring.jobRuns.listRuns(['probe'])).find((r) => r.lastFailedAt !== null));
   t.like(failed, { lastOkAt: clock.now() - MINUTE, lastFailedAt: clock.now(), lastError: 'probe broke' });
+});
+
+test(`${b} the schedule evaluates alerts under its lock, knowing each job's interval; disabled, it is not scheduled`, async (t) => {
+  const { siyu, clock, notices } = await startAlertApp(t);
+  const schedule = scheduleOf(siyu);
+  t.is(schedule.at(-1)!.name, 'alerts-evaluate');
+  t.is(schedule.at(-1)!.everyMs, MINUTE);
+  await siyu.monitoring.jobRuns.register(schedule.map((j) => j.name), clock.now());
+  clock.advance(13 * MINUTE);
+  await schedule.at(-1)!.run();
+  const stale = notices().filter((x) => x.startsWith('【告警】定时任务')).map((x) => /定时任务 (\S+) 未按时运行/.exec(x)![1]).sort();
+  t.deepEqual(stale, schedule.filter((j) => j.everyMs! <= MINUTE).map((j) => j.name).sort());
+  t.false(stale.includes('rfm-nightly'));
+
+  const { siyu: off } = await startAlertApp(t, { enabled: false });
+  t.false(scheduleOf(off).some((j) => j.name === 'alerts-evaluate'));
 });
