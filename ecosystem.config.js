@@ -15,6 +15,7 @@ const shared = {
 
 export const apps = [
   { ...shared, name: 'siyu-http', script: 'dist/src/main/http.js', exec_mode: 'cluster', instances: process.env.SIYU_HTTP_INSTANCES || 'max' },
-  { ...shared, name: 'siyu-jobs', script: 'dist/src/main/jobs.js', exec_mode: 'fork', instances: 1 },
-  { ...shared, name: 'siyu-bot', script: 'dist/src/main/bot.js', exec_mode: 'fork', instances: 1 },
+  // METRICS_PORT: where Prometheus scrapes these two (config/monitoring/prometheus.yml).
+  { ...shared, name: 'siyu-jobs', script: 'dist/src/main/jobs.js', exec_mode: 'fork', instances: 1, env: { METRICS_PORT: '9465' } },
+  { ...shared, name: 'siyu-bot', script: 'dist/src/main/bot.js', exec_mode: 'fork', instances: 1, env: { METRICS_PORT: '9464' } },
 ];

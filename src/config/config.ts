@@ -56,12 +56,20 @@ const ENV_MAP: Record<string, string> = {
   WECHAT_API_BASE: 'wechat.apiBase',
   WECHAT_MINI_APPID: 'wechat.miniAppId',
   WECHAT_MINI_SECRET: 'wechat.miniAppSecret',
+  METRICS_PORT: 'metricsPort',
+  ALERTS_ENABLED: 'alerts.enabled',
+  ALERTS_EVERY_SEC: 'alerts.everySec',
+  ALERTS_WINDOW_MIN: 'alerts.windowMin',
+  ALERTS_REMIND_EVERY_HOURS: 'alerts.remindEveryHours',
 };
 
 const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS', 'WECHAT_MINI_SECRET'];
 
 const intish = z.coerce.number().int();
 const optStr = z.string().trim().min(1).optional();
+const flag = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+const ratio = z.coerce.number().min(0).max(1);
+const minCount = intish.min(1).max(100000);
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'auto'])]).optional();
 
 const piiKey = z
@@ -92,6 +100,8 @@ const platformKeys = z.preprocess(
 const schema = z.object({
   env: z.enum(['development', 'test', 'production']),
   port: intish.min(0).max(65535),
+  /** The bot and jobs roles serve GET /metrics on this port (0 = not at all; the http role uses `port`). */
+  metricsPort: intish.min(0).max(65535),
   host: z.string().min(1),
   publicBaseUrl: z.url(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -174,6 +184,25 @@ const schema = z.object({
     leaseMs: intish.min(1000).max(3600000),
     batch: intish.min(1).max(5000),
     maxAttempts: intish.min(1).max(20),
+  }),
+  /** In-process alert rules (src/domain/alert), sent to bot.adminUserIds by WeCom app message. */
+  alerts: z.object({
+    enabled: flag,
+    everySec: intish.min(10).max(3600),
+    /** Rates and counts are taken over this many trailing minutes. */
+    windowMin: intish.min(1).max(120),
+    /** While an alert keeps firing, a reminder at most this often. */
+    remindEveryHours: z.coerce.number().min(0.25).max(168),
+    rules: z.object({
+      callbackFailures: z.object({ enabled: flag, minCount, maxRatio: ratio }),
+      wecomIpBlocked: z.object({ enabled: flag, minCount }),
+      wecomTokenInvalid: z.object({ enabled: flag, minCount }),
+      sendFailures: z.object({ enabled: flag, minCount, maxRatio: ratio }),
+      jobStale: z.object({ enabled: flag, factor: z.coerce.number().min(1).max(100), graceMin: intish.min(0).max(1440) }),
+      botLoggedOut: z.object({ enabled: flag, graceMin: intish.min(0).max(1440), heartbeatStaleMin: intish.min(1).max(1440) }),
+      outboxBacklog: z.object({ enabled: flag, maxDue: minCount, maxAgeMin: intish.min(1).max(10080) }),
+      scanDrop: z.object({ enabled: flag, minBaseline: z.coerce.number().min(1).max(1000000), minDrop: z.coerce.number().min(0.05).max(1) }),
+    }),
   }),
   callback: z.object({ maxBatch: intish.min(1).max(5000), bodyLimitBytes: intish.min(1024).max(1048576) }),
   /** WeChat Pay v3 payment notifications (POST /wechatpay/notify); refused with 503 until both are set. */

@@ -38,23 +38,25 @@ export async function withJobLock<T>(cache: Cache, key: string, run: () => Promi
 export function scheduleOf(siyu: Siyu): ScheduledJob[] {
   const keys = cacheKeys(siyu.config.cache.prefix);
   const every = siyu.config.journeys.tickSeconds;
-  const jobs: ScheduledJob[] = [
-    { name: 'callback-event-sweep', cron: '*/5 * * * * *', run: () => siyu.processor.sweep() },
-    { name: 'channel-sync-retry', cron: '0 * * * * *', run: () => siyu.channels.retryFailedSyncs() },
-    { name: 'channel-daily-caps', cron: '30 * * * * *', run: () => siyu.channels.applyDailyCaps() },
-    { name: 'room-pool-sync-retry', cron: '15 * * * * *', run: () => siyu.roomPools.retryFailedSyncs() },
+  const { alerts } = siyu.config;
+  const jobs: Array<ScheduledJob & { everyMs: number }> = [
+    { name: 'callback-event-sweep', cron: '*/5 * * * * *', everyMs: 5_000, run: () => siyu.processor.sweep() },
+    { name: 'channel-sync-retry', cron: '0 * * * * *', everyMs: MINUTE, run: () => siyu.channels.retryFailedSyncs() },
+    { name: 'channel-daily-caps', cron: '30 * * * * *', everyMs: MINUTE, run: () => siyu.channels.applyDailyCaps() },
+    { name: 'room-pool-sync-retry', cron: '15 * * * * *', everyMs: MINUTE, run: () => siyu.roomPools.retryFailedSyncs() },
     {
       name: 'journeys-tick',
-      cron: every < 60 ? `*/${every} * * * * *` : `0 */${Math.max(1, Math.round(every / 60))} * * * *`,
+      ...cronEvery(every),
       run: async () => ({ entered: await siyu.journeys.service.scanTriggers(), ...(await siyu.journeys.engine.tick()) }),
     },
     // Reps confirm template touches in their WeCom client whenever they get to it; WeCom sends no callback.
-    { name: 'template-results', cron: '45 */5 * * * *', ttlMs: 10 * 60_000, run: () => siyu.journeys.pollTemplateResults() },
+    { name: 'template-results', cron: '45 */5 * * * *', everyMs: 5 * MINUTE, run: () => siyu.journeys.pollTemplateResults() },
     // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
-    { name: 'rfm-nightly', cron: '0 30 2 * * *', run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
+    { name: 'rfm-nightly', cron: '0 30 2 * * *', everyMs: DAY, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
     {
       name: 'reactivation-daily',
       cron: '0 30 3 * * *',
+      everyMs: DAY,
       run: () =>
         runReactivation({
           now: siyu.clock.now(),
@@ -66,5 +68,21 @@ export function scheduleOf(siyu: Siyu): ScheduledJob[] {
         }),
     },
   ];
-  return jobs.map((j) => ({ name: j.name, cron: j.cron, run: () => withJobLock(siyu.cache, keys.jobLock(j.name), j.run) }));
+  if (alerts.enabled) {
+    // Last, so it sees every other job's expected interval; under the same lock, one instance evaluates.
+    const tick = cronEvery(alerts.everySec);
+    const expected = [...jobs.map((j) => ({ name: j.name, everyMs: j.everyMs })), { name: 'alerts-evaluate', everyMs: tick.everyMs }];
+    jobs.push({ name: 'alerts-evaluate', ...tick, run: () => siyu.monitoring.alerts.evaluate({ jobs: expected }) });
+  }
+  return jobs.map((j) => ({ name: j.name, cron: j.cron, everyMs: j.everyMs, run: () => withJobLock(siyu.cache, keys.jobLock(j.name), j.run) }));
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** A six-field cron expression firing about every `sec` seconds, and that interval. */
+function cronEvery(sec: number): { cron: string; everyMs: number } {
+  if (sec < 60) return { cron: `*/${sec} * * * * *`, everyMs: sec * 1000 };
+  const min = Math.max(1, Math.round(sec / 60));
+  return { cron: `0 */${min} * * * *`, everyMs: min * MINUTE };
 }

@@ -10,7 +10,7 @@ import { runRole } from './process.js';
 await runRole('all', async (config, log) => {
   const siyu = await createSiyu(config, { log, migrate: true });
   await siyu.journeys.service.ensureDefaults();
-  const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics);
+  const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics, { runs: siyu.monitoring.jobRuns, now: () => siyu.clock.now() });
   log.info(
     { url: siyu.url, db: config.db.mysqlUrl ? 'mysql' : config.db.sqliteFile, cache: siyu.cache.kind, sandbox: config.sandbox },
     'siyu started',

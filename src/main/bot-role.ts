@@ -10,7 +10,7 @@ import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
 import type { Siyu } from './compose.js';
 
 const LOCK_TTL_MS = 30_000;
-const STATS_EVERY_MS = 15_000;
+const HEARTBEAT_EVERY_MS = 15_000;
 
 export interface BotRole {
   runtime: BotRuntime;
@@ -44,6 +44,7 @@ export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollM
   let runtime: BotRuntime | undefined;
   let drainer: OutboxDrainer | undefined;
   const timers: NodeJS.Timeout[] = [];
+  const report = (p: Promise<void>) => p.catch((e: Error) => log.warn({ err: e.message }, 'bot status not reported'));
   const alert = async (text: string) => {
     if (!config.bot.adminUserIds.length) return;
     await siyu.appMessages.sendAppText({ toUsers: config.bot.adminUserIds, text }).catch((e: Error) => log.warn({ err: e.message }, 'admin alert not sent'));
@@ -97,6 +98,7 @@ export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollM
       onLoginState: (s: LoginState) => {
         metrics.botLoggedIn.set({ account }, s === 'logged_in' ? 1 : 0);
         metrics.botLoginEvents.inc({ account, state: s });
+        void report(siyu.monitoring.botStatus.report(account, s, clock.now()));
       },
       onInbound: (outcome) => metrics.botInbound.inc({ outcome }),
       alert,
@@ -112,15 +114,8 @@ export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollM
           }
         });
       }, LOCK_TTL_MS / 3),
-      setInterval(() => {
-        void siyu.bot.outbox
-          .stats(account)
-          .then((s) => {
-            for (const [status, n] of Object.entries(s.counts)) metrics.outboxDepth.set({ status }, n);
-            metrics.outboxOldestAge.set(s.oldestPendingDueAt === null ? 0 : Math.max(0, (clock.now() - s.oldestPendingDueAt) / 1000));
-          })
-          .catch((e: Error) => log.warn({ err: e.message }, 'outbox stats failed'));
-      }, STATS_EVERY_MS),
+      // The heartbeat tells the alert evaluator (another process, maybe) this bot still runs.
+      setInterval(() => void report(siyu.monitoring.botStatus.heartbeat(account, clock.now())), HEARTBEAT_EVERY_MS),
     );
     for (const t of timers) t.unref();
   } catch (e) {

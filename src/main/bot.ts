@@ -1,5 +1,6 @@
 import { startBotRole } from './bot-role.js';
 import { createSiyu } from './compose.js';
+import { startMetricsServer } from './metrics-server.js';
 import { runRole } from './process.js';
 
 // The bot of one account: exactly one process per account (PM2 role `bot`, one instance). A
@@ -8,9 +9,11 @@ await runRole('bot', async (config, log) => {
   const siyu = await createSiyu(config, { log, http: false });
   try {
     const bot = await startBotRole(siyu);
-    log.info({ account: config.bot.account }, 'bot role started');
+    const scrape = config.metricsPort ? await startMetricsServer(siyu.metrics, config.host, config.metricsPort) : undefined;
+    log.info({ account: config.bot.account, metricsPort: scrape?.port }, 'bot role started');
     return {
       close: async () => {
+        await scrape?.close();
         await bot.close();
         await siyu.close();
       },

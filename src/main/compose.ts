@@ -104,6 +104,8 @@ import { MpStore } from '../store/mp.store.js';
 import { JwtCodec } from '../http/mp-tokens.js';
 import { mpRoutes } from '../http/routes/mp.routes.js';
 import { staffInviteRoutes } from '../http/routes/staff-invites.routes.js';
+import { alertRoutes } from '../http/routes/alerts.routes.js';
+import { buildMonitoring, type Monitoring } from './monitoring.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -155,6 +157,8 @@ export interface Siyu {
   segments: { service: SegmentService; rfm: RfmStore; reactivation: ReactivationStore };
   /** Orders from the mall/POS API, WeChat Pay, operators and CSV imports. */
   orders: OrderService;
+  /** Alerts (evaluated by the jobs role), job-run records and the bot's reported status. */
+  monitoring: Monitoring;
   close(): Promise<void>;
 }
 
@@ -252,6 +256,8 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       log: log.child({ module: 'room-pools' }),
     });
     const appMessages = new AppMessageApi(wecom, config.wecom.agentId);
+    const monitoring = buildMonitoring({ config, db, cache, keys, clock, log, metrics, appMessages });
+    closers.push(() => monitoring.close());
     const pii = new PiiCipher(config.piiKey);
     const landingStore = new LandingStore(db);
     const landing = new LandingService({
@@ -500,7 +506,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, clock });
     const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, close };
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -546,6 +552,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           orderRoutes({ orders }),
           staffInviteRoutes({ auth: mpAuth }),
           segmentRoutes({ segments }),
+          alertRoutes({ alerts: monitoring.alerts }),
           ...(emulator ? [sandboxRoutes({ emulator, wechat: wechatEmulator, channels, customers, processor })] : []),
         ],
       });

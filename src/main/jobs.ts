@@ -1,6 +1,7 @@
 import { scheduleOf } from '../jobs/schedule.js';
 import { startScheduler } from '../jobs/scheduler.js';
 import { createSiyu } from './compose.js';
+import { startMetricsServer } from './metrics-server.js';
 import { runRole } from './process.js';
 
 // Scheduled work. Safe to run more than once: each job takes a lock per run and claims its
@@ -8,10 +9,12 @@ import { runRole } from './process.js';
 await runRole('jobs', async (config, log) => {
   const siyu = await createSiyu(config, { log, http: false });
   await siyu.journeys.service.ensureDefaults();
-  const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics);
-  log.info('jobs role started');
+  const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics, { runs: siyu.monitoring.jobRuns, now: () => siyu.clock.now() });
+  const scrape = config.metricsPort ? await startMetricsServer(siyu.metrics, config.host, config.metricsPort) : undefined;
+  log.info({ metricsPort: scrape?.port }, 'jobs role started');
   return {
     close: async () => {
+      await scrape?.close();
       await scheduler.stop();
       await siyu.close();
     },

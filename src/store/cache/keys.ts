@@ -15,6 +15,10 @@ export function cacheKeys(prefix: string) {
     botLock: (account: string) => `${prefix}lock:bot:${account}`,
     botMessageSeen: (account: string, messageId: string) => `${prefix}bot:seen:${account}:${messageId}`,
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
+    /** The bot account's login state and heartbeat, read by the alert evaluator. */
+    botStatus: (account: string, part: 'state' | 'seen') => `${prefix}bot:status:${account}:${part}`,
+    /** One minute's count of an alert signal (callback outcome, WeCom errcode, send outcome). */
+    alertSignal: (name: string, minute: number) => `${prefix}sig:${name}:${minute}`,
     /** Change counters of the bot's keyword rules and templates (RuleVersion). */
     /** How far a tag_added / segment_entered journey's trigger scan got. */
     journeyCursor: (journeyId: number) => `${prefix}journey:cursor:${journeyId}`,
@@ -35,4 +39,8 @@ export const TTL = {
   botVersionMs: 365 * 24 * 3_600_000,
   // Twice the 5-minute timestamp window, so a nonce outlives every request that may carry it.
   orderNonceMs: 10 * 60_000,
+  // A bot that has not reported for this long reads as never having run.
+  botStatusMs: 30 * 86_400_000,
+  // Longer than the widest alert window (alerts.windowMin is at most 120).
+  alertSignalMs: 3 * 3_600_000,
 } as const;

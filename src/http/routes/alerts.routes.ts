@@ -1,0 +1,16 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { AlertService } from '../../domain/alert/alert.service.js';
+
+const query = z.object({ status: z.enum(['firing', 'resolved'], { error: '状态只能是 firing 或 resolved' }).optional() });
+
+/** GET /api/alerts: every alert the in-process rules have raised, firing first (admin). */
+export function alertRoutes(d: { alerts: AlertService }): Router {
+  const r = new Router({ prefix: '/api' });
+  r.get('/alerts', async (ctx) => {
+    const q = query.parse(ctx.query);
+    const items = await d.alerts.list(q.status);
+    ctx.body = { items: items.map(({ version: _v, ...a }) => a) };
+  });
+  return r;
+}
