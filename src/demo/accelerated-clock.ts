@@ -13,8 +13,27 @@ export class AcceleratedClock implements Clock {
     this.offset = start - Date.now();
   }
 
+  private frozenAt: number | undefined;
+
   now(): number {
-    return Date.now() + this.offset;
+    return this.frozenAt ?? Date.now() + this.offset;
+  }
+
+  /**
+   * Holds the clock still while `work` runs, then lets it run on from there. The demo's jobs
+   * run frozen so everything they stamp (a touch's sent time, a cap's 7-day window) falls on
+   * the exact slot time whatever the machine's speed: otherwise two touches 7 days apart could
+   * land either side of the window by a few milliseconds, and the same seed would give
+   * another month.
+   */
+  async frozen<T>(work: () => Promise<T>): Promise<T> {
+    this.frozenAt = this.now();
+    try {
+      return await work();
+    } finally {
+      this.offset = this.frozenAt - Date.now();
+      this.frozenAt = undefined;
+    }
   }
 
   /** Moves the clock forward to `at`; a time already passed leaves it where it is. */

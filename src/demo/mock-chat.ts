@@ -37,6 +37,8 @@ export class MockChat {
   private heard: Heard[] = [];
   /** Messages customers sent, to wait until the bot has handled them all. */
   sent = 0;
+  /** Messages the bot sent that reached a customer's phone, to wait until every sent one has. */
+  received = 0;
 
   constructor(
     private readonly siyu: Siyu,
@@ -49,7 +51,9 @@ export class MockChat {
   customer(who: number, name: string, externalUserId: string): void {
     const c = this.mocker.createContact({ name, handle: externalUserId } as never);
     (c as unknown as EventEmitter).on('message', (m: { talker(): { id: string }; text(): string }) => {
-      if (m.talker().id === this.me.id) this.heard.push({ who, text: m.text() });
+      if (m.talker().id !== this.me.id) return;
+      this.heard.push({ who, text: m.text() });
+      this.received++;
     });
     this.contacts.set(who, c);
   }
@@ -68,9 +72,13 @@ export class MockChat {
     this.sent++;
   }
 
-  /** What the bot said since the last call, in customer order (replies are then drawn in a fixed order). */
+  /**
+   * What the bot said since the last call, in a fixed order (by customer, then text): the
+   * outbox sends rows due at the same time in no particular order, and the customers' seeded
+   * reactions must not depend on it.
+   */
   takeHeard(): Heard[] {
-    const out = this.heard.sort((a, b) => a.who - b.who);
+    const out = this.heard.sort((a, b) => a.who - b.who || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     this.heard = [];
     return out;
   }

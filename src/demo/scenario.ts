@@ -115,6 +115,7 @@ class Scenario {
   private orders: PlannedOrder[] = [];
   private orderSeq = 0;
   private inboundBase = 0;
+  private sentBase = 0;
   private step = 0;
   private readonly totalSteps: number;
   readonly driven: Driven;
@@ -143,6 +144,7 @@ class Scenario {
 
   async run(): Promise<DemoResult> {
     this.inboundBase = await this.countInbound();
+    this.sentBase = await this.countSent();
     await this.setUp();
     this.tick('建店、店员、规则、渠道');
     await this.cohortHistory();
@@ -152,19 +154,22 @@ class Scenario {
       const midnight = m0 + day * DAY_MS;
       const label = `第 ${day + 1}/${DEMO_DAYS} 天`;
       await this.jump(midnight + 2 * HOUR + 30 * MIN);
-      await runRfmNightly({ now: this.clock.now(), rfm: this.siyu.segments.rfm, clock: this.clock, log: this.o.log });
+      await this.clock.frozen(() => runRfmNightly({ now: this.clock.now(), rfm: this.siyu.segments.rfm, clock: this.clock, log: this.o.log }));
       this.tick(`${label} 02:30 RFM`);
       await this.jump(midnight + 3 * HOUR + 30 * MIN);
-      await runReactivation({
-        now: this.clock.now(),
-        repo: this.siyu.segments.reactivation,
-        journeys: this.siyu.journeys.service,
-        dormantDays: this.siyu.config.journeys.dormantDays,
-        holdoutPct: this.siyu.config.journeys.holdoutPct,
-        rng: () => this.o.holdoutRng.next(),
-        log: this.o.log,
+      await this.clock.frozen(async () => {
+        await runReactivation({
+          now: this.clock.now(),
+          repo: this.siyu.segments.reactivation,
+          journeys: this.siyu.journeys.service,
+          dormantDays: this.siyu.config.journeys.dormantDays,
+          holdoutPct: this.siyu.config.journeys.holdoutPct,
+          rng: () => this.o.holdoutRng.next(),
+          log: this.o.log,
+        });
+        await this.journeysTick();
       });
-      await this.journeysTick();
+      await this.settle();
       this.tick(`${label} 03:30 唤醒`);
       const visitors = day === 0 ? this.size(110, 6) : Math.round(this.size(14, 2) * (0.5 + this.o.rng.next()));
       const direct = day === 0 ? this.size(8) : this.o.rng.chance(0.6 * Math.min(1, this.o.scale)) ? 1 : 0;
@@ -172,12 +177,14 @@ class Scenario {
       const directPerHour = this.spread(direct);
       for (let h = 0; h < HOUR_WEIGHTS.length; h++) {
         await this.jump(midnight + (9 + h) * HOUR);
+        // Like the jobs role: what fell due in the last hour goes out at the top of the hour.
+        await this.clock.frozen(() => this.journeysTick());
+        await this.settle();
         await this.react();
         for (let v = 0; v < perHour[h]!; v++) await this.visitor();
         for (let v = 0; v < directPerHour[h]!; v++) await this.directAdd();
         await this.placeDueOrders();
         if (h === 2) await this.repsWorkTasks();
-        await this.journeysTick();
         await this.settle();
         this.tick(`${label} ${String(9 + h).padStart(2, '0')}:00`);
       }
@@ -358,7 +365,7 @@ class Scenario {
         if (opener === '我要找人工') this.driven.handoffs.add(p.who);
       }
     }
-    if (behave.chance(0.42)) this.plan(p, this.clock.now() + behave.int(0, 4) * DAY_MS + behave.int(1, 9) * HOUR, 'pos');
+    if (behave.chance(0.42)) this.plan(p, this.slotAt + behave.int(0, 4) * DAY_MS + behave.int(1, 9) * HOUR, 'pos');
   }
 
   private say(p: Person, text: string): void {
@@ -371,23 +378,29 @@ class Scenario {
     this.orders.push({ at, who: p.who, amountFen: this.o.behave.int(39, 599) * 100, via });
   }
 
+  /**
+   * Orders paid during the last hour, pushed at the top of the hour as a POS batch would be.
+   * Times come from the slot, not the running clock, so the same seed places the same orders
+   * on the same minutes.
+   */
   private async placeDueOrders(): Promise<void> {
-    const now = this.clock.now();
-    const due = this.orders.filter((x) => x.at <= now).sort((a, b) => a.at - b.at || a.who - b.who);
-    this.orders = this.orders.filter((x) => x.at > now);
+    const slot = this.slotAt;
+    const due = this.orders.filter((x) => x.at <= slot).sort((a, b) => a.at - b.at || a.who - b.who);
+    this.orders = this.orders.filter((x) => x.at > slot);
     for (const o of due) {
       const p = this.people[o.who]!;
       const orderNo = `D${++this.orderSeq}`;
+      const paidAt = isoShanghai(slot - this.o.behave.int(1, 59) * MIN);
       if (o.via === 'pos') {
-        await this.pos({ orderNo, amountFen: o.amountFen, paidAt: isoShanghai(now), storeId: this.storeId, customer: { externalUserId: p.externalUserId, name: p.name }, items: [{ sku: 'SKU-1', name: '招牌套餐', qty: 1, priceFen: o.amountFen }] });
+        await this.pos({ orderNo, amountFen: o.amountFen, paidAt, storeId: this.storeId, customer: { externalUserId: p.externalUserId, name: p.name }, items: [{ sku: 'SKU-1', name: '招牌套餐', qty: 1, priceFen: o.amountFen }] });
       } else {
-        await this.api.post('/api/orders', { customerId: p.customerId, orderNo, amountFen: o.amountFen, paidAt: isoShanghai(now), storeId: this.storeId });
+        await this.api.post('/api/orders', { customerId: p.customerId, orderNo, amountFen: o.amountFen, paidAt, storeId: this.storeId });
       }
       this.driven.orders++;
       if (!p.cohort && p.ordered === 0) {
         this.driven.channels[this.channels[p.channel]!.name]!.firstOrders++;
         // Some come back within a few weeks without being asked.
-        if (this.o.behave.chance(0.12)) this.plan(p, now + this.o.behave.int(5, 20) * DAY_MS, 'pos');
+        if (this.o.behave.chance(0.12)) this.plan(p, this.slotAt + this.o.behave.int(5, 20) * DAY_MS, 'pos');
       }
       p.ordered++;
     }
@@ -410,11 +423,11 @@ class Scenario {
         if (behave.chance(0.12)) this.say(p, '收到，谢谢！');
       } else if (/快一个月了/.test(h.text)) {
         this.driven.journeyHeard.post_purchase++;
-        if (behave.chance(0.3)) this.plan(p, this.clock.now() + behave.int(1, 5) * DAY_MS, 'pos');
+        if (behave.chance(0.3)) this.plan(p, this.slotAt + behave.int(1, 5) * DAY_MS, 'pos');
       } else if (/好久不见/.test(h.text)) {
         this.driven.journeyHeard.reactivation++;
         if (behave.chance(0.3)) this.say(p, '好的，谢谢，有空去看看');
-        if (behave.chance(0.32)) this.plan(p, this.clock.now() + behave.int(1, 10) * DAY_MS + behave.int(0, 8) * HOUR, 'operator');
+        if (behave.chance(0.32)) this.plan(p, this.slotAt + behave.int(1, 10) * DAY_MS + behave.int(0, 8) * HOUR, 'operator');
       }
     }
   }
@@ -430,7 +443,7 @@ class Scenario {
         await this.mp.req('POST', `/tasks/${t.id}/complete`, { token, body: { outcome: called ? '已电话回访，已告知回归券' : '已在企业微信回复客户' } });
         this.driven.tasksDone++;
         const p = t.customerId === null ? undefined : this.byCustomer.get(t.customerId);
-        if (called && p && this.o.behave.chance(0.4)) this.plan(p, this.clock.now() + this.o.behave.int(1, 7) * DAY_MS, 'operator');
+        if (called && p && this.o.behave.chance(0.4)) this.plan(p, this.slotAt + this.o.behave.int(1, 7) * DAY_MS, 'operator');
       }
     }
   }
@@ -452,9 +465,13 @@ class Scenario {
     return out;
   }
 
+  /** The exact time of the current slot (the clock runs on from it while the slot's work goes on). */
+  private slotAt = 0;
+
   private async jump(at: number): Promise<void> {
     const carry = await this.chat.lockCarrier();
     this.clock.jumpTo(at);
+    this.slotAt = at;
     carry();
   }
 
@@ -462,9 +479,14 @@ class Scenario {
     return Number((await this.siyu.db('customer_events').where({ kind: 'message_in' }).count({ n: '*' }))[0]!.n);
   }
 
+  private async countSent(): Promise<number> {
+    return Number((await this.siyu.db('outbox').where({ status: 'sent' }).count({ n: '*' }))[0]!.n);
+  }
+
   /**
-   * Waits until the bot has handled every message customers sent and the outbox has nothing
-   * due: the hour is over only when what it caused has happened.
+   * Waits until the bot has handled every message customers sent, the outbox has nothing due,
+   * and every message sent has reached its phone: the hour is over only when what it caused
+   * has happened (and the customers' reactions to it are drawn in the same hour every run).
    */
   private async settle(): Promise<void> {
     const { db } = this.siyu;
@@ -480,7 +502,8 @@ class Scenario {
             .count({ n: '*' })
         )[0]!.n,
       );
-      calm = handled >= this.chat.sent && busy === 0 ? calm + 1 : 0;
+      const delivered = (await this.countSent()) - this.sentBase;
+      calm = handled >= this.chat.sent && busy === 0 && this.chat.received >= delivered ? calm + 1 : 0;
       if (calm < 2) await sleep(calm ? 5 : 15);
     }
   }
