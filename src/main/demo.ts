@@ -77,7 +77,7 @@ try {
         `数据已写入 ${where}（npm start 在同样配置下用的数据库）。查看：`,
         '  npm start',
         '  KEY=$(node -p "require(\'./data/dev-secrets.json\').adminApiKey")',
-        `  curl -s -H "Authorization: Bearer $KEY" "${base}/api/funnel?from=${r.summary.period.from}&to=${r.summary.period.to}&groupBy=楼栋"`,
+        `  curl -s -G -H "Authorization: Bearer $KEY" ${base}/api/funnel -d from=${r.summary.period.from} -d to=${r.summary.period.to} --data-urlencode groupBy=楼栋`,
         `小程序登录（沙箱，总部管理员 ${r.hqUserId}，邀请码 72 小时内有效、只能用一次）：`,
         `  CODE=$(curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"openid":"o-my-phone"}' ${base}/sandbox/wx-login | node -p 'JSON.parse(require("fs").readFileSync(0)).code')`,
         `  BIND=$(curl -s -H 'content-type: application/json' -d "{\\"code\\":\\"$CODE\\"}" ${base}/api/mp/login | node -p 'JSON.parse(require("fs").readFileSync(0)).bindToken')`,
