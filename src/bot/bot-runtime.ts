@@ -86,6 +86,7 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     forget: d.forget,
     echo,
     maxAgeSec: d.maxAgeSec,
+    now: d.now,
     log,
     detectQr: d.detectQr,
     onInbound: d.onInbound,
