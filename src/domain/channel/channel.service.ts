@@ -4,7 +4,7 @@ import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
-import type { ChannelRepo, ContactWayGateway } from './channel.ports.js';
+import type { ChannelListQuery, ChannelRepo, ContactWayGateway } from './channel.ports.js';
 import { openReps } from './routing.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
@@ -257,7 +257,7 @@ export class ChannelService {
     return c;
   }
 
-  list(q: { storeId?: number; limit: number; offset: number }) {
+  list(q: ChannelListQuery) {
     return this.d.channels.listChannels(q);
   }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { MpAuthService, MpSession } from '../../domain/mp/mp-auth.service.js';
 import type { MpService } from '../../domain/mp/mp.service.js';
 import type { MpTask } from '../../domain/mp/mp.ports.js';
+import { SEGMENTS, type Segment } from '../../domain/segment/rfm.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
 import { iso, pageQuery, parseId, printableText } from '../validation.js';
@@ -18,6 +19,9 @@ const customerQuery = pageQuery.extend({
   q: printableText(32).optional(),
   tag: printableText(30).optional(),
   stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
+  segment: z.enum(SEGMENTS.map((s) => s.code) as [Segment, ...Segment[]]).optional(),
+  channelId: z.coerce.number().int().positive().optional(),
+  storeId: z.coerce.number().int().positive().optional(),
 });
 const taskQuery = pageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
 const completeBody = z.object({ outcome: printableText(255) }).strict();
@@ -28,6 +32,21 @@ const presentSession = (s: MpSession) => ({
   refreshToken: s.refreshToken,
   refreshTokenExpiresAt: iso(s.refreshTokenExpiresAt),
   staff: s.staff,
+});
+
+/** GET /customers/:id, and what a customer edit answers with. */
+export const presentCustomerDetail = (c: Awaited<ReturnType<MpService['customer']>>) => ({
+  id: c.id,
+  name: c.name,
+  avatar: c.avatar,
+  stage: c.stage,
+  storeId: c.storeId,
+  ownerUserId: c.ownerUserId,
+  optedOut: c.optedOut,
+  phoneMasked: c.phoneMasked,
+  createdAt: iso(c.createdAt),
+  tags: c.tags,
+  timeline: presentTimeline(c.timeline),
 });
 
 const presentTask = (t: MpTask) => ({
@@ -90,20 +109,7 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
   });
 
   r.get('/customers/:id', authed, async (ctx) => {
-    const c = await d.mp.customer(principalOf(ctx), parseId(ctx.params.id, 'MP.INVALID_ID', '客户'));
-    ctx.body = {
-      id: c.id,
-      name: c.name,
-      avatar: c.avatar,
-      stage: c.stage,
-      storeId: c.storeId,
-      ownerUserId: c.ownerUserId,
-      optedOut: c.optedOut,
-      phoneMasked: c.phoneMasked,
-      createdAt: iso(c.createdAt),
-      tags: c.tags,
-      timeline: presentTimeline(c.timeline),
-    };
+    ctx.body = presentCustomerDetail(await d.mp.customer(principalOf(ctx), parseId(ctx.params.id, 'MP.INVALID_ID', '客户')));
   });
 
   r.post('/customers/:id/reveal-phone', authed, async (ctx) => {
