@@ -1,5 +1,6 @@
 import type { ExecutionContext } from 'ava';
 import type { Siyu } from '../../src/main/compose.js';
+import type { Clock } from '../../src/shared/clock.js';
 import { PiiCipher } from '../../src/shared/pii.js';
 import { startApp } from './app.js';
 import { addStore, loginAs, mp, saveStaff } from './mp.js';
@@ -18,8 +19,8 @@ export type Who = (typeof STAFF)[number]['wecomUserId'];
  * Two stores with a manager and reps each (all known to the WeCom emulator, so channels can
  * route to them), every one logged in to the mini-program.
  */
-export async function mpWorld(t: ExecutionContext) {
-  const siyu = await startApp(t);
+export async function mpWorld(t: ExecutionContext, o: { clock?: Clock } = {}) {
+  const siyu = await startApp(t, o.clock ? { options: { clock: o.clock } } : {});
   const stores = { s1: await addStore(siyu, 's1'), s2: await addStore(siyu, 's2') };
   for (const s of STAFF) {
     siyu.emulator!.addEmployee(s.wecomUserId, { name: s.wecomUserId });
