@@ -13,14 +13,10 @@ import { mpAuth, principalOf } from '../middleware/mp-auth.js';
 import { iso, parseId, printableText } from '../validation.js';
 import { sendRendered } from './channel-qr.routes.js';
 import { createChannelBody } from './channels.routes.js';
-import { presentCustomerDetail } from './mp.routes.js';
+import { mpPageQuery, presentCustomerDetail } from './mp.routes.js';
 import { amountFen, instant } from './orders.routes.js';
 
-/** Lists of the mini-program page by 20 up to 100 (the contract in miniprogram docs). */
-const page = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+const page = mpPageQuery;
 const storeQuery = z.object({ storeId: z.coerce.number().int().positive().optional() });
 const channelQuery = page.extend({ status: z.enum(['active', 'paused']).optional(), q: printableText(30).optional(), storeId: z.coerce.number().int().positive().optional() });
 const orderQuery = page.extend({ customerId: z.coerce.number().int().positive().optional(), storeId: z.coerce.number().int().positive().optional() });

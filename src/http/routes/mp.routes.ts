@@ -6,7 +6,7 @@ import type { MpTask } from '../../domain/mp/mp.ports.js';
 import { SEGMENTS, type Segment } from '../../domain/segment/rfm.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
-import { iso, pageQuery, parseId, printableText } from '../validation.js';
+import { iso, parseId, printableText } from '../validation.js';
 import { presentTimeline } from './customers.routes.js';
 import { MP_OPENAPI } from './mp-openapi.js';
 
@@ -15,7 +15,12 @@ const loginBody = z.object({ code: z.string().trim().min(1).max(128) }).strict()
 const bindBody = z.object({ bindToken: token, inviteCode: z.string().trim().min(4).max(32) }).strict();
 const refreshBody = z.object({ refreshToken: token }).strict();
 const logoutBody = z.object({ refreshToken: token.optional() }).strict();
-const customerQuery = pageQuery.extend({
+/** Every /api/mp list pages by 20, at most 100 (the mini-program contract). */
+export const mpPageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+const customerQuery = mpPageQuery.extend({
   q: printableText(32).optional(),
   tag: printableText(30).optional(),
   stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
@@ -23,7 +28,7 @@ const customerQuery = pageQuery.extend({
   channelId: z.coerce.number().int().positive().optional(),
   storeId: z.coerce.number().int().positive().optional(),
 });
-const taskQuery = pageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
+const taskQuery = mpPageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
 const completeBody = z.object({ outcome: printableText(255) }).strict();
 
 const presentSession = (s: MpSession) => ({
