@@ -257,6 +257,11 @@ export class ChannelService {
     return c;
   }
 
+  /** The channel, or undefined when there is none (callers that answer their own "not found"). */
+  findById(id: number): Promise<Channel | undefined> {
+    return this.d.channels.findChannel(id);
+  }
+
   list(q: ChannelListQuery) {
     return this.d.channels.listChannels(q);
   }

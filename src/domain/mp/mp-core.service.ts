@@ -103,7 +103,7 @@ export class MpCoreService {
 
   /** The channel itself, for its QR code and poster. */
   async visibleChannel(p: Principal, id: number): Promise<Channel> {
-    const c = await this.d.channels.get(id).catch(() => undefined);
+    const c = await this.d.channels.findById(id);
     if (!c || !canSeeShared(p, { storeId: c.storeId, userIds: c.staffUserIds })) throw hidden();
     return c;
   }
