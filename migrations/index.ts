@@ -44,6 +44,8 @@ import * as n0071 from './20261125007100_staff_openids.js';
 import * as n0072 from './20261125007200_staff_invites.js';
 import * as n0073 from './20261125007300_mp_refresh_tokens.js';
 import * as n0074 from './20261125007400_audit_log.js';
+import * as n1000 from './20261125100000_customer_events_kind_index.js';
+import * as n1001 from './20261125100100_customer_follows_added_at_index.js';
 import * as a0000 from './20261125120000_alert_state.js';
 import * as a0100 from './20261125120100_job_runs.js';
 import * as a0200 from './20261125120200_scans_created_at_index.js';
@@ -99,6 +101,8 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125007200_staff_invites', module: n0072 },
   { name: '20261125007300_mp_refresh_tokens', module: n0073 },
   { name: '20261125007400_audit_log', module: n0074 },
+  { name: '20261125100000_customer_events_kind_index', module: n1000 },
+  { name: '20261125100100_customer_follows_added_at_index', module: n1001 },
   { name: '20261125120000_alert_state', module: a0000 },
   { name: '20261125120100_job_runs', module: a0100 },
   { name: '20261125120200_scans_created_at_index', module: a0200 },

@@ -103,6 +103,10 @@ import { MpAuthStore, mpAuthTransactor } from '../store/mp-auth.store.js';
 import { MpStore } from '../store/mp.store.js';
 import { JwtCodec } from '../http/mp-tokens.js';
 import { mpRoutes } from '../http/routes/mp.routes.js';
+import { mpCoreRoutes } from '../http/routes/mp-core.routes.js';
+import { MpCoreService } from '../domain/mp/mp-core.service.js';
+import { MpCoreStore } from '../store/mp-core.store.js';
+import { CustomerEditService } from '../domain/customer/customer-edit.service.js';
 import { staffInviteRoutes } from '../http/routes/staff-invites.routes.js';
 import { alertRoutes } from '../http/routes/alerts.routes.js';
 import { buildMonitoring, type Monitoring } from './monitoring.js';
@@ -503,7 +507,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       log: log.child({ module: 'mp-auth' }),
     });
     const mpStore = new MpStore(db);
-    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, clock });
+    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, storeExists, clock });
+    const funnelStore = new FunnelStore(db);
+    const mpCore = new MpCoreService({
+      repo: new MpCoreStore(db),
+      customers: mpStore,
+      channels,
+      funnel: funnelStore,
+      orders,
+      edits: new CustomerEditService({ tx: customerTransactor(db), customers: customerStore, tags, wecom: gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) }),
+      storeExists,
+      clock,
+    });
+    const renders = new RenderCache({ maxBytes: 32 * 1024 * 1024 });
     const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
 
     const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, close };
@@ -530,6 +546,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           }),
           integrationRoutes({ orders }),
           mpRoutes({ auth: mpAuth, mp, ipHash: (ip) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32) }),
+          mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, publicBaseUrl: config.publicBaseUrl }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,
@@ -539,12 +556,12 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         ],
         adminRoutes: [
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
-          channelQrRoutes({ channels, cache: new RenderCache({ maxBytes: 32 * 1024 * 1024 }), publicBaseUrl: config.publicBaseUrl }),
+          channelQrRoutes({ channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
           botRoutes({ rules: botRules, templates }),
-          funnelRoutes({ funnel: new FunnelService({ funnel: new FunnelStore(db), channels: channelStore }), nps: conversationStore }),
+          funnelRoutes({ funnel: new FunnelService({ funnel: funnelStore, channels: channelStore }), nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed(), onInactive: (id) => mpAuth.revokeAll(id) }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { PlacementTakenError, type ChannelPatch, type ChannelRepo } from '../domain/channel/channel.ports.js';
+import { PlacementTakenError, type ChannelListQuery, type ChannelPatch, type ChannelRepo } from '../domain/channel/channel.ports.js';
 import { isDuplicate } from './db-errors.js';
+import { likeFragment } from './db.js';
 import type { Channel, ChannelKind, ChannelStatus, SyncState } from '../domain/channel/channel.types.js';
 
 interface ChannelRow {
@@ -163,9 +164,13 @@ export class ChannelStore implements ChannelRepo {
     await this.db('channels').where({ id }).update(row);
   }
 
-  async listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }> {
+  async listChannels(q: ChannelListQuery): Promise<{ items: Channel[]; total: number }> {
     const base = this.db<ChannelRow>('channels').modify((b) => {
       if (q.storeId !== undefined) b.where({ store_id: q.storeId });
+      if (q.status) b.where({ status: q.status });
+      // staff_userids is a JSON array of strings, so a quoted id matches exactly one element.
+      if (q.staffUserId) b.whereRaw("staff_userids like ? escape '!'", [likeFragment(JSON.stringify(q.staffUserId))]);
+      if (q.q) b.whereRaw("name like ? escape '!'", [likeFragment(q.q)]);
     });
     const [rows, count] = await Promise.all([
       base.clone().orderBy('id', 'desc').limit(q.limit).offset(q.offset),

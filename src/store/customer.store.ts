@@ -123,6 +123,14 @@ export class CustomerStore implements CustomerRepo {
     if (ids.length) await this.db('customer_tags').where({ customer_id: customerId }).whereIn('tag_id', ids).delete();
   }
 
+  async removeCustomerTags(customerId: number, tagIds: number[]): Promise<void> {
+    if (tagIds.length) await this.db('customer_tags').where({ customer_id: customerId }).whereIn('tag_id', tagIds).delete();
+  }
+
+  async listIdentityValues(customerId: number, kind: IdentityKind, scope: string): Promise<string[]> {
+    return this.db('customer_identities').where({ customer_id: customerId, kind, scope }).orderBy('id').pluck('value');
+  }
+
   async setCustomerPhone(id: number, phoneEnc: string, tail: string, now: number): Promise<void> {
     await this.db('customers').where({ id }).update({ phone_enc: phoneEnc, phone_tail: tail, updated_at: now });
   }

@@ -81,3 +81,6 @@ export async function pingDb(db: Db): Promise<void> {
 
 /** Now as a Date truncated to milliseconds (MySQL DATETIME(3) keeps ms). */
 export const toDbTime = (ms: number) => new Date(ms);
+
+/** A LIKE pattern matching `s` anywhere, for `like ? escape '!'` (so %, _ and ! match literally). */
+export const likeFragment = (s: string) => `%${s.replace(/[!%_]/g, '!$&')}%`;

@@ -1,16 +1,16 @@
 import type { Knex } from 'knex';
 import type { QueryScope } from '../domain/access/access.js';
 import type { AuditEntry, AuditRepo, CustomerFilter, MpCustomerRow, MpRepo, MpTask } from '../domain/mp/mp.ports.js';
+import { likeFragment } from './db.js';
 import { toTask } from './task.store.js';
 
 /** Turns a principal's scope into WHERE clauses on the given store and owner columns. */
-function applyScope(q: Knex.QueryBuilder, scope: QueryScope, cols: { store: string; owner: string }): Knex.QueryBuilder {
+export function applyScope(q: Knex.QueryBuilder, scope: QueryScope, cols: { store: string; owner: string }): Knex.QueryBuilder {
   if (scope.kind === 'store') return q.where(cols.store, scope.storeId);
   if (scope.kind === 'owner') return q.where(cols.owner, scope.ownerUserId);
   return q;
 }
 
-const likeFragment = (s: string) => `%${s.replace(/[!%_]/g, '!$&')}%`;
 
 export class MpStore implements MpRepo, AuditRepo {
   constructor(private readonly db: Knex) {}
@@ -22,6 +22,17 @@ export class MpStore implements MpRepo, AuditRepo {
       else q.whereRaw("customers.name like ? escape '!'", [likeFragment(f.q)]);
     }
     if (f.stage) q.where('customers.stage', f.stage);
+    if (f.storeId !== undefined) q.where('customers.store_id', f.storeId);
+    if (f.segment) {
+      const segment = f.segment;
+      q.whereExists((s) => s.select(this.db.raw('1')).from('customer_rfm').whereRaw('customer_rfm.customer_id = customers.id').where('customer_rfm.segment', segment));
+    }
+    if (f.channelId !== undefined) {
+      const channelId = f.channelId;
+      q.where((w) =>
+        w.where('customers.first_channel_id', channelId).orWhereExists((s) => s.select(this.db.raw('1')).from('customer_follows').whereRaw('customer_follows.customer_id = customers.id').where('customer_follows.channel_id', channelId)),
+      );
+    }
     if (f.tag) {
       const tag = f.tag;
       q.whereExists((s) => s.select(this.db.raw('1')).from('customer_tags').join('tags', 'tags.id', 'customer_tags.tag_id').whereRaw('customer_tags.customer_id = customers.id').where('tags.name', tag));

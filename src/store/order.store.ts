@@ -8,7 +8,7 @@ import { isDuplicate } from './db-errors.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-const toOrder = (r: Record<string, any>): Order => ({
+export const toOrder = (r: Record<string, any>): Order => ({
   id: Number(r.id),
   storeId: nn(r.store_id),
   customerId: Number(r.customer_id),

@@ -38,12 +38,25 @@ export function canSee(p: Principal, r: Placement): boolean {
   return r.ownerUserId === s.ownerUserId;
 }
 
+/**
+ * Whether the principal may see a resource several reps share (a channel routes to many):
+ * a rep sees it when they are one of them; stores and HQ as for any placement.
+ */
+export function canSeeShared(p: Principal, r: { storeId: number | null; userIds: readonly string[] }): boolean {
+  const s = queryScope(p);
+  if (s.kind === 'owner') return r.userIds.includes(s.ownerUserId);
+  return canSee(p, { storeId: r.storeId, ownerUserId: null });
+}
+
 /** Actions gated by role rather than by placement (answered 403: the role is no secret). */
-export type Permission = 'customer.revealPhone' | 'task.listStore';
+export type Permission = 'customer.revealPhone' | 'task.listStore' | 'channel.create' | 'channel.pause';
 
 const GRANTS: Record<Permission, readonly StaffRole[]> = {
   'customer.revealPhone': ['hq_admin', 'store_manager'],
   'task.listStore': ['hq_admin', 'store_manager'],
+  // A store manager creates only in their own store (checked where the store is chosen).
+  'channel.create': ['hq_admin', 'store_manager'],
+  'channel.pause': ['hq_admin', 'store_manager'],
 };
 
 export function may(p: Principal, perm: Permission): boolean {

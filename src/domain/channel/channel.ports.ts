@@ -1,4 +1,4 @@
-import type { Channel, SyncState } from './channel.types.js';
+import type { Channel, ChannelStatus, SyncState } from './channel.types.js';
 
 export type ChannelPatch = Partial<
   Pick<Channel, 'name' | 'staffUserIds' | 'welcomeText' | 'welcomeLink' | 'welcomeImageAsset' | 'welcomeMiniprogram' | 'tags' | 'attributes' | 'status' | 'offer' | 'activeFrom' | 'activeUntil' | 'coupon' | 'routing' | 'syncState' | 'syncError' | 'configId' | 'qrCode'>
@@ -9,6 +9,15 @@ export class PlacementTakenError extends Error {
   constructor() {
     super('channel placement already taken in its batch');
   }
+}
+
+export interface ChannelListQuery {
+  storeId?: number;
+  staffUserId?: string;
+  status?: ChannelStatus;
+  q?: string;
+  limit: number;
+  offset: number;
 }
 
 export interface ChannelRepo {
@@ -25,7 +34,8 @@ export interface ChannelRepo {
   /** Channels whose WeCom contact way failed to sync, oldest change first. */
   listUnsynced(limit: number): Promise<Channel[]>;
   updateChannel(id: number, patch: ChannelPatch): Promise<void>;
-  listChannels(q: { storeId?: number; limit: number; offset: number }): Promise<{ items: Channel[]; total: number }>;
+  /** Newest first; `staffUserId` keeps channels routed to that rep, `q` matches a name fragment. */
+  listChannels(q: ChannelListQuery): Promise<{ items: Channel[]; total: number }>;
   updateChannelSync(id: number, p: { syncState: SyncState; syncError: string | null; configId?: string; qrCode?: string; updatedAt: number }): Promise<void>;
   deleteChannel(id: number): Promise<void>;
   storeExists(id: number): Promise<boolean>;

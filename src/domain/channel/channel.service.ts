@@ -4,7 +4,7 @@ import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
-import { PlacementTakenError, type ChannelRepo, type ContactWayGateway } from './channel.ports.js';
+import { PlacementTakenError, type ChannelListQuery, type ChannelRepo, type ContactWayGateway } from './channel.ports.js';
 import { openReps } from './routing.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
@@ -284,7 +284,12 @@ export class ChannelService {
     return c;
   }
 
-  list(q: { storeId?: number; limit: number; offset: number }) {
+  /** The channel, or undefined when there is none (callers that answer their own "not found"). */
+  findById(id: number): Promise<Channel | undefined> {
+    return this.d.channels.findChannel(id);
+  }
+
+  list(q: ChannelListQuery) {
     return this.d.channels.listChannels(q);
   }
 

@@ -24,6 +24,10 @@ export interface CustomerRepo {
   updateFollowStatus(customerId: number, staffUserId: string, status: FollowStatus, at: number): Promise<boolean>;
   /** Adds tags; returns the ids that were not on the customer before. */
   addCustomerTags(customerId: number, tagIds: number[], source: string, now: number): Promise<number[]>;
+  /** Takes tags off a customer; tags they do not have are ignored. */
+  removeCustomerTags(customerId: number, tagIds: number[]): Promise<void>;
+  /** The customer's identity values of one kind and scope (e.g. their WeCom external user ids). */
+  listIdentityValues(customerId: number, kind: IdentityKind, scope: string): Promise<string[]>;
   /** Appends to the timeline; false if this (source event, kind) is already there. */
   insertTimeline(e: TimelineEntry): Promise<boolean>;
   listCustomerTags(customerId: number): Promise<Tag[]>;

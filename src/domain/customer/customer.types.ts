@@ -41,6 +41,8 @@ export type TimelineKind =
   | 'contact_lost'
   | 'transfer_failed'
   | 'tags_added'
+  | 'tags_removed'
+  | 'note_added'
   | 'lead_submitted'
   | 'lead_linked'
   | 'customer_merged'

@@ -16,6 +16,11 @@ export interface CustomerFilter {
   q?: string;
   tag?: string;
   stage?: string;
+  /** RFM segment code of the latest nightly run (e.g. important_value). */
+  segment?: string;
+  /** Customers who came through the channel: first attributed to it, or added a rep through it. */
+  channelId?: number;
+  storeId?: number;
   limit: number;
   offset: number;
 }

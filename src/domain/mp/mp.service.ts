@@ -20,6 +20,16 @@ export function requireVisible<T extends Placement>(p: Principal, r: T | undefin
 }
 
 /**
+ * A store id a caller filters by: HQ any existing store, everyone else only their own; any other
+ * id reads as missing (404), like any id outside the caller's scope.
+ */
+export async function storeFilter(p: Principal, storeId: number | undefined, storeExists: (id: number) => Promise<boolean>): Promise<number | undefined> {
+  if (storeId === undefined) return undefined;
+  if (p.role === 'hq_admin' ? !(await storeExists(storeId)) : storeId !== p.storeId) throw hidden();
+  return storeId;
+}
+
+/**
  * What the store operators' mini-program reads and does, scoped by the principal: every list
  * goes through queryScope, every id through requireVisible.
  */
@@ -30,12 +40,15 @@ export class MpService {
       audit: AuditRepo;
       customers: CustomerService;
       phones: { mask(enc: string): string; reveal(enc: string): string };
+      storeExists(id: number): Promise<boolean>;
       clock: Clock;
     },
   ) {}
 
+  /** Customers in the caller's scope; a store filter outside it reads as missing. */
   async listCustomers(p: Principal, f: CustomerFilter) {
-    const { items, total } = await this.d.repo.listCustomers(queryScope(p), f);
+    const storeId = await storeFilter(p, f.storeId, this.d.storeExists);
+    const { items, total } = await this.d.repo.listCustomers(queryScope(p), { ...f, storeId });
     return { items: items.map(({ phoneEnc, ...c }) => ({ ...c, phoneMasked: phoneEnc ? this.d.phones.mask(phoneEnc) : null })), total };
   }
 

@@ -25,6 +25,8 @@ export const BEHAVIOUR = {
 export const SOURCE_GROUP = '来源渠道';
 /** Tags that journeys add and remove (a `tag` step). */
 export const JOURNEY_TAG_GROUP = '旅程标签';
+/** Group for tags an operator puts on a customer by hand without naming a group. */
+export const MANUAL_TAG_GROUP = '客户标签';
 /** Group for channel tags given without a group. */
 export const DEFAULT_ATTRIBUTE_GROUP = '渠道属性';
 

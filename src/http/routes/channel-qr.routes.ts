@@ -15,6 +15,19 @@ export interface ChannelQrDeps {
 /** The PNG sizes a caller may pick: a 2048 px PNG costs ~165 ms of CPU, so the set stays small and cacheable. */
 const PNG_STEP = 64;
 
+/** Answers a rendered image with its ETag (304 when the client has it) and a short private cache. */
+export function sendRendered(ctx: Context, bytes: Buffer, etag: string, type: string, filename?: string): void {
+  ctx.set('ETag', etag);
+  ctx.set('Cache-Control', 'private, max-age=300');
+  if (ctx.get('if-none-match') === etag) {
+    ctx.status = 304;
+    return;
+  }
+  ctx.type = type;
+  if (filename) ctx.attachment(filename);
+  ctx.body = bytes;
+}
+
 /**
  * QR codes and posters of channels. Everything is rendered once per channel version and
  * option set, kept in a byte-bounded cache, and answered with an ETag (304 when unchanged).
@@ -24,17 +37,6 @@ export function channelQrRoutes(d: ChannelQrDeps): Router {
   const landingUrl = (c: Channel) => `${d.publicBaseUrl.replace(/\/$/, '')}/s/${c.code}`;
   const placement = (c: Channel) => Object.values(c.attributes).join(' · ') || undefined;
 
-  const send = (ctx: Context, bytes: Buffer, etag: string, type: string, filename?: string) => {
-    ctx.set('ETag', etag);
-    ctx.set('Cache-Control', 'private, max-age=300');
-    if (ctx.get('if-none-match') === etag) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.type = type;
-    if (filename) ctx.attachment(filename);
-    ctx.body = bytes;
-  };
 
   r.get('/:id/qr.:format', async (ctx) => {
     const c = await d.channels.get(parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道'));
@@ -42,7 +44,7 @@ export function channelQrRoutes(d: ChannelQrDeps): Router {
     if (opts.format === 'png' && opts.size % PNG_STEP !== 0) throw new QrOptionsError('size', `图片尺寸需为 ${PNG_STEP} 的倍数`);
     const url = landingUrl(c);
     const { bytes, etag } = await d.cache.getOrRender(`${c.id}:${c.updatedAt}:${qrCacheKey(url, opts)}`, () => renderQr(url, opts));
-    send(ctx, bytes, etag, qrContentType(opts.format));
+    sendRendered(ctx, bytes, etag, qrContentType(opts.format));
   });
 
   r.get('/:id/poster.svg', async (ctx) => {
@@ -50,7 +52,7 @@ export function channelQrRoutes(d: ChannelQrDeps): Router {
     const { bytes, etag } = await d.cache.getOrRender(`poster:${c.id}:${c.updatedAt}`, async () =>
       Buffer.from(await renderPosterSvg({ title: c.name, placement: placement(c), url: landingUrl(c) })),
     );
-    send(ctx, bytes, etag, 'image/svg+xml', `${c.name}.svg`);
+    sendRendered(ctx, bytes, etag, 'image/svg+xml', `${c.name}.svg`);
   });
 
   r.get('/batch/:batchKey/posters.zip', async (ctx) => {
@@ -59,7 +61,7 @@ export function channelQrRoutes(d: ChannelQrDeps): Router {
     const { bytes, etag } = await d.cache.getOrRender(`posters:${ctx.params.batchKey}:${version}`, async () =>
       buildZip(await Promise.all(channels.map(async (c) => ({ name: `${c.name}.svg`, data: await renderPosterSvg({ title: c.name, placement: placement(c), url: landingUrl(c) }) })))),
     );
-    send(ctx, bytes, etag, 'application/zip', `posters-${ctx.params.batchKey}.zip`);
+    sendRendered(ctx, bytes, etag, 'application/zip', `posters-${ctx.params.batchKey}.zip`);
   });
 
   return r;

@@ -2,12 +2,14 @@
  * OpenAPI 3 description of /api/mp (served at GET /api/mp/openapi.json). Hand-written: keep it
  * in step with mp.routes.ts (test/http/mp-openapi.test.ts checks every route is listed).
  */
+import { MP_CORE_PATHS, MP_CORE_SCHEMAS } from './mp-core-openapi.js';
+
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const err = (description: string) => ({ description, ...json(ref('Error')) });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
 const page = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
   { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
 ];
 const secured = { security: [{ bearer: [] }] };
@@ -15,7 +17,7 @@ const authErrors = { '401': err('未登录或登录已失效 (MP.UNAUTHORIZED)')
 const nullableString = { type: ['string', 'null'] };
 const nullableInt = { type: ['integer', 'null'] };
 
-export const MP_OPENAPI = {
+const BASE = {
   openapi: '3.1.0',
   info: { title: 'Siyu mini-program API', version: '1.0.0', description: '门店小程序接口。除登录、绑定、刷新外均需 Bearer 访问令牌；数据按角色与门店限定，越权的编号一律返回 404。' },
   servers: [{ url: '/' }],
@@ -149,3 +151,12 @@ export const MP_OPENAPI = {
     },
   },
 } as const;
+
+/** Adds the paths (method by method, so a path both files describe keeps both) and schemas of another router. */
+function mergeOpenApi<T extends { paths: object; components: { schemas: object } }>(doc: T, part: { paths: object; schemas: object }): T {
+  const paths: Record<string, object> = { ...doc.paths };
+  for (const [path, ops] of Object.entries(part.paths)) paths[path] = { ...paths[path], ...ops };
+  return { ...doc, paths, components: { ...doc.components, schemas: { ...doc.components.schemas, ...part.schemas } } };
+}
+
+export const MP_OPENAPI = mergeOpenApi(BASE, { paths: MP_CORE_PATHS, schemas: MP_CORE_SCHEMAS });

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { MpAuthService, MpSession } from '../../domain/mp/mp-auth.service.js';
 import type { MpService } from '../../domain/mp/mp.service.js';
 import type { MpTask } from '../../domain/mp/mp.ports.js';
+import { SEGMENTS, type Segment } from '../../domain/segment/rfm.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
-import { iso, pageQuery, parseId, printableText } from '../validation.js';
+import { iso, parseId, printableText } from '../validation.js';
 import { presentTimeline } from './customers.routes.js';
 import { MP_OPENAPI } from './mp-openapi.js';
 
@@ -14,12 +15,20 @@ const loginBody = z.object({ code: z.string().trim().min(1).max(128) }).strict()
 const bindBody = z.object({ bindToken: token, inviteCode: z.string().trim().min(4).max(32) }).strict();
 const refreshBody = z.object({ refreshToken: token }).strict();
 const logoutBody = z.object({ refreshToken: token.optional() }).strict();
-const customerQuery = pageQuery.extend({
+/** Every /api/mp list pages by 20, at most 100 (the mini-program contract). */
+export const mpPageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+const customerQuery = mpPageQuery.extend({
   q: printableText(32).optional(),
   tag: printableText(30).optional(),
   stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
+  segment: z.enum(SEGMENTS.map((s) => s.code) as [Segment, ...Segment[]]).optional(),
+  channelId: z.coerce.number().int().positive().optional(),
+  storeId: z.coerce.number().int().positive().optional(),
 });
-const taskQuery = pageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
+const taskQuery = mpPageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
 const completeBody = z.object({ outcome: printableText(255) }).strict();
 
 const presentSession = (s: MpSession) => ({
@@ -28,6 +37,21 @@ const presentSession = (s: MpSession) => ({
   refreshToken: s.refreshToken,
   refreshTokenExpiresAt: iso(s.refreshTokenExpiresAt),
   staff: s.staff,
+});
+
+/** GET /customers/:id, and what a customer edit answers with. */
+export const presentCustomerDetail = (c: Awaited<ReturnType<MpService['customer']>>) => ({
+  id: c.id,
+  name: c.name,
+  avatar: c.avatar,
+  stage: c.stage,
+  storeId: c.storeId,
+  ownerUserId: c.ownerUserId,
+  optedOut: c.optedOut,
+  phoneMasked: c.phoneMasked,
+  createdAt: iso(c.createdAt),
+  tags: c.tags,
+  timeline: presentTimeline(c.timeline),
 });
 
 const presentTask = (t: MpTask) => ({
@@ -90,20 +114,7 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
   });
 
   r.get('/customers/:id', authed, async (ctx) => {
-    const c = await d.mp.customer(principalOf(ctx), parseId(ctx.params.id, 'MP.INVALID_ID', '客户'));
-    ctx.body = {
-      id: c.id,
-      name: c.name,
-      avatar: c.avatar,
-      stage: c.stage,
-      storeId: c.storeId,
-      ownerUserId: c.ownerUserId,
-      optedOut: c.optedOut,
-      phoneMasked: c.phoneMasked,
-      createdAt: iso(c.createdAt),
-      tags: c.tags,
-      timeline: presentTimeline(c.timeline),
-    };
+    ctx.body = presentCustomerDetail(await d.mp.customer(principalOf(ctx), parseId(ctx.params.id, 'MP.INVALID_ID', '客户')));
   });
 
   r.post('/customers/:id/reveal-phone', authed, async (ctx) => {

@@ -8,10 +8,10 @@ import { readJson, readText } from '../body.js';
 import { iso, pageQuery, printableText } from '../validation.js';
 
 // ISO 8601 with an offset (e.g. 2026-12-01T09:00:00+08:00), stored as UTC ms.
-const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+export const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const orderNo = z.string().trim().regex(/^[A-Za-z0-9_\-.:]{1,64}$/, '订单号只能包含字母、数字和 _-.:，最多 64 位');
 // Up to ¥100,000,000 per order.
-const amountFen = z.number().int().positive().max(10_000_000_000);
+export const amountFen = z.number().int().positive().max(10_000_000_000);
 
 export const orderItems = z
   .array(z.object({ sku: printableText(64), name: printableText(128), qty: z.number().int().min(1).max(100_000), priceFen: z.number().int().min(0).max(10_000_000_000) }).strict())

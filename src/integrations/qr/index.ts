@@ -7,3 +7,4 @@ export * from './qr-render.js';
 export * from './poster-svg.js';
 export * from './zip.js';
 export * from './render-cache.js';
+export * from './poster-png.js';

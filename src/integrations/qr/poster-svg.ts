@@ -31,8 +31,11 @@ const QR_BOX = { x: 24, y: 50, size: 100 };
 const QR_QUIET_ZONE = 4;
 /** Posters get scuffed, folded and photographed under glare: 25% error correction. */
 const QR_ECL = 'Q';
+/** The poster's geometry in millimetres, shared with the PNG rendering (poster-png.ts). */
+export const POSTER_LAYOUT = { pageW: PAGE_W, pageH: PAGE_H, qrBox: QR_BOX, quietZone: QR_QUIET_ZONE, ecl: QR_ECL, accentBarH: 6, dividerY: 190 } as const;
 const FONT_FAMILY = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif";
-const ACCENT = '#07C160';
+export const POSTER_ACCENT = '#07C160';
+const ACCENT = POSTER_ACCENT;
 
 /** A one-line text slot: baseline, font size range (mm), style. */
 interface TextSlot {

@@ -36,7 +36,7 @@ export class WecomGateways implements ContactGateway, ContactWayGateway, CorpTag
     return this.api.uploadImage(p);
   }
 
-  markTag(p: { userid: string; externalUserId: string; add: string[] }): Promise<void> {
+  markTag(p: { userid: string; externalUserId: string; add: string[]; remove?: string[] }): Promise<void> {
     return this.api.markTag(p);
   }
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { canSee, may, queryScope, type Principal } from '../../../src/domain/access/access.js';
+import { canSee, canSeeShared, may, queryScope, type Principal } from '../../../src/domain/access/access.js';
 
 const hq: Principal = { staffId: 1, wecomUserId: 'hq', name: 'hq', role: 'hq_admin', storeId: null };
 const mgr: Principal = { staffId: 2, wecomUserId: 'mgr', name: 'mgr', role: 'store_manager', storeId: 7 };
@@ -27,4 +27,18 @@ test('query scopes match canSee, and a manager without a store sees nothing rath
 test('phone reveal and store task lists are for HQ and managers', (t) => {
   t.deepEqual([hq, mgr, rep].map((p) => may(p, 'customer.revealPhone')), [true, true, false]);
   t.deepEqual([hq, mgr, rep].map((p) => may(p, 'task.listStore')), [true, true, false]);
+});
+
+test('a shared resource (a channel) is seen by HQ, its store and the reps it routes to', (t) => {
+  const mine = { storeId: 7, userIds: ['rep', 'other'] };
+  const colleagues = { storeId: 7, userIds: ['other'] };
+  const elsewhere = { storeId: 8, userIds: ['rep'] };
+  t.deepEqual([mine, colleagues, elsewhere].map((r) => canSeeShared(hq, r)), [true, true, true]);
+  t.deepEqual([mine, colleagues, elsewhere].map((r) => canSeeShared(mgr, r)), [true, true, false]);
+  t.deepEqual([mine, colleagues, elsewhere].map((r) => canSeeShared(rep, r)), [true, false, true]);
+});
+
+test('creating and pausing channels is for HQ and managers', (t) => {
+  t.deepEqual([hq, mgr, rep].map((p) => may(p, 'channel.create')), [true, true, false]);
+  t.deepEqual([hq, mgr, rep].map((p) => may(p, 'channel.pause')), [true, true, false]);
 });

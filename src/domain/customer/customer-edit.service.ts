@@ -1,0 +1,88 @@
+import type { Clock } from '../../shared/clock.js';
+import { badRequest } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { TagService } from '../tag/tag.service.js';
+import { BEHAVIOUR_GROUP, tagKey, type Tag, type TagRef } from '../tag/tag.types.js';
+import type { CustomerRepo, Transactor } from './customer.ports.js';
+
+/** What an operator changes on a customer by hand; tags are given as `组:名` or a bare name. */
+export interface CustomerEdit {
+  tags?: { add?: TagRef[]; remove?: Array<TagRef | { name: string }> };
+  note?: string;
+  /** What the note is about (e.g. the order it came with), kept beside its text. */
+  noteRef?: Record<string, unknown>;
+}
+
+/** WeCom's mark_tag on one rep's relationship with the customer. */
+export interface TagMarker {
+  markTag(p: { userid: string; externalUserId: string; add: string[]; remove: string[] }): Promise<void>;
+}
+
+const label = (t: TagRef) => `${t.group}/${t.name}`;
+const refused = (t: TagRef) => badRequest('CUSTOMER.TAG_SYSTEM', `「${t.name}」是系统维护的行为标签，不能手动修改`);
+
+/**
+ * Hand edits of a customer by an operator: tags and notes. Tags are ensured through the tag
+ * service (so they exist in WeCom's corp tag library), changed in our database together with
+ * their timeline entries in one transaction, then marked in WeCom on every active relationship
+ * of the customer, as the acquisition path does. Behaviour tags (已加微, 已购买…) record what a
+ * person did and are left to the system. Everything is checked before anything is written.
+ */
+export class CustomerEditService {
+  constructor(
+    private readonly d: {
+      tx: Transactor<{ customers: CustomerRepo }>;
+      customers: CustomerRepo;
+      tags: TagService;
+      wecom: TagMarker;
+      corpId: string;
+      clock: Clock;
+      log: Logger;
+    },
+  ) {}
+
+  async edit(customerId: number, e: CustomerEdit, actor: { userId: string }): Promise<void> {
+    const add = e.tags?.add ?? [];
+    const remove = e.tags?.remove ?? [];
+    const addBehaviour = add.find((t) => t.group === BEHAVIOUR_GROUP);
+    if (addBehaviour) throw refused(addBehaviour);
+    const current = await this.d.customers.listCustomerTags(customerId);
+    const removing = current.filter((t) => remove.some((r) => r.name === t.name && (!('group' in r) || r.group === t.group)));
+    const removeBehaviour = removing.find((t) => t.kind === 'behaviour');
+    if (removeBehaviour) throw refused(removeBehaviour);
+    const removingKeys = new Set(removing.map(tagKey));
+    // A tag both added and removed in one edit is removed: the later intent wins.
+    const ensured = await this.d.tags.ensure(add.filter((t) => !removingKeys.has(tagKey(t))).map((t) => ({ ...t, kind: 'attribute' as const })));
+
+    const now = this.d.clock.now();
+    const added = await this.d.tx.transaction(async ({ customers }) => {
+      const freshIds = new Set(await customers.addCustomerTags(customerId, ensured.map((t) => t.id), `staff:${actor.userId}`, now));
+      await customers.removeCustomerTags(customerId, removing.map((t) => t.id));
+      const fresh = ensured.filter((t) => freshIds.has(t.id));
+      const base = { customerId, channelId: null, staffUserId: actor.userId, occurredAt: now, sourceEventId: null };
+      if (fresh.length) await customers.insertTimeline({ ...base, kind: 'tags_added', data: { tags: fresh.map(label), by: actor.userId } });
+      if (removing.length) await customers.insertTimeline({ ...base, kind: 'tags_removed', data: { tags: removing.map(label), by: actor.userId } });
+      if (e.note !== undefined) await customers.insertTimeline({ ...base, kind: 'note_added', data: { text: e.note, by: actor.userId, ...e.noteRef } });
+      return fresh;
+    });
+    await this.pushTags(customerId, added, removing);
+  }
+
+  /** Mirrors the change in WeCom. Failure is logged, not fatal: our own record is the truth. */
+  private async pushTags(customerId: number, added: Tag[], removed: Tag[]): Promise<void> {
+    const add = added.map((t) => t.wecomTagId).filter((x): x is string => !!x);
+    const remove = removed.map((t) => t.wecomTagId).filter((x): x is string => !!x);
+    if (!add.length && !remove.length) return;
+    const [externalIds, follows] = await Promise.all([this.d.customers.listIdentityValues(customerId, 'wecom_external', this.d.corpId), this.d.customers.listFollows(customerId)]);
+    const reps = follows.filter((f) => f.status === 'active').map((f) => f.staffUserId);
+    for (const externalUserId of externalIds) {
+      for (const userid of reps) {
+        try {
+          await this.d.wecom.markTag({ userid, externalUserId, add, remove });
+        } catch (err) {
+          this.d.log.warn({ customerId, errcode: (err as { errcode?: number }).errcode, err: (err as Error).message }, 'mark_tag failed');
+        }
+      }
+    }
+  }
+}
