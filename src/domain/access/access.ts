@@ -39,11 +39,17 @@ export function canSee(p: Principal, r: Placement): boolean {
 }
 
 /** Actions gated by role rather than by placement (answered 403: the role is no secret). */
-export type Permission = 'customer.revealPhone' | 'task.listStore';
+export type Permission = 'customer.revealPhone' | 'task.listStore' | MpReportPermission;
+
+/** Journeys, exports and the audit log (the mini-program's reports part). */
+export type MpReportPermission = 'journey.edit' | 'export.csv' | 'audit.read';
 
 const GRANTS: Record<Permission, readonly StaffRole[]> = {
   'customer.revealPhone': ['hq_admin', 'store_manager'],
   'task.listStore': ['hq_admin', 'store_manager'],
+  'journey.edit': ['hq_admin', 'store_manager'],
+  'export.csv': ['hq_admin', 'store_manager'],
+  'audit.read': ['hq_admin'],
 };
 
 export function may(p: Principal, perm: Permission): boolean {

@@ -2,6 +2,8 @@
  * OpenAPI 3 description of /api/mp (served at GET /api/mp/openapi.json). Hand-written: keep it
  * in step with mp.routes.ts (test/http/mp-openapi.test.ts checks every route is listed).
  */
+import { MP_REPORTS_PATHS, RATE_LIMITED_RESPONSE } from './mp-openapi.reports.js';
+
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const err = (description: string) => ({ description, ...json(ref('Error')) });
@@ -73,6 +75,7 @@ export const MP_OPENAPI = {
           '401': err('code 无效、过期或已使用 (MP.CODE_INVALID)'),
           '403': err('账号已停用 (MP.STAFF_DISABLED)'),
           '503': err('微信不可用或未配置'),
+          ...RATE_LIMITED_RESPONSE,
         },
       },
     },
@@ -80,14 +83,14 @@ export const MP_OPENAPI = {
       post: {
         summary: '用管理员发放的邀请码绑定员工账号并登录（邀请码一次有效，72 小时过期）',
         requestBody: { required: true, ...json({ type: 'object', required: ['bindToken', 'inviteCode'], properties: { bindToken: { type: 'string' }, inviteCode: { type: 'string' } } }) },
-        responses: { '200': { description: '登录态', ...json(ref('Session')) }, '400': err('邀请码无效、已使用或已过期 (MP.INVITE_INVALID)'), '401': err('绑定凭证无效 (MP.BIND_TOKEN_INVALID)'), '409': err('该微信已绑定 (MP.ALREADY_BOUND)') },
+        responses: { '200': { description: '登录态', ...json(ref('Session')) }, '400': err('邀请码无效、已使用或已过期 (MP.INVITE_INVALID)'), '401': err('绑定凭证无效 (MP.BIND_TOKEN_INVALID)'), '409': err('该微信已绑定 (MP.ALREADY_BOUND)'), ...RATE_LIMITED_RESPONSE },
       },
     },
     '/api/mp/refresh': {
       post: {
         summary: '轮换刷新令牌；旧令牌再次使用会吊销整组登录',
         requestBody: { required: true, ...json({ type: 'object', required: ['refreshToken'], properties: { refreshToken: { type: 'string' } } }) },
-        responses: { '200': { description: '新登录态', ...json(ref('Session')) }, '401': err('刷新令牌无效 (MP.REFRESH_INVALID / MP.REFRESH_REUSED)') },
+        responses: { '200': { description: '新登录态', ...json(ref('Session')) }, '401': err('刷新令牌无效 (MP.REFRESH_INVALID / MP.REFRESH_REUSED)'), ...RATE_LIMITED_RESPONSE },
       },
     },
     '/api/mp/logout': {
@@ -147,5 +150,6 @@ export const MP_OPENAPI = {
         responses: { '200': json(ref('Task')), '400': err('参数有误'), ...authErrors, '404': err('不存在或无权查看 (MP.NOT_FOUND)'), '409': err('任务已完成或已取消 (MP.TASK_CLOSED)') },
       },
     },
+    ...MP_REPORTS_PATHS,
   },
 } as const;

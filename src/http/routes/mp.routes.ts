@@ -5,6 +5,9 @@ import type { MpService } from '../../domain/mp/mp.service.js';
 import type { MpTask } from '../../domain/mp/mp.ports.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
+import { limitPerIp } from '../middleware/rate-limit.js';
+import type { WindowLimiter } from '../../domain/mp/mp-auth.ports.js';
+import { MP_LIMITS } from '../../domain/mp/rate-limits.js';
 import { iso, pageQuery, parseId, printableText } from '../validation.js';
 import { presentTimeline } from './customers.routes.js';
 import { MP_OPENAPI } from './mp-openapi.js';
@@ -14,7 +17,7 @@ const loginBody = z.object({ code: z.string().trim().min(1).max(128) }).strict()
 const bindBody = z.object({ bindToken: token, inviteCode: z.string().trim().min(4).max(32) }).strict();
 const refreshBody = z.object({ refreshToken: token }).strict();
 const logoutBody = z.object({ refreshToken: token.optional() }).strict();
-const customerQuery = pageQuery.extend({
+export const customerQuery = pageQuery.extend({
   q: printableText(32).optional(),
   tag: printableText(30).optional(),
   stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
@@ -49,7 +52,7 @@ const presentTask = (t: MpTask) => ({
  * open, everything else authenticates with the mini-program's own access token and is scoped
  * to the caller (src/domain/access).
  */
-export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: string): string }): Router {
+export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: string): string; limiter?: WindowLimiter }): Router {
   const r = new Router({ prefix: '/api/mp' });
   const authed = mpAuth(d.auth);
 
@@ -57,18 +60,18 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
     ctx.body = MP_OPENAPI;
   });
 
-  r.post('/login', async (ctx) => {
+  r.post('/login', limitPerIp(d, 'login', MP_LIMITS.loginPerIp), async (ctx) => {
     const { code } = loginBody.parse(await readJson(ctx));
     const res = await d.auth.login(code);
     ctx.body = res.needsBinding ? { needsBinding: true, bindToken: res.bindToken, bindTokenExpiresAt: iso(res.bindTokenExpiresAt) } : { needsBinding: false, ...presentSession(res) };
   });
 
-  r.post('/bind', async (ctx) => {
+  r.post('/bind', limitPerIp(d, 'bind', MP_LIMITS.bindPerIp), async (ctx) => {
     const b = bindBody.parse(await readJson(ctx));
     ctx.body = presentSession(await d.auth.bind(b.bindToken, b.inviteCode));
   });
 
-  r.post('/refresh', async (ctx) => {
+  r.post('/refresh', limitPerIp(d, 'refresh', MP_LIMITS.refreshPerIp), async (ctx) => {
     ctx.body = presentSession(await d.auth.refresh(refreshBody.parse(await readJson(ctx)).refreshToken));
   });
 
