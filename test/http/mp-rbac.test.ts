@@ -3,16 +3,8 @@ import type { Siyu } from '../../src/main/compose.js';
 import { PiiCipher } from '../../src/shared/pii.js';
 import { startApp } from '../support/app.js';
 import { addStore, loginAs, mp, saveStaff } from '../support/mp.js';
+import { STAFF, type Who } from '../support/mp-world.js';
 
-const STAFF = [
-  { wecomUserId: 'hq', role: 'hq_admin', store: null },
-  { wecomUserId: 'mgr1', role: 'store_manager', store: 's1' },
-  { wecomUserId: 'rep1a', role: 'rep', store: 's1' },
-  { wecomUserId: 'rep1b', role: 'rep', store: 's1' },
-  { wecomUserId: 'mgr2', role: 'store_manager', store: 's2' },
-  { wecomUserId: 'rep2', role: 'rep', store: 's2' },
-] as const;
-type Who = (typeof STAFF)[number]['wecomUserId'];
 
 /** Two stores, their staff logged in, customers and open tasks owned by different reps. */
 async function world(t: ExecutionContext) {

@@ -1,5 +1,6 @@
 import type { QueryScope } from '../access/access.js';
 import type { Segment } from '../segment/rfm.js';
+import type { AuditEntry } from './mp.ports.js';
 
 /** A period in UTC ms, [from, to). */
 export interface Period {
@@ -48,17 +49,8 @@ export interface OrderExportFilter {
   period?: Period;
 }
 
-export interface AuditRow {
-  id: number;
-  staffId: number;
-  staffName: string | null;
-  action: string;
-  targetType: string;
-  targetId: string;
-  at: number;
-  ipHash: string | null;
-  detail: Record<string, unknown>;
-}
+/** An audit entry as read back, with the staff member's name. */
+export type AuditRow = AuditEntry & { id: number; staffName: string | null };
 
 /**
  * The mini-program's report queries. Every one takes the principal's QueryScope: `store`
