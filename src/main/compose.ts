@@ -110,6 +110,9 @@ import { CustomerEditService } from '../domain/customer/customer-edit.service.js
 import { staffInviteRoutes } from '../http/routes/staff-invites.routes.js';
 import { alertRoutes } from '../http/routes/alerts.routes.js';
 import { buildMonitoring, type Monitoring } from './monitoring.js';
+import { MpReportService } from '../domain/mp/mp-reports.service.js';
+import { MpReportStore } from '../store/mp-report.store.js';
+import { mpReportRoutes } from '../http/routes/mp-reports.routes.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -264,6 +267,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     closers.push(() => monitoring.close());
     const pii = new PiiCipher(config.piiKey);
     const landingStore = new LandingStore(db);
+    const limiter = new CacheRateLimiter(cache, keys, clock);
     const landing = new LandingService({
       channels: channelStore,
       lookup,
@@ -271,7 +275,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       tx: landingTransactor(db),
       tags,
       contactWays: gateways,
-      limiter: new CacheRateLimiter(cache, keys, clock),
+      limiter,
       firstSeen: new CacheFirstSeen(cache, keys),
       mutex: new CacheMutex(cache, keys),
       pii,
@@ -505,6 +509,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       tokens: new JwtCodec(createHmac('sha256', config.jwtSecret).update('siyu mini-program tokens').digest()),
       clock,
       log: log.child({ module: 'mp-auth' }),
+      limiter,
     });
     const mpStore = new MpStore(db);
     const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, storeExists, clock });
@@ -521,6 +526,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
     const renders = new RenderCache({ maxBytes: 32 * 1024 * 1024 });
     const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
+    const ipHash = (ip: string) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32);
+    const funnel = new FunnelService({ funnel: funnelStore, channels: channelStore });
+    const mpReports = new MpReportService({ repo: new MpReportStore(db), journeys: journeyService, funnel, segments, customers: mp, placements: mpStore, audit: mpStore, clock });
 
     const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, close };
 
@@ -545,8 +553,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
             info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
           }),
           integrationRoutes({ orders }),
-          mpRoutes({ auth: mpAuth, mp, ipHash: (ip) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32) }),
+          mpRoutes({ auth: mpAuth, mp, ipHash, limiter }),
           mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, publicBaseUrl: config.publicBaseUrl }),
+          mpReportRoutes({ auth: mpAuth, reports: mpReports, ipHash }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,
@@ -561,7 +570,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
           botRoutes({ rules: botRules, templates }),
-          funnelRoutes({ funnel: new FunnelService({ funnel: funnelStore, channels: channelStore }), nps: conversationStore }),
+          funnelRoutes({ funnel, nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed(), onInactive: (id) => mpAuth.revokeAll(id) }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),

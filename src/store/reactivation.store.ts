@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { QueryScope } from '../domain/access/access.js';
 import { DAY_MS, isSegment } from '../domain/segment/rfm.js';
 import type { ArmCounts } from '../domain/segment/reactivation.js';
 import type { DormantCustomer, DormantQuery, LiftScope, NewReactivationEntry, ReactivationRepo } from '../domain/segment/segment.ports.js';
@@ -60,8 +61,16 @@ export class ReactivationStore implements ReactivationRepo {
     return inserted;
   }
 
-  async countConversions(scope: LiftScope, conversionDays: number): Promise<ArmCounts[]> {
-    const where = 'runId' in scope ? 'e.run_id = ?' : 'e.entered_at >= ? AND e.entered_at < ?';
+  async countConversions(scope: LiftScope, conversionDays: number, within?: QueryScope): Promise<ArmCounts[]> {
+    let where = 'runId' in scope ? 'e.run_id = ?' : 'e.entered_at >= ? AND e.entered_at < ?';
+    const args: Array<string | number> = 'runId' in scope ? [scope.runId] : [scope.from, scope.to];
+    if (within?.kind === 'store') {
+      where += ' AND e.store_id = ?';
+      args.push(within.storeId);
+    } else if (within?.kind === 'owner') {
+      where += ' AND e.customer_id IN (SELECT id FROM customers WHERE owner_userid = ?)';
+      args.push(within.ownerUserId);
+    }
     const res = await this.db.raw(
       `SELECT segment, arm, COUNT(*) AS entered, SUM(converted) AS converted FROM (
          SELECT e.segment, e.arm,
@@ -71,7 +80,7 @@ export class ReactivationStore implements ReactivationRepo {
            ) THEN 1 ELSE 0 END AS converted
          FROM reactivation_entries e WHERE ${where}
        ) t GROUP BY segment, arm ORDER BY segment, arm`,
-      [conversionDays * DAY_MS, ...('runId' in scope ? [scope.runId] : [scope.from, scope.to])],
+      [conversionDays * DAY_MS, ...args],
     );
     return selectedRows<{ segment: string | null; arm: string; entered: number | string; converted: number | string | null }>(res, this.mysql).map((r) => ({
       segment: isSegment(r.segment) ? r.segment : null,

@@ -3,16 +3,8 @@ import type { Siyu } from '../../src/main/compose.js';
 import { PiiCipher } from '../../src/shared/pii.js';
 import { startApp } from '../support/app.js';
 import { addStore, loginAs, mp, saveStaff } from '../support/mp.js';
+import { STAFF, type Who } from '../support/mp-world.js';
 
-const STAFF = [
-  { wecomUserId: 'hq', role: 'hq_admin', store: null },
-  { wecomUserId: 'mgr1', role: 'store_manager', store: 's1' },
-  { wecomUserId: 'rep1a', role: 'rep', store: 's1' },
-  { wecomUserId: 'rep1b', role: 'rep', store: 's1' },
-  { wecomUserId: 'mgr2', role: 'store_manager', store: 's2' },
-  { wecomUserId: 'rep2', role: 'rep', store: 's2' },
-] as const;
-type Who = (typeof STAFF)[number]['wecomUserId'];
 
 /** Two stores, their staff logged in, customers and open tasks owned by different reps. */
 async function world(t: ExecutionContext) {
@@ -180,9 +172,15 @@ test('the OpenAPI document is served and describes exactly the routes of the rou
   const { call } = await world(t);
   const { mpRoutes } = await import('../../src/http/routes/mp.routes.js');
   const { mpCoreRoutes } = await import('../../src/http/routes/mp-core.routes.js');
+  const { mpReportRoutes } = await import('../../src/http/routes/mp-reports.routes.js');
   const auth = { authenticate: async () => undefined } as never;
-  const routers = [mpRoutes({ auth, mp: {} as never, ipHash: (s) => s }), mpCoreRoutes({ auth, core: {} as never, mp: {} as never, renders: {} as never, publicBaseUrl: '' })];
-  const routed = routers.flatMap((router) => router.stack).flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(l.path).replace(/:(\w+)/g, '{$1}')}`)).sort();
+  // Every router mounted under /api/mp: the document covers them all.
+  const routers = [
+    mpRoutes({ auth, mp: {} as never, ipHash: (s) => s }),
+    mpCoreRoutes({ auth, core: {} as never, mp: {} as never, renders: {} as never, publicBaseUrl: '' }),
+    mpReportRoutes({ auth, reports: {} as never, ipHash: (s) => s }),
+  ];
+  const routed = routers.flatMap((router) => router.stack.flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(l.path).replace(/:(\w+)/g, '{$1}')}`))).sort();
   const doc = await call('GET', '/openapi.json');
   t.is(doc.status, 200);
   t.is(doc.json.openapi, '3.1.0');

@@ -49,7 +49,10 @@ export function canSeeShared(p: Principal, r: { storeId: number | null; userIds:
 }
 
 /** Actions gated by role rather than by placement (answered 403: the role is no secret). */
-export type Permission = 'customer.revealPhone' | 'task.listStore' | 'channel.create' | 'channel.pause';
+export type Permission = 'customer.revealPhone' | 'task.listStore' | 'channel.create' | 'channel.pause' | MpReportPermission;
+
+/** Journeys, exports and the audit log (the mini-program's reports part). */
+export type MpReportPermission = 'journey.edit' | 'export.csv' | 'audit.read';
 
 const GRANTS: Record<Permission, readonly StaffRole[]> = {
   'customer.revealPhone': ['hq_admin', 'store_manager'],
@@ -57,6 +60,9 @@ const GRANTS: Record<Permission, readonly StaffRole[]> = {
   // A store manager creates only in their own store (checked where the store is chosen).
   'channel.create': ['hq_admin', 'store_manager'],
   'channel.pause': ['hq_admin', 'store_manager'],
+  'journey.edit': ['hq_admin', 'store_manager'],
+  'export.csv': ['hq_admin', 'store_manager'],
+  'audit.read': ['hq_admin'],
 };
 
 export function may(p: Principal, perm: Permission): boolean {

@@ -37,3 +37,12 @@ export interface TokenCodec {
   /** The payload, or undefined for a bad signature, another audience or an expired token. */
   verify(token: string, audience: string, nowMs: number): Record<string, unknown> | undefined;
 }
+
+/**
+ * Fixed-window rate limits shared by every process (the cache: Redis or in-process). `take`
+ * counts one hit; `allowed` is false once more than `limit` fell in the current window, and
+ * `retryAfterMs` says when that window ends.
+ */
+export interface WindowLimiter {
+  take(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
+}

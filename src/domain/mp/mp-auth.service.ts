@@ -5,7 +5,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { Principal } from '../access/access.js';
 import type { Transactor } from '../customer/customer.ports.js';
 import type { StaffRole } from '../staff/staff.service.js';
-import type { MpAuthRepo, MpStaff, TokenCodec } from './mp-auth.ports.js';
+import type { MpAuthRepo, MpStaff, TokenCodec, WindowLimiter } from './mp-auth.ports.js';
+import { enforceLimit, MP_LIMITS } from './rate-limits.js';
 
 export const ACCESS_TTL_MS = 15 * 60_000;
 export const REFRESH_TTL_MS = 30 * 24 * 3_600_000;
@@ -48,11 +49,14 @@ export class MpAuthService {
       tokens: TokenCodec;
       clock: Clock;
       log: Logger;
+      /** Per-subject limits (per WeChat user, per refresh token); none when absent. */
+      limiter?: WindowLimiter;
     },
   ) {}
 
   async login(code: string): Promise<LoginResult> {
     const s = await this.d.wechat.code2Session(code);
+    await enforceLimit(this.d.limiter, `mp:login:o:${sha256(s.openid).slice(0, 32)}`, MP_LIMITS.loginPerOpenid);
     const staff = await this.d.repo.findStaffByOpenid(s.openid);
     if (staff && !staff.active) throw new AppError('MP.STAFF_DISABLED', '账号已停用，请联系管理员', { status: 403 });
     if (staff) return { needsBinding: false, ...(await this.issue(this.d.repo, staff, undefined)).session };
@@ -70,6 +74,8 @@ export class MpAuthService {
     const claims = this.d.tokens.verify(bindToken, BIND_AUD, now);
     if (!claims || typeof claims.openid !== 'string') throw unauthorized('MP.BIND_TOKEN_INVALID', '绑定凭证无效或已过期，请重新登录');
     const openid = claims.openid;
+    // Before the invite is looked at: guessing codes for one WeChat user stops here.
+    await enforceLimit(this.d.limiter, `mp:bind:o:${sha256(openid).slice(0, 32)}`, MP_LIMITS.bindPerOpenid);
     const unionid = typeof claims.unionid === 'string' ? claims.unionid : null;
     const session = await this.d.tx.transaction(async (repo) => {
       const staffId = await repo.takeInvite(sha256(normaliseInvite(inviteCode)), openid, now);
@@ -87,6 +93,7 @@ export class MpAuthService {
   async refresh(refreshToken: string): Promise<MpSession> {
     const now = this.d.clock.now();
     const hash = sha256(refreshToken);
+    await enforceLimit(this.d.limiter, `mp:refresh:t:${hash.slice(0, 32)}`, MP_LIMITS.refreshPerToken);
     const outcome = await this.d.tx.transaction(async (repo) => {
       const row = await repo.findRefreshToken(hash);
       if (!row || row.revokedAt !== null || row.expiresAt <= now) return { kind: 'invalid' as const };

@@ -10,6 +10,8 @@ export interface FunnelQuery {
   groupBy: { kind: 'channel' } | { kind: 'attribute'; label: string };
   storeId?: number;
   batchKey?: string;
+  /** Only channels that route to this rep (the mini-program's rep scope). */
+  staffUserId?: string;
 }
 
 
@@ -23,7 +25,7 @@ export class FunnelService {
     if (to <= from) throw badRequest('FUNNEL.BAD_RANGE', '结束日期不能早于开始日期');
     if (to - from > 366 * DAY_MS) throw badRequest('FUNNEL.RANGE_TOO_LONG', '查询范围最长一年');
     const { items } = await this.d.channels.listChannels({ storeId: q.storeId, limit: 100_000, offset: 0 });
-    const channels = q.batchKey ? items.filter((c) => c.batchKey === q.batchKey) : items;
+    const channels = items.filter((c) => (!q.batchKey || c.batchKey === q.batchKey) && (!q.staffUserId || c.staffUserIds.includes(q.staffUserId)));
     const counts = await this.d.funnel.countSteps({ from, to, channelIds: channels.map((c) => c.id) });
     return { from: q.from, to: q.to, rows: groupFunnel(counts, channels, q.groupBy) };
   }

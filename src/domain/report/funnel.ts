@@ -1,3 +1,4 @@
+import { toCsv } from '../../shared/csv.js';
 import type { Channel } from '../channel/channel.types.js';
 
 /** Per-channel counts over a period; each step counts people once. */
@@ -60,14 +61,9 @@ const CSV_HEAD = ['分组', '扫码次数', '访客数', '留资数', '加微数
 
 /** CSV for spreadsheets: UTF-8 with BOM (Excel), formula-looking cells neutralised. */
 export function funnelCsv(rows: FunnelRow[]): string {
-  const cell = (v: string | number | null) => {
-    let s = v === null ? '' : String(v);
-    if (/^[=+\-@]/.test(s)) s = `'${s}`;
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(1)}%`);
-  const lines = rows.map((r) =>
-    [r.key, r.scans, r.visitors, r.leads, r.adds, r.claims, r.firstOrders, (r.revenueFen / 100).toFixed(2), pct(r.rates.visitorToLead), pct(r.rates.leadToAdd), pct(r.rates.addToFirstOrder)].map(cell).join(','),
+  return toCsv(
+    CSV_HEAD,
+    rows.map((r) => [r.key, r.scans, r.visitors, r.leads, r.adds, r.claims, r.firstOrders, (r.revenueFen / 100).toFixed(2), pct(r.rates.visitorToLead), pct(r.rates.leadToAdd), pct(r.rates.addToFirstOrder)]),
   );
-  return '\uFEFF' + [CSV_HEAD.join(','), ...lines].join('\r\n') + '\r\n';
 }

@@ -1,3 +1,4 @@
+import type { QueryScope } from '../access/access.js';
 import type { Arm, ArmCounts } from './reactivation.js';
 import type { Segment, SegmentCounts } from './rfm.js';
 
@@ -97,7 +98,7 @@ export interface ReactivationRepo {
   /**
    * Entries of a run (or entered within [from, to)) per segment and arm, with how many were
    * followed by a paid order within `conversionDays` after entered_at (entered_at < paid_at ≤
-   * entered_at + conversionDays days).
+   * entered_at + conversionDays days). `within` narrows to a store's entries or a rep's customers.
    */
-  countConversions(scope: LiftScope, conversionDays: number): Promise<ArmCounts[]>;
+  countConversions(scope: LiftScope, conversionDays: number, within?: QueryScope): Promise<ArmCounts[]>;
 }

@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../../shared/errors.js';
+import type { QueryScope } from '../access/access.js';
 import { liftReport, type LiftReport } from './reactivation.js';
 import { SEGMENTS, emptyCounts, segmentLabel, type Segment, type SegmentCounts } from './rfm.js';
 import type { LiftScope, ReactivationRepo, RfmRepo, SegmentMove } from './segment.ports.js';
@@ -62,8 +63,8 @@ export class SegmentService {
   }
 
   /** Conversion per arm and segment and the lift of the treated arm over the holdout. */
-  async measureLift(scope: LiftScope, conversionDays = 14): Promise<LiftReport> {
+  async measureLift(scope: LiftScope, conversionDays = 14, within?: QueryScope): Promise<LiftReport> {
     if (!(Number.isInteger(conversionDays) && conversionDays > 0)) throw badRequest('SEGMENT.BAD_WINDOW', '转化窗口天数须为正整数');
-    return liftReport(await this.d.reactivation.countConversions(scope, conversionDays), conversionDays);
+    return liftReport(await this.d.reactivation.countConversions(scope, conversionDays, within), conversionDays);
   }
 }

@@ -3,6 +3,7 @@
  * in step with mp.routes.ts (test/http/mp-openapi.test.ts checks every route is listed).
  */
 import { MP_CORE_PATHS, MP_CORE_SCHEMAS } from './mp-core-openapi.js';
+import { MP_REPORTS_PATHS, RATE_LIMITED_RESPONSE } from './mp-openapi.reports.js';
 
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -75,6 +76,7 @@ const BASE = {
           '401': err('code 无效、过期或已使用 (MP.CODE_INVALID)'),
           '403': err('账号已停用 (MP.STAFF_DISABLED)'),
           '503': err('微信不可用或未配置'),
+          ...RATE_LIMITED_RESPONSE,
         },
       },
     },
@@ -82,14 +84,14 @@ const BASE = {
       post: {
         summary: '用管理员发放的邀请码绑定员工账号并登录（邀请码一次有效，72 小时过期）',
         requestBody: { required: true, ...json({ type: 'object', required: ['bindToken', 'inviteCode'], properties: { bindToken: { type: 'string' }, inviteCode: { type: 'string' } } }) },
-        responses: { '200': { description: '登录态', ...json(ref('Session')) }, '400': err('邀请码无效、已使用或已过期 (MP.INVITE_INVALID)'), '401': err('绑定凭证无效 (MP.BIND_TOKEN_INVALID)'), '409': err('该微信已绑定 (MP.ALREADY_BOUND)') },
+        responses: { '200': { description: '登录态', ...json(ref('Session')) }, '400': err('邀请码无效、已使用或已过期 (MP.INVITE_INVALID)'), '401': err('绑定凭证无效 (MP.BIND_TOKEN_INVALID)'), '409': err('该微信已绑定 (MP.ALREADY_BOUND)'), ...RATE_LIMITED_RESPONSE },
       },
     },
     '/api/mp/refresh': {
       post: {
         summary: '轮换刷新令牌；旧令牌再次使用会吊销整组登录',
         requestBody: { required: true, ...json({ type: 'object', required: ['refreshToken'], properties: { refreshToken: { type: 'string' } } }) },
-        responses: { '200': { description: '新登录态', ...json(ref('Session')) }, '401': err('刷新令牌无效 (MP.REFRESH_INVALID / MP.REFRESH_REUSED)') },
+        responses: { '200': { description: '新登录态', ...json(ref('Session')) }, '401': err('刷新令牌无效 (MP.REFRESH_INVALID / MP.REFRESH_REUSED)'), ...RATE_LIMITED_RESPONSE },
       },
     },
     '/api/mp/logout': {
@@ -149,6 +151,7 @@ const BASE = {
         responses: { '200': json(ref('Task')), '400': err('参数有误'), ...authErrors, '404': err('不存在或无权查看 (MP.NOT_FOUND)'), '409': err('任务已完成或已取消 (MP.TASK_CLOSED)') },
       },
     },
+    ...MP_REPORTS_PATHS,
   },
 } as const;
 

@@ -6,6 +6,9 @@ import type { MpTask } from '../../domain/mp/mp.ports.js';
 import { SEGMENTS, type Segment } from '../../domain/segment/rfm.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
+import { limitPerIp } from '../middleware/rate-limit.js';
+import type { WindowLimiter } from '../../domain/mp/mp-auth.ports.js';
+import { MP_LIMITS } from '../../domain/mp/rate-limits.js';
 import { iso, parseId, printableText } from '../validation.js';
 import { presentTimeline } from './customers.routes.js';
 import { MP_OPENAPI } from './mp-openapi.js';
@@ -20,7 +23,7 @@ export const mpPageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-const customerQuery = mpPageQuery.extend({
+export const customerQuery = mpPageQuery.extend({
   q: printableText(32).optional(),
   tag: printableText(30).optional(),
   stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
@@ -73,7 +76,7 @@ const presentTask = (t: MpTask) => ({
  * open, everything else authenticates with the mini-program's own access token and is scoped
  * to the caller (src/domain/access).
  */
-export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: string): string }): Router {
+export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: string): string; limiter?: WindowLimiter }): Router {
   const r = new Router({ prefix: '/api/mp' });
   const authed = mpAuth(d.auth);
 
@@ -81,18 +84,18 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
     ctx.body = MP_OPENAPI;
   });
 
-  r.post('/login', async (ctx) => {
+  r.post('/login', limitPerIp(d, 'login', MP_LIMITS.loginPerIp), async (ctx) => {
     const { code } = loginBody.parse(await readJson(ctx));
     const res = await d.auth.login(code);
     ctx.body = res.needsBinding ? { needsBinding: true, bindToken: res.bindToken, bindTokenExpiresAt: iso(res.bindTokenExpiresAt) } : { needsBinding: false, ...presentSession(res) };
   });
 
-  r.post('/bind', async (ctx) => {
+  r.post('/bind', limitPerIp(d, 'bind', MP_LIMITS.bindPerIp), async (ctx) => {
     const b = bindBody.parse(await readJson(ctx));
     ctx.body = presentSession(await d.auth.bind(b.bindToken, b.inviteCode));
   });
 
-  r.post('/refresh', async (ctx) => {
+  r.post('/refresh', limitPerIp(d, 'refresh', MP_LIMITS.refreshPerIp), async (ctx) => {
     ctx.body = presentSession(await d.auth.refresh(refreshBody.parse(await readJson(ctx)).refreshToken));
   });
 

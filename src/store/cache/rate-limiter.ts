@@ -1,10 +1,11 @@
 import type { FirstSeen, Mutex, RateLimiter } from '../../domain/landing/landing.ports.js';
+import type { WindowLimiter } from '../../domain/mp/mp-auth.ports.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Cache } from './cache.js';
 import type { CacheKeys } from './keys.js';
 
 /** Fixed-window counters in the cache, shared by every process. */
-export class CacheRateLimiter implements RateLimiter {
+export class CacheRateLimiter implements RateLimiter, WindowLimiter {
   constructor(
     private readonly cache: Cache,
     private readonly keys: CacheKeys,
@@ -12,8 +13,14 @@ export class CacheRateLimiter implements RateLimiter {
   ) {}
 
   async hit(key: string, limit: number, windowMs: number): Promise<boolean> {
-    const window = Math.floor(this.clock.now() / windowMs);
-    return (await this.cache.incr(this.keys.rate(key, window), windowMs + 1000)) <= limit;
+    return (await this.take(key, limit, windowMs)).allowed;
+  }
+
+  async take(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    const now = this.clock.now();
+    const window = Math.floor(now / windowMs);
+    const n = await this.cache.incr(this.keys.rate(key, window), windowMs + 1000);
+    return { allowed: n <= limit, retryAfterMs: (window + 1) * windowMs - now };
   }
 }
 

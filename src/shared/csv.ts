@@ -1,0 +1,13 @@
+export type CsvValue = string | number | null | undefined;
+
+/** One CSV cell: quoted when needed, and text that looks like a formula neutralised (=, +, -, @). */
+export function csvCell(v: CsvValue): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (/^[=+\-@]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A CSV document for spreadsheets: UTF-8 with a BOM (so Excel reads Chinese), CRLF lines. */
+export function toCsv(head: readonly string[], rows: ReadonlyArray<readonly CsvValue[]>): string {
+  return '\uFEFF' + [head.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
+}
