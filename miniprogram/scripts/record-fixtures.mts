@@ -150,6 +150,7 @@ try {
   save('channels', 'GET /api/mp/channels', await mp('GET', '/channels', token));
   save('channels-empty', 'GET /api/mp/channels?q=无此渠道', await mp('GET', `/channels?q=${encodeURIComponent('无此渠道')}`, token));
   save('channel-detail', `GET /api/mp/channels/${channel.id}`, await mp('GET', `/channels/${channel.id}`, token));
+  save('channel-not-found', 'GET /api/mp/channels/999999', await mp('GET', '/channels/999999', token));
   save('channel-pause', `POST /api/mp/channels/${channel.id}/pause`, await mp('POST', `/channels/${channel.id}/pause`, token));
   save('channel-resume', `POST /api/mp/channels/${channel.id}/resume`, await mp('POST', `/channels/${channel.id}/resume`, token));
   const newChannel = { name: '收银台立牌', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '您好{{name}}，感谢光临！', tags: ['收银台'] };
