@@ -53,7 +53,7 @@ const API = 'http://127.0.0.1:3000/api/mp'
  * Replaces the wx APIs the app uses with in-memory fakes. Unknown routes answer 404 so a
  * forgotten stub shows as an error on the page instead of passing by accident.
  */
-export function stubWx(routes: Record<string, Route> = {}): Stub {
+export function stubWx(routes: Record<string, Route> = {}, fallback?: Answer): Stub {
   const table = new Map<string, Route>(Object.entries(routes))
   const counts = new Map<string, number>()
   const s: Stub = {
@@ -83,7 +83,7 @@ export function stubWx(routes: Record<string, Route> = {}): Stub {
     counts.set(key, n)
     const r = table.get(key)
     const a: Answer = !r
-      ? { status: 404, body: { error: { code: 'TEST.NO_ROUTE', message: `测试未配置 ${key}` } } }
+      ? fallback || { status: 404, body: { error: { code: 'TEST.NO_ROUTE', message: `测试未配置 ${key}` } } }
       : typeof r === 'function'
         ? r(call, n)
         : r

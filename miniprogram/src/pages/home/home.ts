@@ -1,6 +1,6 @@
 import { api, type Dashboard, type DayNumbers, type Store } from '../../utils/api'
 import { can } from '../../utils/auth'
-import { shortDay, yuan } from '../../utils/format'
+import { messageOf, shortDay, yuan } from '../../utils/format'
 import { loadInto } from '../../utils/page'
 
 type Metric = keyof DayNumbers
@@ -51,8 +51,7 @@ Component({
         this.setData({ stores: items, storeNames: ['全部门店', ...items.map((s) => s.name)] })
       } catch (err) {
         // The dashboard still works for all stores; say why the picker is empty.
-        this.setData({ storeNames: ['全部门店（门店列表加载失败）'] })
-        console.warn('stores failed', err)
+        this.setData({ storeNames: [`全部门店（门店列表加载失败：${messageOf(err)}）`] })
       }
     },
     load() {
