@@ -47,7 +47,8 @@ export interface Stub {
 }
 
 const later = (fn: () => void) => setTimeout(fn, 0)
-const API = 'http://127.0.0.1:3000/api/mp'
+const ORIGIN = 'http://127.0.0.1:3000'
+const API = `${ORIGIN}/api/mp`
 
 /**
  * Replaces the wx APIs the app uses with in-memory fakes. Unknown routes answer 404 so a
@@ -74,8 +75,9 @@ export function stubWx(routes: Record<string, Route> = {}, fallback?: Answer): S
   }
   const w = wx as any
   w.request = (o: any) => {
-    if (!o.url.startsWith(API)) throw new Error(`request outside the API: ${o.url}`)
-    const [p, q = ''] = o.url.slice(API.length).split('?')
+    const base = o.url.startsWith(API) ? API : o.url.startsWith(`${ORIGIN}/sandbox/`) ? ORIGIN : ''
+    if (!base) throw new Error(`request outside the API: ${o.url}`)
+    const [p, q = ''] = o.url.slice(base.length).split('?')
     const call: Call = { method: o.method || 'GET', path: p, query: q, data: o.data, header: o.header || {} }
     s.calls.push(call)
     const key = `${call.method} ${p}`

@@ -47,3 +47,14 @@ test.serial('a failing login shows the error and retries on tap', async (t) => {
   t.is(s.logins, 2)
   t.false(text(page).includes('微信服务暂不可用'))
 })
+
+test.serial('in DevTools with a sandbox openid set, the code comes from the local sandbox instead of wx.login', async (t) => {
+  const s = stubWx({ 'POST /sandbox/wx-login': { status: 200, body: { code: 'sandbox-code-1' } }, 'POST /login': fixture('login-bound') })
+  s.store.set('siyu.devSandbox', { adminKey: 'dev-admin-key', openid: 'o-hq001' })
+  open(id)
+  await waitFor(() => s.navs.some((n) => n.api === 'switchTab'), 'switch to home')
+  t.is(s.logins, 0)
+  t.deepEqual(s.calls[0]!.data, { openid: 'o-hq001' })
+  t.is(s.calls[0]!.header.Authorization, 'Bearer dev-admin-key')
+  t.deepEqual(s.calls[1]!.data, { code: 'sandbox-code-1' })
+})

@@ -1,3 +1,5 @@
+import { devSandbox, sandboxCode } from './dev-login'
+
 /**
  * The operator's session: access token (short-lived JWT), refresh token (rotated on every use)
  * and who they are. Kept in storage so a cold start does not need a new wx.login.
@@ -70,6 +72,8 @@ export const ROLE_LABELS: Record<Role, string> = { hq_admin: '总部管理员', 
 
 /** wx.login as a promise: the code that POST /login exchanges for a session. */
 export function wxLoginCode(): Promise<string> {
+  const dev = devSandbox()
+  if (dev) return sandboxCode(dev)
   return new Promise((resolve, reject) =>
     wx.login({
       success: (r) => (r.code ? resolve(r.code) : reject(new Error('微信登录失败，请重试'))),
