@@ -2,8 +2,11 @@ import test from 'ava'
 import { fixture, input, loadPage, open, signedInAs, stubWx, tap, text, waitFor, waitText } from './helpers'
 
 const id = loadPage('pages/channels/channels')
-const list = fixture('channels')
-const [c1, c2] = (list.body as any).items
+// The recording has one active channel; a paused one is added from the recorded pause answer.
+const recorded = fixture('channels')
+const c1 = (recorded.body as any).items[0]
+const c2 = { ...(fixture('channel-pause').body as any), id: 99, name: '已暂停的渠道' }
+const list = { status: 200, body: { ...(recorded.body as any), items: [c1, c2], total: 2 } }
 
 test.serial('lists channels with their 30-day funnel; a manager can create; tapping opens the detail', async (t) => {
   const s = stubWx({ 'GET /channels': list })
@@ -12,7 +15,7 @@ test.serial('lists channels with their 30-day funnel; a manager can create; tapp
   await waitText(page, c1.name)
   const card = page.querySelector(`#channel-${c1.id}`)!
   for (const n of [c1.funnel.scans, c1.funnel.leads, c1.funnel.adds, c1.funnel.firstOrders]) t.true(text(card).includes(String(n)))
-  t.true(text(card).includes(`${Math.round((c1.funnel.adds / c1.funnel.scans) * 100)}%`))
+  t.true(text(card).includes(c1.funnel.scans ? `${Math.round((c1.funnel.adds / c1.funnel.scans) * 100)}%` : '-加微率'))
   t.true(text(page.querySelector(`#channel-${c2.id}`)!).includes('已暂停'))
   tap(page, '#create')
   tap(page, `#channel-${c1.id}`)

@@ -55,9 +55,9 @@ test.serial('editing: delays and texts are validated and sent as one patch', asy
   t.is(call.header['X-HTTP-Method-Override'], 'PATCH')
   t.deepEqual(call.data, {
     steps: [
-      { id: 1, delayMinutes: 720 },
-      { id: 2, templateText: '{name}您好，用得还好吗？' },
-      { id: 3, delayMinutes: 10080 },
+      { id: 0, delayMinutes: 720 },
+      { id: 1, templateText: '{name}您好，用得还好吗？' },
+      { id: 2, delayMinutes: 10080 },
     ],
   })
 })

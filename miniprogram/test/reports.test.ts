@@ -31,7 +31,9 @@ test.serial('every report renders from its answer', async (t) => {
   t.true(section(page, 'reactivation').includes('+10 个百分点'))
   t.true(section(page, 'nps').includes('35'))
   t.true(section(page, 'rfm').includes('一般挽留客户'))
-  t.true(section(page, 'ltv').includes('人均 ¥128.00'))
+  const ltv = (fixture('report-ltv').body as any).rows[0]
+  t.true(section(page, 'ltv').includes(ltv.channelName))
+  t.true(section(page, 'ltv').includes(`${ltv.customers} 人 · 人均 ¥${(ltv.ltvFen / 100).toFixed(2)}`))
   const q = new URLSearchParams(s.calls.find((c) => c.path === '/reports/funnel')!.query)
   t.is(q.get('groupBy'), 'channel')
   t.regex(q.get('from')!, /^\d{4}-\d{2}-\d{2}$/)
@@ -50,16 +52,17 @@ test.serial('one failing report shows its own error; retry reloads only that one
   t.deepEqual(s.calls.slice(before).map((c) => c.path), ['/reports/nps'])
 })
 
-test.serial('empty reports say so', async (t) => {
+test.serial('empty reports (as a fresh backend answers them) say so', async (t) => {
   const s = world('rep')
   s.set('GET /reports/funnel', { status: 200, body: { rows: [] } })
-  s.set('GET /reports/reactivation', { status: 200, body: { treated: { n: 0, converted: 0, rate: null }, holdout: { n: 0, converted: 0, rate: null }, lift: null } })
-  s.set('GET /reports/nps', { status: 200, body: { nps: null, promoters: 0, passives: 0, detractors: 0, responses: 0 } })
+  for (const r of ['journeys', 'reactivation', 'nps', 'rfm']) s.set(`GET /reports/${r}`, fixture(`report-${r}-empty`))
   const page = open(id)
   await waitText(page, '这段时间没有扫码')
+  await waitText(page, '暂无旅程数据')
   await waitText(page, '这段时间没有唤醒活动')
   await waitText(page, '还没有评分')
-  t.pass()
+  await waitText(page, '还没有分层结果')
+  t.is(page.querySelectorAll('.hbar-row').length, 0)
 })
 
 test.serial('a rep has no export; changing the range reloads with the new dates', async (t) => {

@@ -71,7 +71,6 @@ export interface CustomerDetail {
   optedOut: boolean
   phoneMasked: string | null
   createdAt: string
-  note?: string | null
   tags: Array<{ id?: number; name: string; group?: string | null; kind?: string }>
   timeline: TimelineEntry[]
 }
@@ -122,7 +121,8 @@ export interface Channel {
   qrPngUrl: string
   posterUrl: string
   welcomeText?: string
-  tags?: string[]
+  /** Strings in the contract; the backend answers {group, name}. Both are shown. */
+  tags?: Array<string | { group?: string | null; name: string }>
 }
 
 export interface NewChannel {
@@ -170,6 +170,8 @@ export interface JourneyStep {
   kind: string
   delayMinutes?: number | null
   templateText?: string | null
+  /** Which fields this step lets the mini-program change (the backend's answer; absent in the contract). */
+  editable?: string[]
   [k: string]: unknown
 }
 
@@ -189,6 +191,8 @@ export interface Journey {
   enabled: boolean
   steps: JourneyStep[]
   stats: JourneyStats
+  /** False when this caller may not change this journey (e.g. an HQ journey seen by a store). */
+  canEdit?: boolean
 }
 
 export interface FunnelRow {

@@ -57,6 +57,7 @@ export const TIMELINE_LABELS: Record<string, string> = {
   tags_removed: '移除标签',
   tags_changed: '标签变更',
   note_changed: '修改备注',
+  note_added: '添加备注',
   lead_submitted: '扫码留资',
   lead_linked: '留资关联',
   customer_merged: '合并客户',

@@ -17,6 +17,7 @@ Component({
     error: '',
     channel: null as Channel | null,
     kindText: '',
+    tags: [] as string[],
     attributes: [] as Array<{ label: string; value: string }>,
     canManage: false,
     posterLoading: false,
@@ -37,7 +38,8 @@ Component({
       if (ok && !this.data.poster) this.loadPoster()
     },
     present(c: Channel) {
-      return { channel: c, kindText: kindLabel(c.kind), attributes: Object.keys(c.attributes || {}).map((k) => ({ label: k, value: c.attributes[k]! })) }
+      const tags = (c.tags || []).map((t) => (typeof t === 'string' ? t : t.group ? `${t.group}:${t.name}` : t.name))
+      return { channel: c, tags, kindText: kindLabel(c.kind), attributes: Object.keys(c.attributes || {}).map((k) => ({ label: k, value: c.attributes[k]! })) }
     },
     onRetry() {
       this.load()

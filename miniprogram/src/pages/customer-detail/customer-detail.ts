@@ -6,7 +6,6 @@ import { loadInto, toast } from '../../utils/page'
 const present = (c: CustomerDetail) => ({
   customer: c,
   stageLabel: STAGE_LABELS[c.stage] || c.stage,
-  note: c.note || '',
   tags: c.tags.map((t) => ({ name: t.name, label: t.group ? `${t.group}:${t.name}` : t.name })),
   timeline: c.timeline.map((e) => ({ id: e.id, label: TIMELINE_LABELS[e.kind] || e.kind, at: dateTime(e.occurredAt), summary: timelineSummary(e.data) })),
 })
@@ -64,7 +63,7 @@ Component({
       this.setData({ saving: true, formError: '' })
       try {
         const c = await api.updateCustomer(this.data.id, patch)
-        this.setData({ ...present(c), saving: false, newTag: '' })
+        this.setData({ ...present(c), saving: false, newTag: '', ...(patch.note !== undefined ? { note: '' } : {}) })
         toast(done, 'success')
       } catch (err) {
         this.setData({ saving: false, formError: messageOf(err) })
@@ -81,8 +80,10 @@ Component({
       this.save({ tags: { remove: [e.currentTarget.dataset.name as string] } }, '已移除标签')
     },
     onSaveNoteTap() {
-      if (this.data.note.length > 500) return this.setData({ formError: '备注最多 500 字' })
-      this.save({ note: this.data.note }, '备注已保存')
+      const note = this.data.note.trim()
+      if (!note) return this.setData({ formError: '请填写备注内容' })
+      if (note.length > 500) return this.setData({ formError: '备注最多 500 字' })
+      this.save({ note }, '备注已添加')
     },
     onOrderTap() {
       const c = this.data.customer

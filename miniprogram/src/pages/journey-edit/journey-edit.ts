@@ -27,8 +27,8 @@ interface EditStep {
 const editable = (s: JourneyStep): EditStep => ({
   id: s.id,
   label: STEP_LABELS[s.kind] || s.kind,
-  hasDelay: typeof s.delayMinutes === 'number',
-  hasText: typeof s.templateText === 'string',
+  hasDelay: s.editable ? s.editable.includes('delayMinutes') : typeof s.delayMinutes === 'number',
+  hasText: s.editable ? s.editable.includes('templateText') : typeof s.templateText === 'string',
   delay: typeof s.delayMinutes === 'number' ? String(s.delayMinutes) : '',
   delayHint: delayText(s.delayMinutes),
   text: typeof s.templateText === 'string' ? s.templateText : '',
@@ -44,7 +44,9 @@ Component({
       if (!Number.isInteger(id) || id <= 0) return this.setData({ loading: false, error: '旅程编号无效' })
       this.load()
     },
-    present: (j: Journey) => ({ name: j.name, enabled: j.enabled, steps: j.steps.map(editable) }),
+    present(j: Journey) {
+      return { name: j.name, enabled: j.enabled, steps: j.steps.map(editable), canManage: can('manageJourneys') && j.canEdit !== false }
+    },
     load() {
       return loadInto(this, async () => this.present(await api.journey(this.data.id)))
     },

@@ -11,14 +11,13 @@ export const TRIGGER_LABELS: Record<string, string> = {
   dormant: '客户沉睡时',
 }
 
-type Row = Journey & { triggerText: string; replyRate: string }
-const row = (j: Journey): Row => ({ ...j, triggerText: TRIGGER_LABELS[j.trigger.type] || j.trigger.type, replyRate: j.stats.sent ? percent(j.stats.replied / j.stats.sent) : '-' })
+type Row = Journey & { triggerText: string; replyRate: string; editable: boolean }
+const row = (j: Journey): Row => ({ ...j, editable: can('manageJourneys') && j.canEdit !== false, triggerText: TRIGGER_LABELS[j.trigger.type] || j.trigger.type, replyRate: j.stats.sent ? percent(j.stats.replied / j.stats.sent) : '-' })
 
 Component({
-  data: { loading: true, error: '', items: [] as Row[], canManage: false, busyId: 0 },
+  data: { loading: true, error: '', items: [] as Row[], busyId: 0 },
   methods: {
     onLoad() {
-      this.setData({ canManage: can('manageJourneys') })
       this.load()
     },
     onShow() {

@@ -27,7 +27,7 @@ Component({
     journeys: [] as Array<Record<string, unknown>>,
     reactivation: null as null | Record<string, string | number>,
     nps: null as null | Record<string, string | number>,
-    rfm: { asOf: '', rows: [] as Array<{ segment: string; label: string; count: number; share: string; width: number }> },
+    rfm: { asOf: '', empty: 0, rows: [] as Array<{ segment: string; label: string; count: number; share: string; width: number }> },
     ltv: [] as Array<Record<string, unknown>>,
     canExport: false,
     exporting: '',
@@ -83,6 +83,8 @@ Component({
           return {
             rfm: {
               asOf: x.asOf || '',
+              // Before the first nightly run every segment is 0: nothing to draw.
+              empty: x.segments.every((g) => !g.count) ? 1 : 0,
               rows: x.segments.map((g) => ({ segment: g.segment, label: g.label || SEGMENT_LABELS[g.segment] || g.segment, count: g.count, share: pct(g.share), width: Math.round((g.share / max) * 100) })),
             },
           }
