@@ -177,8 +177,6 @@ try {
   save('report-rfm', 'GET /api/mp/reports/rfm', await mp('GET', '/reports/rfm', token));
   save('report-ltv', 'GET /api/mp/reports/ltv', await mp('GET', `/reports/ltv?${range}`, token));
   save('export-forbidden', 'GET /api/mp/export/customers.csv', await mp('GET', '/export/customers.csv', rep));
-  const csv = await mp('GET', '/export/customers.csv', token);
-  if (!missingRoute(csv)) writeFileSync(join(outDir, 'export-customers.csv'), String(csv.body));
 } finally {
   await siyu.close();
   rmSync(tmp, { recursive: true, force: true });
