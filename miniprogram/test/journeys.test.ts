@@ -74,3 +74,15 @@ test.serial('editing: the API message of a refused patch is shown; a rep gets no
   await waitText(ro, '第 1 步')
   t.is(ro.querySelector('#save'), undefined)
 })
+
+test.serial('a journey this manager may not change (canEdit false) is read-only for them', async (t) => {
+  const hq = { ...(fixture('journey-detail').body as any), canEdit: false }
+  const s = stubWx({ 'GET /journeys': { status: 200, body: { items: [hq], total: 1, limit: 20, offset: 0 } }, [`GET /journeys/${j1.id}`]: { status: 200, body: hq } })
+  signedInAs(s, 'store_manager')
+  const page = open(list)
+  await waitText(page, j1.name)
+  t.is(page.querySelector(`#toggle-${j1.id}`), undefined)
+  const ro = open(edit, { id: String(j1.id) })
+  await waitText(ro, '第 1 步')
+  t.is(ro.querySelector('#save'), undefined)
+})
