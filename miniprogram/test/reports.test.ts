@@ -1,0 +1,103 @@
+import test from 'ava'
+import { fixture, loadPage, open, signedInAs, stubWx, tap, text, waitFor, waitText } from './helpers'
+
+const id = loadPage('pages/reports/reports')
+const ROUTES: Record<string, string> = {
+  'GET /reports/funnel': 'report-funnel',
+  'GET /reports/journeys': 'report-journeys',
+  'GET /reports/reactivation': 'report-reactivation',
+  'GET /reports/nps': 'report-nps',
+  'GET /reports/rfm': 'report-rfm',
+  'GET /reports/ltv': 'report-ltv',
+}
+
+function world(role: 'store_manager' | 'rep') {
+  const s = stubWx(Object.fromEntries(Object.entries(ROUTES).map(([k, f]) => [k, fixture(f)])))
+  signedInAs(s, role)
+  return s
+}
+const section = (page: ReturnType<typeof open>, name: string) => text(page.querySelector(`#sec-${name}`)!)
+
+test.serial('every report renders from its answer', async (t) => {
+  const s = world('store_manager')
+  const page = open(id)
+  await waitText(page, '重要价值客户')
+  await waitFor(() => !text(page).includes('加载中'), 'all sections loaded')
+  const funnel = (fixture('report-funnel').body as any).rows[0]
+  t.true(section(page, 'funnel').includes(funnel.key))
+  t.true(section(page, 'funnel').includes(`加微 ${funnel.adds}`))
+  t.true(section(page, 'journeys').includes('购后关怀'))
+  t.true(section(page, 'reactivation').includes('触达组 180 人'))
+  t.true(section(page, 'reactivation').includes('+10 个百分点'))
+  t.true(section(page, 'nps').includes('35'))
+  t.true(section(page, 'rfm').includes('一般挽留客户'))
+  const ltv = (fixture('report-ltv').body as any).rows[0]
+  t.true(section(page, 'ltv').includes(ltv.channelName))
+  t.true(section(page, 'ltv').includes(`${ltv.customers} 人 · 人均 ¥${(ltv.ltvFen / 100).toFixed(2)}`))
+  const q = new URLSearchParams(s.calls.find((c) => c.path === '/reports/funnel')!.query)
+  t.is(q.get('groupBy'), 'channel')
+  t.regex(q.get('from')!, /^\d{4}-\d{2}-\d{2}$/)
+})
+
+test.serial('one failing report shows its own error; retry reloads only that one', async (t) => {
+  const s = world('rep')
+  s.set('GET /reports/nps', { status: 500, body: { error: { code: 'INTERNAL', message: 'NPS 暂时无法计算' } } })
+  const page = open(id)
+  await waitText(page, 'NPS 暂时无法计算')
+  await waitText(page, '重要价值客户')
+  s.set('GET /reports/nps', fixture('report-nps'))
+  const before = s.calls.length
+  tap(page, '#state-nps >>> .retry')
+  await waitFor(() => section(page, 'nps').includes('推荐者 12'), 'nps reloaded')
+  t.deepEqual(s.calls.slice(before).map((c) => c.path), ['/reports/nps'])
+})
+
+test.serial('empty reports (as a fresh backend answers them) say so', async (t) => {
+  const s = world('rep')
+  s.set('GET /reports/funnel', { status: 200, body: { rows: [] } })
+  for (const r of ['journeys', 'reactivation', 'nps', 'rfm']) s.set(`GET /reports/${r}`, fixture(`report-${r}-empty`))
+  const page = open(id)
+  await waitText(page, '这段时间没有扫码')
+  await waitText(page, '暂无旅程数据')
+  await waitText(page, '这段时间没有唤醒活动')
+  await waitText(page, '还没有评分')
+  await waitText(page, '还没有分层结果')
+  t.is(page.querySelectorAll('.hbar-row').length, 0)
+})
+
+test.serial('a rep has no export; changing the range reloads with the new dates', async (t) => {
+  const s = world('rep')
+  const page = open(id)
+  await waitText(page, '重要价值客户')
+  t.is(page.querySelector('#export'), undefined)
+  t.false(text(page).includes('导出'))
+  tap(page, '#range-7')
+  await waitFor(() => s.calls.filter((c) => c.path === '/reports/funnel').length === 2)
+  const [a, b] = s.calls.filter((c) => c.path === '/reports/funnel').map((c) => new URLSearchParams(c.query))
+  t.is(a!.get('to'), b!.get('to'))
+  t.not(a!.get('from'), b!.get('from'))
+})
+
+test.serial('a manager exports CSV: downloaded with the token, then shared as a file', async (t) => {
+  const s = world('store_manager')
+  const page = open(id)
+  await waitText(page, '导出客户')
+  tap(page, '#export-customers')
+  await waitFor(() => s.shared.length === 1, 'shared')
+  t.true(s.downloads[0]!.url.startsWith('http://127.0.0.1:3000/api/mp/export/customers.csv?from='))
+  t.is(s.downloads[0]!.header.Authorization, 'Bearer access-store_manager')
+  t.regex(s.shared[0]!.fileName!, /^客户_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/)
+  t.is(s.shared[0]!.filePath, `wxfile://usr/${s.shared[0]!.fileName}`)
+})
+
+test.serial('a refused export shows the API message from the downloaded body', async (t) => {
+  const s = world('store_manager')
+  s.download = () => ({ statusCode: 403, body: JSON.stringify(fixture('export-forbidden').body) })
+  const page = open(id)
+  await waitText(page, '导出订单')
+  tap(page, '#export-orders')
+  await waitFor(() => s.modals.length === 1, 'modal')
+  t.is(s.modals[0]!.title, '导出失败')
+  t.is(s.modals[0]!.content, (fixture('export-forbidden').body as any).error.message)
+  t.is(s.shared.length, 0)
+})
