@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { errorBoundary } from './middleware/errors.js';
 import { adminAuth } from './middleware/admin-auth.js';
+import { patchOverride } from './middleware/method-override.js';
 import { useChineseMessages } from './validation.js';
 
 export interface HttpAppDeps {
@@ -22,6 +23,7 @@ export function createHttpApp(d: HttpAppDeps): Koa {
   // Errors are answered by the boundary; Koa's default handler would print stacks to stderr.
   app.silent = true;
   app.use(errorBoundary({ log: d.log, metrics: d.metrics }));
+  app.use(patchOverride('/api/mp/'));
   for (const r of d.publicRoutes) app.use(r.routes()).use(r.allowedMethods());
   const auth = adminAuth(d.adminApiKey);
   for (const r of d.adminRoutes) {

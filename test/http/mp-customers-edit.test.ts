@@ -89,3 +89,17 @@ test(`${b} the customer list also filters by RFM segment, channel and store, wit
   t.is((await w.as('hq', 'GET', '/customers?storeId=99999')).status, 404);
   t.is((await w.as('hq', 'GET', '/customers?segment=vip')).status, 400);
 });
+
+test(`${b} the mini-program's POST + X-HTTP-Method-Override: PATCH edits (wx.request has no PATCH); no other override is honoured`, async (t) => {
+  const w = await mpWorld(t);
+  const { customerId } = await scanned(w);
+  const post = (override: string, body: unknown) =>
+    w.withHeaders('rep1a', 'POST', `/customers/${customerId}`, body, { 'x-http-method-override': override });
+  const r = await post('PATCH', { note: '经由 POST 覆盖' });
+  t.is(r.status, 200, JSON.stringify(r.json));
+  t.truthy(r.json.timeline.find((e: { kind: string; data: { text?: string } }) => e.kind === 'note_added' && e.data.text === '经由 POST 覆盖'));
+  const before = await mpFootprint(w.siyu);
+  // Only POST → PATCH: a POST claiming to be DELETE stays a POST, which this path does not have.
+  t.is((await post('DELETE', {})).status, 405);
+  t.deepEqual(await mpFootprint(w.siyu), before);
+});
