@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import test from 'ava';
 import * as ref from '@wecom/crypto';
 import { CallbackCrypto, WecomCryptoError, sign } from '../../../src/integrations/wecom/crypto.js';
@@ -6,6 +7,21 @@ const T = 'QDG6eK';
 const K = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const C = 'wx5823bf96d3bd56c7';
 const c = new CallbackCrypto({ token: T, encodingAesKey: K, corpId: C });
+
+/** Encrypts like WeCom but lets the test corrupt the PKCS#7 pad bytes (all but the last). */
+function withPadding(corpId: string, message: string, corrupt: (pad: Buffer) => void): string {
+  const key = Buffer.from(`${K}=`, 'base64');
+  const msg = Buffer.from(message, 'utf8');
+  const head = Buffer.alloc(20);
+  head.writeUInt32BE(msg.length, 16);
+  const body = Buffer.concat([head, msg, Buffer.from(corpId)]);
+  const n = 32 - (body.length % 32);
+  const pad = Buffer.alloc(n, n);
+  corrupt(pad.subarray(0, n - 1));
+  const ci = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  ci.setAutoPadding(false);
+  return Buffer.concat([ci.update(Buffer.concat([body, pad])), ci.final()]).toString('base64');
+}
 
 const failure = (fn: () => unknown) => {
   try {
@@ -100,5 +116,9 @@ test('tampering is rejected with the right failure', (t) => {
   raw[raw.length - 1] = raw[raw.length - 1]! ^ 0xff;
   t.not(failure(() => c.decrypt(raw.toString('base64'))), 'none');
   t.is(failure(() => new CallbackCrypto({ token: T, encodingAesKey: 'short', corpId: C })), 'aes_key');
+  // A garbled last block whose final byte happens to equal the original pad length: every
+  // pad byte must match, so it is refused (it used to decrypt to the original message).
+  t.is(failure(() => c.decrypt(withPadding(C, '<xml>x</xml>', (pad) => { pad[0] = pad[0]! ^ 0x01; }))), 'plaintext');
+  t.is(c.decrypt(withPadding(C, '<xml>x</xml>', () => {})), '<xml>x</xml>');
   t.throws(() => c.verifyUrl({ msg_signature: 'deadbeef', timestamp: '1', nonce: 'n', echostr: enc }), { instanceOf: WecomCryptoError });
 });
