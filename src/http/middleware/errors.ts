@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
+import { isUnavailable } from '../../store/db-errors.js';
 
 /**
  * The one error boundary, request id and request metrics, in a single middleware so the
@@ -22,6 +23,7 @@ export function errorBoundary(deps: { log: Logger; metrics: Metrics }) {
     } catch (err) {
       const e = toAppError(err);
       ctx.status = e.status;
+      if (e.status === 503) ctx.set('Retry-After', '5');
       ctx.body = { error: { code: e.code, message: e.message, requestId, ...(e.status < 500 && e.details ? { details: e.details } : {}) } };
       if (e.status >= 500) deps.log.error({ requestId, code: e.code, err: err instanceof Error ? err.message : String(err), path: ctx.path }, 'request failed');
       else deps.log.info({ requestId, code: e.code, status: e.status, path: ctx.path }, 'request rejected');
@@ -46,5 +48,6 @@ function toAppError(err: unknown): AppError {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new AppError('REQUEST.INVALID', status === 413 ? '请求内容过大' : status === 415 ? '不支持的内容类型' : '请求格式有误', { status });
   }
+  if (isUnavailable(err)) return new AppError('SERVICE.UNAVAILABLE', '服务繁忙，请稍后再试', { status: 503, transient: true, cause: err });
   return new AppError('INTERNAL', '服务暂时不可用，请稍后再试', { status: 500, cause: err });
 }
