@@ -328,9 +328,7 @@ try {
   save('journeys', 'GET /api/mp/journeys', journeys);
   const items = (journeys.body as { items: Array<{ id: number; canEdit: boolean; steps: Array<{ kind: string }> }> }).items;
   const own = items.find((j) => j.canEdit)!;
-  const hqJourney = items.find((j) => !j.canEdit)!;
   save('journey-detail', `GET /api/mp/journeys/${own.id}`, await mp('GET', `/journeys/${own.id}`, mgrNow));
-  save('journey-disable-forbidden', `POST /api/mp/journeys/${hqJourney.id}/disable`, await mp('POST', `/journeys/${hqJourney.id}/disable`, mgrNow));
   const textStep = own.steps.findIndex((st) => st.kind === 'send');
   save('journey-patch-invalid', `PATCH /api/mp/journeys/${own.id}`, await mp('PATCH', `/journeys/${own.id}`, mgrNow, { steps: [{ id: textStep, delayMinutes: 60 }] }));
   save('journey-patch', `PATCH /api/mp/journeys/${own.id}`, await mp('PATCH', `/journeys/${own.id}`, mgrNow, { steps: [{ id: 0, delayMinutes: 720 }, { id: textStep, templateText: '{name}您好，用得还好吗？' }] }));
