@@ -20,6 +20,16 @@ export function fixture(name: string): Answer {
   return { status: f.status, body: f.body }
 }
 
+/** The reports page's calls and the fixture that answers each. */
+export const REPORT_FIXTURES: Record<string, string> = {
+  'GET /reports/funnel': 'report-funnel',
+  'GET /reports/journeys': 'report-journeys',
+  'GET /reports/reactivation': 'report-reactivation',
+  'GET /reports/nps': 'report-nps',
+  'GET /reports/rfm': 'report-rfm',
+  'GET /reports/ltv': 'report-ltv',
+}
+
 export interface Call {
   method: string
   path: string

@@ -1,18 +1,10 @@
 import test from 'ava'
-import { fixture, loadPage, open, signedInAs, stubWx, tap, text, waitFor, waitText } from './helpers'
+import { fixture, loadPage, REPORT_FIXTURES, open, signedInAs, stubWx, tap, text, waitFor, waitText } from './helpers'
 
 const id = loadPage('pages/reports/reports')
-const ROUTES: Record<string, string> = {
-  'GET /reports/funnel': 'report-funnel',
-  'GET /reports/journeys': 'report-journeys',
-  'GET /reports/reactivation': 'report-reactivation',
-  'GET /reports/nps': 'report-nps',
-  'GET /reports/rfm': 'report-rfm',
-  'GET /reports/ltv': 'report-ltv',
-}
 
 function world(role: 'store_manager' | 'rep') {
-  const s = stubWx(Object.fromEntries(Object.entries(ROUTES).map(([k, f]) => [k, fixture(f)])))
+  const s = stubWx(Object.fromEntries(Object.entries(REPORT_FIXTURES).map(([k, f]) => [k, fixture(f)])))
   signedInAs(s, role)
   return s
 }

@@ -1,19 +1,10 @@
 import test from 'ava'
-import { fixture, loadPage, open, signedInAs, stubWx, waitFor, waitText } from './helpers'
-
+import { fixture, loadPage, REPORT_FIXTURES, open, signedInAs, stubWx, waitFor, waitText } from './helpers'
 // The session handling of utils/request.ts, exercised through real pages.
 const me = loadPage('pages/me/me')
 const reports = loadPage('pages/reports/reports')
 
 const expired = fixture('unauthorized')
-const REPORTS: Record<string, string> = {
-  'GET /reports/funnel': 'report-funnel',
-  'GET /reports/journeys': 'report-journeys',
-  'GET /reports/reactivation': 'report-reactivation',
-  'GET /reports/nps': 'report-nps',
-  'GET /reports/rfm': 'report-rfm',
-  'GET /reports/ltv': 'report-ltv',
-}
 
 test.serial('401 → refresh with the refresh token once → the request is retried with the new access token', async (t) => {
   const s = stubWx({ 'POST /refresh': fixture('refresh') })
@@ -61,7 +52,7 @@ test.serial('concurrent 401s share one refresh (single flight)', async (t) => {
   const fresh = `Bearer ${(fixture('refresh').body as any).accessToken}`
   const s = stubWx({ 'POST /refresh': fixture('refresh') })
   signedInAs(s, 'store_manager')
-  for (const [k, f] of Object.entries(REPORTS)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
+  for (const [k, f] of Object.entries(REPORT_FIXTURES)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
   const page = open(reports)
   await waitFor(() => s.calls.filter((c) => c.path.startsWith('/reports') && c.header.Authorization === fresh).length === 6, 'six retried report calls')
   await waitText(page, '重要价值客户')
@@ -80,7 +71,7 @@ test.serial('a 401 that arrives while the session is being re-created (refresh r
     'POST /login': () => (release(), { ...fixture('login-bound'), hold: held.then(() => new Promise((r) => setTimeout(r, 0))) }),
   })
   signedInAs(s, 'store_manager')
-  for (const [k, f] of Object.entries(REPORTS)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
+  for (const [k, f] of Object.entries(REPORT_FIXTURES)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
   s.set('GET /reports/ltv', (c, n) => (c.header.Authorization === fresh ? fixture('report-ltv') : n === 1 ? { ...expired, hold: held } : expired))
   const page = open(reports)
   await waitFor(() => s.calls.filter((c) => c.path.startsWith('/reports') && c.header.Authorization === fresh).length === 6, 'six retried report calls')
