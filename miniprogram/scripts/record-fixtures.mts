@@ -8,9 +8,10 @@
  * It starts the whole app in sandbox mode (WeCom and WeChat emulators in-process, a throwaway
  * SQLite file, random port), seeds two stores, three staff members, a channel, customers who
  * scanned it, an order and tasks, logs in through wx.login codes and invite binding exactly as
- * the mini-program does, and writes every answer with its status. Endpoints the backend does not
- * have yet (answering a route-level 404/405) are skipped and their hand-written fixture (see
- * test/fixtures/README.md) is kept; re-run this once they land to replace them with real answers.
+ * the mini-program does, and writes every answer with its status; then a week of the store
+ * (useTheStoreForAWeek) for the journey and report answers. The clock is fixed, so a re-run
+ * changes only ids, codes, tokens and request ids. An endpoint the backend does not have
+ * (a route-level 404/405) is skipped and its file kept.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,17 +19,26 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/config.js';
+import { runReactivation } from '../../src/jobs/reactivation.job.js';
+import { runRfmNightly } from '../../src/jobs/rfm-nightly.job.js';
 import { createSiyu } from '../../src/main/compose.js';
+import { ManualClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { PiiCipher } from '../../src/shared/pii.js';
+import { CustomerOptOutStore, OutboxStore } from '../../src/store/outbox.store.js';
+import { OutboxDrainer } from '../../src/domain/outbox/outbox-drainer.js';
+import type { ConversationRef } from '../../src/domain/outbox/outbox.types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '../test/fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'siyu-fixtures-'));
 const commit = execSync('git rev-parse --short HEAD', { cwd: here }).toString().trim();
 
+// A fixed clock: re-recording changes only what the emulators and tokens make random.
+// 2026-11-24 16:00 Asia/Shanghai, after the order below was paid.
+const clock = new ManualClock(Date.UTC(2026, 10, 24, 8, 0, 0));
 const config = loadConfig({ env: { NODE_ENV: 'test', SANDBOX: 'true' }, overrides: { db: { sqliteFile: join(tmp, 'siyu.sqlite') } } });
-const siyu = await createSiyu(config, { migrate: true, wecomBackoffMs: 5, log: createLogger({ level: 'silent' }) });
+const siyu = await createSiyu(config, { clock, migrate: true, wecomBackoffMs: 5, log: createLogger({ level: 'silent' }) });
 const written: string[] = [];
 const skipped: string[] = [];
 
@@ -48,6 +58,7 @@ async function http(method: string, path: string, o: { token?: string; body?: un
   return { status: res.status, body: type.includes('json') && text ? JSON.parse(text) : text };
 }
 
+const code = (openid: string) => siyu.wechatEmulator!.issueCode(openid);
 const adminCall = (method: string, path: string, body?: unknown) => http(method, path, { token: config.adminApiKey, body });
 const mp = (method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>) => http(method, `/api/mp${path}`, { token, body, headers });
 
@@ -67,6 +78,142 @@ async function must(what: string, p: Promise<Reply>, status = 200): Promise<any>
   const r = await p;
   if (r.status !== status) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Milliseconds of an Asia/Shanghai wall time. */
+const shanghai = (iso: string) => Date.parse(`${iso}+08:00`);
+
+/**
+ * A week of store 1 through the app's real paths, so the journey, reactivation, NPS and RFM
+ * answers have something to show: POS history imported by CSV (the dormant cohort), the shipped
+ * journeys (as the all-in-one and jobs roles add them at start) plus a store journey of the
+ * manager's, the nightly RFM and reactivation jobs (seeded holdout draw), new customers who scan,
+ * talk to the bot and buy, the journeys-tick job every half hour in the day, the bot's outbox
+ * drained by the real drainer into a stand-in phone, and scripted customers who answer what it
+ * sends (a thank-you, an NPS score) through the conversation service as the bot role feeds it.
+ */
+async function useTheStoreForAWeek(storeId: number, channelId: number, tagged: number[], mgrCode: () => string): Promise<void> {
+  clock.set(shanghai('2026-11-25T02:00:00'));
+  await siyu.journeys.service.ensureDefaults();
+  await must(
+    'store journey',
+    adminCall('POST', '/api/journeys', {
+      name: '新客欢迎',
+      storeId,
+      trigger: 'tag_added',
+      triggerArg: '到店体验',
+      steps: [
+        { type: 'wait', days: 1, at: '10:00' },
+        { type: 'send', text: '{name}您好，我是您的专属导购，选购上有任何问题随时问我。' },
+        { type: 'wait', days: 5, at: '10:00' },
+        { type: 'send', text: '{name}您好，本周末店内有新品试用活动，欢迎到店体验。' },
+      ],
+    }),
+    201,
+  );
+
+  // POS history: customers who bought between May and September and have not been back.
+  const history: string[] = ['order_no,paid_at,amount_yuan,phone,name,store_id,source'];
+  const cohort = ['周杰', '吴敏', '郑丽', '冯强', '陈晨', '褚娟', '卫涛', '蒋明', '沈霞', '韩平', '杨刚', '朱悦'];
+  cohort.forEach((name, i) => {
+    const orders = 1 + (i % 4);
+    for (let k = 0; k < orders; k++) {
+      const day = new Date(Date.UTC(2026, 4 + ((i + k) % 5), 3 + ((i * 7 + k * 5) % 25)));
+      history.push(`H-${i + 1}-${k + 1},${day.toISOString().slice(0, 10)} 14:00,${(88 + ((i * 137 + k * 59) % 900)).toFixed(2)},1390000${String(1000 + i)},${name},${storeId},`);
+    }
+  });
+  const imported = await fetch(`${siyu.url}/api/orders/import?dryRun=false`, { method: 'POST', headers: { authorization: `Bearer ${config.adminApiKey}`, 'content-type': 'text/csv; charset=utf-8' }, body: history.join('\r\n') });
+  if (imported.status !== 200) throw new Error(`order import: ${imported.status} ${await imported.text()}`);
+  // The POS export names the rep who sold, but the import has no column for it yet: give the
+  // imported customers their rep here, so the journeys' rep tasks have someone to go to.
+  await siyu.db('customers').where({ store_id: storeId }).whereNull('owner_userid').update({ owner_userid: 'rep001' });
+
+  // The nightly jobs, at their scheduled times (src/jobs/schedule.ts).
+  clock.set(shanghai('2026-11-25T02:30:00'));
+  await runRfmNightly({ now: clock.now(), rfm: siyu.segments.rfm, clock });
+  clock.set(shanghai('2026-11-25T03:30:00'));
+  let draw = 0;
+  const reactivation = await runReactivation({ now: clock.now(), repo: siyu.segments.reactivation, journeys: siyu.journeys.service, dormantDays: config.journeys.dormantDays, holdoutPct: 0.25, rng: () => [0.9, 0.1, 0.6, 0.3][draw++ % 4]! });
+  const arms = await siyu.db('reactivation_entries').where({ run_id: reactivation.runId }).orderBy('customer_id').select('customer_id', 'arm');
+  const treated = arms.filter((a) => a.arm === 'treated').map((a) => Number(a.customer_id));
+  const holdout = arms.filter((a) => a.arm === 'holdout').map((a) => Number(a.customer_id));
+
+  // The bot's phone: the real drainer sends through this port; its pacing waits move the clock.
+  const sent: Array<{ to: ConversationRef; text: string }> = [];
+  const drainer = new OutboxDrainer({
+    account: config.bot.account,
+    repo: new OutboxStore(siyu.db),
+    optOut: new CustomerOptOutStore(siyu.db),
+    port: { sendText: async (to, text) => void sent.push({ to, text }), removeMember: async () => undefined },
+    clock,
+    sleep: async (ms) => clock.advance(ms),
+    random: () => 0,
+    log: siyu.log,
+    ratePerMinute: config.bot.ratePerMinute,
+    jitterMs: 0,
+    maxAttempts: config.bot.maxAttempts,
+    backoffBaseMs: config.bot.backoffBaseMs,
+    backoffMaxMs: config.bot.backoffMaxMs,
+    breakerMs: config.bot.breakerMs,
+    leaseMs: config.bot.leaseMs,
+    owner: 'record-fixtures',
+  });
+  let messageNo = 0;
+  const say = (contactId: string, name: string, externalUserId: string | undefined, text: string) =>
+    siyu.bot.conversations.handleDirect({ id: `m${++messageNo}`, account: config.bot.account, conversation: { kind: 'dm', contactId }, talker: { id: contactId, name, coworker: false, externalUserId }, text, kind: 'text', mentionsBot: false, sentAt: clock.now() });
+
+  // New customers scan the store's channel, say hello to the bot and buy the same day.
+  clock.set(shanghai('2026-11-25T09:30:00'));
+  const buyers = [
+    { name: '王芳', score: '10', thanks: true },
+    { name: '刘洋', score: '9', thanks: false },
+    { name: '陈静', score: '6', thanks: true },
+    { name: '赵磊', score: '8', thanks: false },
+  ];
+  const thanked = new Set<string>();
+  const people = new Map<string, { name: string; score: string; thanks: boolean; externalUserId: string }>();
+  for (const [i, b] of buyers.entries()) {
+    const scan = await must(`scan ${b.name}`, adminCall('POST', '/sandbox/scan', { channelId, name: b.name }));
+    const contactId = `wxid_fixture_${i + 1}`;
+    people.set(contactId, { ...b, externalUserId: scan.externalUserId });
+    await say(contactId, b.name, scan.externalUserId, '你好');
+    await must(`order ${b.name}`, adminCall('POST', '/api/orders', { customerId: scan.customerId, orderNo: `POS-1${i + 1}`, amountFen: 15800 + i * 2000, paidAt: new Date(clock.now() + (i + 1) * 10 * 60_000).toISOString() }), 201);
+  }
+
+  // The manager tags two earlier customers in the mini-program: the store journey picks them up.
+  const mgrToken = (await must('manager login', mp('POST', '/login', undefined, { code: mgrCode() }))).accessToken as string;
+  for (const id of tagged) await must('tag', mp('PATCH', `/customers/${id}`, mgrToken, { tags: { add: ['到店体验'] } }));
+
+  // Every half hour from 09:00 to 21:00 for nine days: the journeys-tick job, the bot's outbox,
+  // and the customers' answers. On day 3 four treated and one held-out dormant customer return.
+  for (let day = 0; day < 9; day++) {
+    for (let slot = 0; slot < 24; slot++) {
+      const at = shanghai('2026-11-25T09:00:00') + day * DAY + slot * HOUR / 2;
+      if (clock.now() < at) clock.set(at);
+      if (day === 2 && slot === 12) {
+        for (const [n, customerId] of [...treated.slice(0, 4), holdout[0]].entries()) {
+          if (customerId !== undefined) await must('returning order', adminCall('POST', '/api/orders', { customerId, orderNo: `POS-2${n + 1}`, amountFen: 26800, paidAt: new Date(clock.now()).toISOString() }), 201);
+        }
+      }
+      await siyu.journeys.service.scanTriggers();
+      await siyu.journeys.engine.tick();
+      while ((await drainer.drainOnce()) > 0);
+      for (const m of sent.splice(0)) {
+        const who = m.to.kind === 'dm' ? people.get(m.to.contactId) : undefined;
+        if (!who || m.to.kind !== 'dm') continue;
+        const pending = await siyu.bot.conversations.conversation(m.to);
+        if (pending?.pendingQuestion === 'nps') await say(m.to.contactId, who.name, who.externalUserId, who.score);
+        // Once: the bot's answer to a thank-you must not start an endless exchange.
+        else if (who.thanks && !thanked.has(m.to.contactId) && m.text.includes(who.name)) {
+          thanked.add(m.to.contactId);
+          await say(m.to.contactId, who.name, who.externalUserId, '收到，谢谢');
+        }
+      }
+    }
+  }
+  await drainer.stop();
 }
 
 try {
@@ -94,13 +241,12 @@ try {
   const pii = new PiiCipher(config.piiKey);
   await siyu.db('customers').where({ id: customerIds[0] }).update({ phone_enc: pii.encrypt('13800001234'), phone_tail: '1234' });
   await must('order', adminCall('POST', '/api/orders', { customerId: customerIds[0], orderNo: 'POS-0001', amountFen: 12800, paidAt: '2026-11-24T15:30:00+08:00' }), 201);
-  const taskRow = (customerId: number, staff: string, title: string) => ({ store_id: store1, customer_id: customerId, staff_userid: staff, kind: 'followup', title, due_at: Date.now(), status: 'open', created_at: Date.now() });
+  const taskRow = (customerId: number, staff: string, title: string) => ({ store_id: store1, customer_id: customerId, staff_userid: staff, kind: 'followup', title, due_at: clock.now(), status: 'open', created_at: clock.now() });
   const [t1] = await siyu.db('tasks').insert(taskRow(customerIds[0]!, 'rep001', '回访张三：询问使用感受'));
   await siyu.db('tasks').insert(taskRow(customerIds[1]!, 'rep001', '邀请李四参加周末活动'));
   await siyu.db('tasks').insert(taskRow(customerIds[1]!, 'mgr001', '核对本周门店活动物料'));
 
   // Login and binding, as the login page does it.
-  const code = (openid: string) => siyu.wechatEmulator!.issueCode(openid);
   const needs = await mp('POST', '/login', undefined, { code: code('o-mgr001') });
   save('login-needs-binding', 'POST /api/mp/login', needs);
   const bindToken = (needs.body as { bindToken: string }).bindToken;
@@ -161,22 +307,37 @@ try {
   save('customer-patch', `PATCH /api/mp/customers/${customerIds[0]}`, await mp('PATCH', `/customers/${customerIds[0]}`, token, { tags: { add: ['高意向'] }, note: '喜欢周末到店' }));
   save('orders-create', 'POST /api/mp/orders', await mp('POST', '/orders', token, { customerId: customerIds[1], amountFen: 9900, note: '门店补录' }, { 'Idempotency-Key': 'fixture-order-1' }));
   save('orders-create-invalid', 'POST /api/mp/orders', await mp('POST', '/orders', token, { customerId: customerIds[1], amountFen: 0 }, { 'Idempotency-Key': 'fixture-order-2' }));
-  const journeys = await mp('GET', '/journeys', token);
-  save('journeys', 'GET /api/mp/journeys', journeys);
-  const firstJourney = (journeys.body as { items?: Array<{ id: number }> })?.items?.[0];
-  if (firstJourney) {
-    save('journey-detail', `GET /api/mp/journeys/${firstJourney.id}`, await mp('GET', `/journeys/${firstJourney.id}`, token));
-    save('journey-disable', `POST /api/mp/journeys/${firstJourney.id}/disable`, await mp('POST', `/journeys/${firstJourney.id}/disable`, token));
-    save('journey-enable', `POST /api/mp/journeys/${firstJourney.id}/enable`, await mp('POST', `/journeys/${firstJourney.id}/enable`, token));
-  }
   const range = 'from=2026-10-27&to=2026-11-25';
   save('report-funnel', 'GET /api/mp/reports/funnel', await mp('GET', `/reports/funnel?${range}&groupBy=channel`, token));
-  save('report-journeys', 'GET /api/mp/reports/journeys', await mp('GET', `/reports/journeys?${range}`, token));
-  save('report-reactivation', 'GET /api/mp/reports/reactivation', await mp('GET', `/reports/reactivation?${range}`, token));
-  save('report-nps', 'GET /api/mp/reports/nps', await mp('GET', `/reports/nps?${range}`, token));
-  save('report-rfm', 'GET /api/mp/reports/rfm', await mp('GET', '/reports/rfm', token));
   save('report-ltv', 'GET /api/mp/reports/ltv', await mp('GET', `/reports/ltv?${range}`, token));
   save('export-forbidden', 'GET /api/mp/export/customers.csv', await mp('GET', '/export/customers.csv', rep));
+
+  // Journeys and the journey/reactivation/NPS/RFM reports. First as a fresh database answers
+  // them (no journeys, no runs, no answers, no RFM run), then after a week of real use.
+  const weekRange = 'from=2026-11-25&to=2026-12-03';
+  save('journeys-empty', 'GET /api/mp/journeys', await mp('GET', '/journeys', token));
+  save('report-journeys-empty', 'GET /api/mp/reports/journeys', await mp('GET', `/reports/journeys?${weekRange}`, token));
+  save('report-reactivation-empty', 'GET /api/mp/reports/reactivation', await mp('GET', `/reports/reactivation?${weekRange}`, token));
+  save('report-nps-empty', 'GET /api/mp/reports/nps', await mp('GET', `/reports/nps?${weekRange}`, token));
+  save('report-rfm-empty', 'GET /api/mp/reports/rfm', await mp('GET', '/reports/rfm', token));
+  await useTheStoreForAWeek(store1, channel.id, customerIds, () => code('o-mgr001'));
+  // Tokens live 15 minutes and the clock moved a week: log in again (bound, so no invite).
+  const relogin = async (who: string) => (await must(`relogin ${who}`, mp('POST', '/login', undefined, { code: code(`o-${who}`) }))).accessToken as string;
+  const mgrNow = await relogin('mgr001');
+  const journeys = await mp('GET', '/journeys', mgrNow);
+  save('journeys', 'GET /api/mp/journeys', journeys);
+  const items = (journeys.body as { items: Array<{ id: number; canEdit: boolean; steps: Array<{ kind: string }> }> }).items;
+  const own = items.find((j) => j.canEdit)!;
+  save('journey-detail', `GET /api/mp/journeys/${own.id}`, await mp('GET', `/journeys/${own.id}`, mgrNow));
+  const textStep = own.steps.findIndex((st) => st.kind === 'send');
+  save('journey-patch-invalid', `PATCH /api/mp/journeys/${own.id}`, await mp('PATCH', `/journeys/${own.id}`, mgrNow, { steps: [{ id: textStep, delayMinutes: 60 }] }));
+  save('journey-patch', `PATCH /api/mp/journeys/${own.id}`, await mp('PATCH', `/journeys/${own.id}`, mgrNow, { steps: [{ id: 0, delayMinutes: 720 }, { id: textStep, templateText: '{name}您好，用得还好吗？' }] }));
+  save('journey-disable', `POST /api/mp/journeys/${own.id}/disable`, await mp('POST', `/journeys/${own.id}/disable`, mgrNow));
+  save('journey-enable', `POST /api/mp/journeys/${own.id}/enable`, await mp('POST', `/journeys/${own.id}/enable`, mgrNow));
+  save('report-journeys', 'GET /api/mp/reports/journeys', await mp('GET', `/reports/journeys?${weekRange}`, mgrNow));
+  save('report-reactivation', 'GET /api/mp/reports/reactivation', await mp('GET', `/reports/reactivation?${weekRange}`, mgrNow));
+  save('report-nps', 'GET /api/mp/reports/nps', await mp('GET', `/reports/nps?${weekRange}`, mgrNow));
+  save('report-rfm', 'GET /api/mp/reports/rfm', await mp('GET', '/reports/rfm', mgrNow));
 } finally {
   await siyu.close();
   rmSync(tmp, { recursive: true, force: true });

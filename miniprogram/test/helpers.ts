@@ -10,12 +10,24 @@ export const loadPage = (page: string): string => simulate.load(path.join(root, 
 export interface Answer {
   status: number
   body: unknown
+  /** Delivered once this settles instead of on the next turn: lets a test order answers as a network may. */
+  hold?: Promise<unknown>
 }
 
-/** A response recorded from the real backend (or hand-written to the contract; see fixtures/README.md). */
+/** A response recorded from the real backend (see fixtures/README.md). */
 export function fixture(name: string): Answer {
   const f = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', `${name}.json`), 'utf8'))
   return { status: f.status, body: f.body }
+}
+
+/** The reports page's calls and the fixture that answers each. */
+export const REPORT_FIXTURES: Record<string, string> = {
+  'GET /reports/funnel': 'report-funnel',
+  'GET /reports/journeys': 'report-journeys',
+  'GET /reports/reactivation': 'report-reactivation',
+  'GET /reports/nps': 'report-nps',
+  'GET /reports/rfm': 'report-rfm',
+  'GET /reports/ltv': 'report-ltv',
 }
 
 export interface Call {
@@ -46,7 +58,13 @@ export interface Stub {
   modalConfirm: boolean
 }
 
-const later = (fn: () => void) => setTimeout(fn, 0)
+/** Answers the fakes delivered so far: waitFor's sign that the app is still making progress. */
+let delivered = 0
+const later = (fn: () => void) =>
+  setTimeout(() => {
+    delivered++
+    fn()
+  }, 0)
 const ORIGIN = 'http://127.0.0.1:3000'
 const API = `${ORIGIN}/api/mp`
 
@@ -89,7 +107,9 @@ export function stubWx(routes: Record<string, Route> = {}, fallback?: Answer): S
       : typeof r === 'function'
         ? r(call, n)
         : r
-    later(() => o.success?.({ statusCode: a.status, data: a.body, header: {}, cookies: [], errMsg: 'request:ok' }))
+    const deliver = () => later(() => o.success?.({ statusCode: a.status, data: a.body, header: {}, cookies: [], errMsg: 'request:ok' }))
+    if (a.hold) a.hold.then(deliver)
+    else deliver()
     return { abort() {} }
   }
   w.login = (o: any) => {
@@ -157,11 +177,22 @@ export function signedInAs(s: Stub, role: 'hq_admin' | 'store_manager' | 'rep', 
   s.store.set('siyu.staff', { name: role === 'rep' ? '导购小王' : role === 'store_manager' ? '店长老李' : '总部运营', role, storeId })
 }
 
-/** Polls instead of sleeping a fixed time (fixed sleeps were flaky, see the recipe). */
+/**
+ * Polls until `cond` holds. It gives up only after `ms` without progress (no answer delivered
+ * by the fakes), not after `ms` in all: on a loaded machine a
+ * page may take longer to get there, and a deadline on the total made tests fail that were only
+ * slow (a fixed total of 3 s failed `concurrent 401s share one refresh` once on a busy box).
+ */
 export async function waitFor(cond: () => boolean, what: string | (() => string) = 'condition', ms = 3000): Promise<void> {
-  const t0 = Date.now()
+  let seen = delivered
+  let since = Date.now()
   while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    if (delivered !== seen) {
+      seen = delivered
+      since = Date.now()
+    } else if (Date.now() - since > ms) {
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()} (nothing happened for ${ms} ms)`)
+    }
     await simulate.sleep(5)
   }
 }

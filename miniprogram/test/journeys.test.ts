@@ -3,22 +3,27 @@ import { fixture, input, loadPage, open, signedInAs, stubWx, tap, text, waitFor,
 
 const list = loadPage('pages/journeys/journeys')
 const edit = loadPage('pages/journey-edit/journey-edit')
-const [j1, j2] = (fixture('journeys').body as any).items
+const items = (fixture('journeys').body as any).items
+/** The store's own journey (the manager may change it) and a shipped HQ one (read-only for them). */
+const j1 = items.find((j: any) => j.canEdit)
+const hqJourney = items.find((j: any) => !j.canEdit)
 
-test.serial('lists journeys with trigger and stats; a manager disables and enables', async (t) => {
-  const s = stubWx({ 'GET /journeys': fixture('journeys'), [`POST /journeys/${j1.id}/disable`]: fixture('journey-disable'), [`POST /journeys/${j2.id}/enable`]: fixture('journey-enable') })
+test.serial('lists journeys with trigger and stats; a manager disables and enables their store journey, not an HQ one', async (t) => {
+  const s = stubWx({ 'GET /journeys': fixture('journeys'), [`POST /journeys/${j1.id}/disable`]: fixture('journey-disable'), [`POST /journeys/${j1.id}/enable`]: fixture('journey-enable') })
   signedInAs(s, 'store_manager')
   const page = open(list)
   await waitText(page, j1.name)
   const card = () => text(page.querySelector(`#journey-${j1.id}`)!)
-  t.true(card().includes('触发：下单后'))
+  t.true(card().includes(`触发：打上标签后`))
   t.true(card().includes(`进入 ${j1.stats.entered}`))
   t.true(card().includes('已启用'))
+  t.true(text(page.querySelector(`#journey-${hqJourney.id}`)!).includes('触发：下单后'))
+  t.is(page.querySelector(`#toggle-${hqJourney.id}`), undefined, 'an HQ journey has no toggle for a store manager')
   tap(page, `#toggle-${j1.id}`)
   await waitFor(() => card().includes('已停用'), 'disabled')
-  tap(page, `#toggle-${j2.id}`)
-  await waitFor(() => text(page.querySelector(`#journey-${j2.id}`)!).includes('已启用'), 'enabled')
-  t.deepEqual(s.calls.slice(1).map((c) => c.path), [`/journeys/${j1.id}/disable`, `/journeys/${j2.id}/enable`])
+  tap(page, `#toggle-${j1.id}`)
+  await waitFor(() => card().includes('已启用'), 'enabled again')
+  t.deepEqual(s.calls.slice(1).map((c) => c.path), [`/journeys/${j1.id}/disable`, `/journeys/${j1.id}/enable`])
 })
 
 test.serial('a rep only views: no toggles; an error shows with retry', async (t) => {
@@ -53,11 +58,13 @@ test.serial('editing: delays and texts are validated and sent as one patch', asy
   await waitFor(() => s.toasts.includes('已保存'), 'saved')
   const call = s.calls[1]!
   t.is(call.header['X-HTTP-Method-Override'], 'PATCH')
+  const detail = (fixture('journey-detail').body as any).steps
   t.deepEqual(call.data, {
     steps: [
       { id: 0, delayMinutes: 720 },
       { id: 1, templateText: '{name}您好，用得还好吗？' },
-      { id: 2, delayMinutes: 10080 },
+      { id: 2, delayMinutes: detail[2].delayMinutes },
+      { id: 3, templateText: detail[3].templateText },
     ],
   })
 })
@@ -75,14 +82,13 @@ test.serial('editing: the API message of a refused patch is shown; a rep gets no
   t.is(ro.querySelector('#save'), undefined)
 })
 
-test.serial('a journey this manager may not change (canEdit false) is read-only for them', async (t) => {
-  const hq = { ...(fixture('journey-detail').body as any), canEdit: false }
-  const s = stubWx({ 'GET /journeys': { status: 200, body: { items: [hq], total: 1, limit: 20, offset: 0 } }, [`GET /journeys/${j1.id}`]: { status: 200, body: hq } })
+test.serial('a shipped HQ journey (canEdit false for a store manager) is read-only for them', async (t) => {
+  const s = stubWx({ 'GET /journeys': fixture('journeys'), [`GET /journeys/${hqJourney.id}`]: { status: 200, body: hqJourney } })
   signedInAs(s, 'store_manager')
   const page = open(list)
-  await waitText(page, j1.name)
-  t.is(page.querySelector(`#toggle-${j1.id}`), undefined)
-  const ro = open(edit, { id: String(j1.id) })
+  await waitText(page, hqJourney.name)
+  t.is(page.querySelector(`#toggle-${hqJourney.id}`), undefined)
+  const ro = open(edit, { id: String(hqJourney.id) })
   await waitText(ro, '第 1 步')
   t.is(ro.querySelector('#save'), undefined)
 })

@@ -1,18 +1,10 @@
 import test from 'ava'
-import { fixture, loadPage, open, signedInAs, stubWx, tap, text, waitFor, waitText } from './helpers'
+import { fixture, loadPage, REPORT_FIXTURES, open, signedInAs, stubWx, tap, text, waitFor, waitText } from './helpers'
 
 const id = loadPage('pages/reports/reports')
-const ROUTES: Record<string, string> = {
-  'GET /reports/funnel': 'report-funnel',
-  'GET /reports/journeys': 'report-journeys',
-  'GET /reports/reactivation': 'report-reactivation',
-  'GET /reports/nps': 'report-nps',
-  'GET /reports/rfm': 'report-rfm',
-  'GET /reports/ltv': 'report-ltv',
-}
 
 function world(role: 'store_manager' | 'rep') {
-  const s = stubWx(Object.fromEntries(Object.entries(ROUTES).map(([k, f]) => [k, fixture(f)])))
+  const s = stubWx(Object.fromEntries(Object.entries(REPORT_FIXTURES).map(([k, f]) => [k, fixture(f)])))
   signedInAs(s, role)
   return s
 }
@@ -26,11 +18,26 @@ test.serial('every report renders from its answer', async (t) => {
   const funnel = (fixture('report-funnel').body as any).rows[0]
   t.true(section(page, 'funnel').includes(funnel.key))
   t.true(section(page, 'funnel').includes(`加微 ${funnel.adds}`))
-  t.true(section(page, 'journeys').includes('购后关怀'))
-  t.true(section(page, 'reactivation').includes('触达组 180 人'))
-  t.true(section(page, 'reactivation').includes('+10 个百分点'))
-  t.true(section(page, 'nps').includes('35'))
-  t.true(section(page, 'rfm').includes('一般挽留客户'))
+  const journey = (fixture('report-journeys').body as any).rows.find((x: any) => x.replied > 0)
+  const journeyLine = section(page, 'journeys').split(journey.name)[1]!
+  const pctOf = (r: number) => `${Math.round(r * 1000) / 10}%`
+  t.true(journeyLine.includes(`回复 ${journey.replied}（${pctOf(journey.rates.replied)}）`), 'the API rate, of those who entered')
+  t.true(journeyLine.includes(`转化 ${journey.converted}（${pctOf(journey.rates.converted)}）`))
+  const react = fixture('report-reactivation').body as any
+  t.true(section(page, 'reactivation').includes(`触达组 ${react.treated.n} 人`))
+  t.true(section(page, 'reactivation').includes(`转化率 ${pctOf(react.treated.rate)}`))
+  t.true(section(page, 'reactivation').includes(`${react.lift >= 0 ? '+' : ''}${Math.round(react.lift * 1000) / 10} 个百分点`))
+  t.true(section(page, 'reactivation').includes(`进入后 ${react.conversionDays} 天内下单算转化`))
+  t.true(react.bySegment.length > 0)
+  for (const g of react.bySegment) t.true(section(page, 'reactivation').includes(g.label), `segment ${g.segment} shown by its Chinese label`)
+  t.false(section(page, 'reactivation').includes('important_'))
+  const nps = fixture('report-nps').body as any
+  t.true(section(page, 'nps').includes(String(nps.nps)))
+  t.true(section(page, 'nps').includes(`推荐者 ${nps.promoters} · 中立者 ${nps.passives} · 贬损者 ${nps.detractors} · 共 ${nps.responses} 份`))
+  const rfm = fixture('report-rfm').body as any
+  for (const g of rfm.segments) t.true(section(page, 'rfm').includes(g.label))
+  t.true(section(page, 'rfm').includes(`共 ${rfm.total} 人`))
+  t.regex(section(page, 'rfm'), /\d{2}-\d{2} \d{2}:\d{2} 更新/)
   const ltv = (fixture('report-ltv').body as any).rows[0]
   t.true(section(page, 'ltv').includes(ltv.channelName))
   t.true(section(page, 'ltv').includes(`${ltv.customers} 人 · 人均 ¥${(ltv.ltvFen / 100).toFixed(2)}`))
@@ -48,7 +55,7 @@ test.serial('one failing report shows its own error; retry reloads only that one
   s.set('GET /reports/nps', fixture('report-nps'))
   const before = s.calls.length
   tap(page, '#state-nps >>> .retry')
-  await waitFor(() => section(page, 'nps').includes('推荐者 12'), 'nps reloaded')
+  await waitFor(() => section(page, 'nps').includes(`推荐者 ${(fixture('report-nps').body as any).promoters}`), 'nps reloaded')
   t.deepEqual(s.calls.slice(before).map((c) => c.path), ['/reports/nps'])
 })
 

@@ -1,6 +1,5 @@
 import test from 'ava'
-import { fixture, loadPage, open, signedInAs, stubWx, waitFor, waitText } from './helpers'
-
+import { fixture, loadPage, REPORT_FIXTURES, open, signedInAs, stubWx, waitFor, waitText } from './helpers'
 // The session handling of utils/request.ts, exercised through real pages.
 const me = loadPage('pages/me/me')
 const reports = loadPage('pages/reports/reports')
@@ -53,20 +52,34 @@ test.serial('concurrent 401s share one refresh (single flight)', async (t) => {
   const fresh = `Bearer ${(fixture('refresh').body as any).accessToken}`
   const s = stubWx({ 'POST /refresh': fixture('refresh') })
   signedInAs(s, 'store_manager')
-  const routes: Record<string, string> = {
-    'GET /reports/funnel': 'report-funnel',
-    'GET /reports/journeys': 'report-journeys',
-    'GET /reports/reactivation': 'report-reactivation',
-    'GET /reports/nps': 'report-nps',
-    'GET /reports/rfm': 'report-rfm',
-    'GET /reports/ltv': 'report-ltv',
-  }
-  for (const [k, f] of Object.entries(routes)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
+  for (const [k, f] of Object.entries(REPORT_FIXTURES)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
   const page = open(reports)
   await waitFor(() => s.calls.filter((c) => c.path.startsWith('/reports') && c.header.Authorization === fresh).length === 6, 'six retried report calls')
   await waitText(page, '重要价值客户')
   t.is(s.calls.filter((c) => c.path === '/refresh').length, 1)
   t.is(s.calls.filter((c) => c.path.startsWith('/reports')).length, 12)
+})
+
+test.serial('a 401 that arrives while the session is being re-created (refresh refused, wx.login under way) waits for it instead of giving up', async (t) => {
+  const fresh = `Bearer ${(fixture('login-bound').body as any).accessToken}`
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
+  const s = stubWx({
+    'POST /refresh': fixture('refresh-invalid'),
+    // By now the old session is cleared and the new one not yet saved: the late 401 is
+    // delivered now, and /login answers only on a later turn.
+    'POST /login': () => (release(), { ...fixture('login-bound'), hold: held.then(() => new Promise((r) => setTimeout(r, 0))) }),
+  })
+  signedInAs(s, 'store_manager')
+  for (const [k, f] of Object.entries(REPORT_FIXTURES)) s.set(k, (c) => (c.header.Authorization === fresh ? fixture(f) : expired))
+  s.set('GET /reports/ltv', (c, n) => (c.header.Authorization === fresh ? fixture('report-ltv') : n === 1 ? { ...expired, hold: held } : expired))
+  const page = open(reports)
+  await waitFor(() => s.calls.filter((c) => c.path.startsWith('/reports') && c.header.Authorization === fresh).length === 6, 'six retried report calls')
+  await waitText(page, '重要价值客户')
+  t.is(s.logins, 1)
+  t.is(s.calls.filter((c) => c.path === '/login').length, 1)
+  t.is(s.calls.filter((c) => c.path.startsWith('/reports')).length, 12)
+  t.deepEqual(s.navs, [], 'nobody was sent to the login page')
 })
 
 test.serial('no answer at all shows a network message', async (t) => {

@@ -215,9 +215,23 @@ export interface Arm {
 }
 
 export interface Reactivation {
+  from?: string
+  to?: string
+  /** An order within this many days of entering counts as converted. */
+  conversionDays: number
   treated: Arm
   holdout: Arm
   lift: number | null
+  /** Per RFM segment at entry; `label` is the Chinese name ('未评分' for customers not scored). */
+  bySegment: Array<{ segment: string | null; label: string; treatedRate: number | null; holdoutRate: number | null; lift: number | null }>
+}
+
+/** A journey's effect in a period; `rates` are shares of the customers who entered. */
+export interface JourneyReportRow extends JourneyStats {
+  journeyId: number
+  name: string
+  enabled: boolean
+  rates: { sent: number | null; replied: number | null; converted: number | null }
 }
 
 export interface Nps {
@@ -230,8 +244,11 @@ export interface Nps {
 }
 
 export interface Rfm {
+  /** When the last nightly run finished (ISO instant); null before the first run. */
   asOf: string | null
-  segments: Array<{ segment: string; count: number; share: number; label?: string }>
+  /** Customers scored. */
+  total: number
+  segments: Array<{ segment: string; count: number; share: number; label: string }>
 }
 
 export interface LtvRow {
@@ -293,7 +310,7 @@ export const api = {
     request<Journey>('PATCH', `/journeys/${id}`, { steps }),
 
   funnelReport: (r: Range & { groupBy?: string }) => request<{ rows: FunnelRow[] }>('GET', `/reports/funnel${query({ ...r })}`),
-  journeyReport: (r: Range) => request<{ rows: Array<JourneyStats & { journeyId: number; name: string }> }>('GET', `/reports/journeys${query({ ...r })}`),
+  journeyReport: (r: Range) => request<{ conversionDays: number; rows: JourneyReportRow[] }>('GET', `/reports/journeys${query({ ...r })}`),
   reactivationReport: (r: Range) => request<Reactivation>('GET', `/reports/reactivation${query({ ...r })}`),
   npsReport: (r: Range) => request<Nps>('GET', `/reports/nps${query({ ...r })}`),
   rfmReport: () => request<Rfm>('GET', '/reports/rfm'),

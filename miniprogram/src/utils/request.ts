@@ -122,8 +122,11 @@ async function authed<R extends { statusCode: number }>(attempt: (token: string)
   let token = accessToken()
   let res = await attempt(token)
   if (res.statusCode === 401) {
-    // Another request may have renewed the session while this one was in flight.
-    if (accessToken() === token) await renewSession()
+    // A renewal under way (even one that has already cleared the old session to sign in again)
+    // is joined, not skipped: retrying with the empty token would answer 401 and log out.
+    // With none under way, renew unless another request already did while this one was out.
+    if (renewing) await renewing
+    else if (!accessToken() || accessToken() === token) await renewSession()
     token = accessToken()
     res = await attempt(token)
     if (res.statusCode === 401) {

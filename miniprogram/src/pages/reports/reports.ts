@@ -1,6 +1,6 @@
 import { api, type Range } from '../../utils/api'
 import { can } from '../../utils/auth'
-import { messageOf, percent, SEGMENT_LABELS, shanghaiDay, yuan } from '../../utils/format'
+import { dateTime, messageOf, percent, SEGMENT_LABELS, shanghaiDay, yuan } from '../../utils/format'
 import { loadInto, toast } from '../../utils/page'
 import { download } from '../../utils/request'
 
@@ -14,6 +14,8 @@ const RANGES = [
 
 const sectionState = () => SECTIONS.reduce((o, s) => ({ ...o, [s]: { loading: true, error: '' } }), {} as Record<Section, { loading: boolean; error: string }>)
 const pct = (r: number | null | undefined) => percent(r)
+/** A difference of two rates, in percentage points. */
+const points = (d: number | null | undefined) => (d == null ? '-' : `${d >= 0 ? '+' : ''}${Math.round(d * 1000) / 10} 个百分点`)
 
 Component({
   data: {
@@ -25,9 +27,9 @@ Component({
     sec: sectionState(),
     funnel: [] as Array<Record<string, unknown>>,
     journeys: [] as Array<Record<string, unknown>>,
-    reactivation: null as null | Record<string, string | number>,
+    reactivation: null as null | Record<string, unknown>,
     nps: null as null | Record<string, string | number>,
-    rfm: { asOf: '', empty: 0, rows: [] as Array<{ segment: string; label: string; count: number; share: string; width: number }> },
+    rfm: { asOf: '', total: 0, empty: 0, rows: [] as Array<{ segment: string; label: string; count: number; share: string; width: number }> },
     ltv: [] as Array<Record<string, unknown>>,
     canExport: false,
     exporting: '',
@@ -59,7 +61,8 @@ Component({
             addRate: x.scans ? pct(x.adds / x.scans) : '-',
           })),
         }),
-        journeys: async () => ({ journeys: (await api.journeyReport(r)).rows.map((x) => ({ ...x, replyRate: x.sent ? pct(x.replied / x.sent) : '-', convRate: x.entered ? pct(x.converted / x.entered) : '-' })) }),
+        // Rates come from the API (shares of the customers who entered), not recomputed here.
+        journeys: async () => ({ journeys: (await api.journeyReport(r)).rows.map((x) => ({ ...x, replyRate: pct(x.rates.replied), convRate: pct(x.rates.converted) })) }),
         reactivation: async () => {
           const x = await api.reactivationReport(r)
           return {
@@ -68,8 +71,10 @@ Component({
               treatedRate: pct(x.treated.rate),
               holdoutN: x.holdout.n,
               holdoutRate: pct(x.holdout.rate),
-              lift: x.lift == null ? '-' : `${x.lift >= 0 ? '+' : ''}${Math.round(x.lift * 1000) / 10} 个百分点`,
+              lift: points(x.lift),
+              conversionDays: x.conversionDays,
               empty: x.treated.n + x.holdout.n === 0 ? 1 : 0,
+              segments: x.bySegment.map((g) => ({ key: g.segment ?? 'none', label: g.label, treatedRate: pct(g.treatedRate), holdoutRate: pct(g.holdoutRate), lift: points(g.lift) })),
             },
           }
         },
@@ -82,7 +87,8 @@ Component({
           const max = Math.max(0.0001, ...x.segments.map((g) => g.share))
           return {
             rfm: {
-              asOf: x.asOf || '',
+              asOf: x.asOf ? dateTime(x.asOf) : '',
+              total: x.total,
               // Before the first nightly run every segment is 0: nothing to draw.
               empty: x.segments.every((g) => !g.count) ? 1 : 0,
               rows: x.segments.map((g) => ({ segment: g.segment, label: g.label || SEGMENT_LABELS[g.segment] || g.segment, count: g.count, share: pct(g.share), width: Math.round((g.share / max) * 100) })),
