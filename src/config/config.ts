@@ -49,6 +49,7 @@ const ENV_MAP: Record<string, string> = {
   JOURNEY_CAP_PER_WEEK: 'journeys.capPerWeek',
   JOURNEY_TICK_SECONDS: 'journeys.tickSeconds',
   JOURNEY_LEASE_MS: 'journeys.leaseMs',
+  JOURNEY_TEMPLATE_SETTLE_SECONDS: 'journeys.templateSettleSec',
   DORMANT_DAYS: 'journeys.dormantDays',
   REACTIVATION_HOLDOUT_PCT: 'journeys.holdoutPct',
   WECHATPAY_APIV3_KEY: 'wechatPay.apiV3Key',
@@ -184,6 +185,11 @@ const schema = z.object({
     leaseMs: intish.min(1000).max(3600000),
     batch: intish.min(1).max(5000),
     maxAttempts: intish.min(1).max(20),
+    /**
+     * After a template call (add_msg_template) interrupted with no answer, wait this long before
+     * looking for the task in WeCom and sending again if there is none (see journey-engine.ts).
+     */
+    templateSettleSec: intish.min(10).max(3600),
   }),
   /** In-process alert rules (src/domain/alert), sent to bot.adminUserIds by WeCom app message. */
   alerts: z.object({

@@ -67,7 +67,7 @@ import { parseHm } from '../domain/journey/policy.js';
 import { CustomerFactsStore, JourneyStore, StoreSettingsStore, TriggerSourceStore } from '../store/journey.store.js';
 import { journeyRoutes } from '../http/routes/journeys.routes.js';
 import { pollTemplateResults, type TemplateResultCounts } from '../domain/journey/template-results.js';
-import type { TemplateResults } from '../domain/journey/journey.ports.js';
+import type { JourneyActions, TemplateResults } from '../domain/journey/journey.ports.js';
 import { randomBytes } from 'node:crypto';
 import { StaffService } from '../domain/staff/staff.service.js';
 import { StaffStore } from '../store/staff.store.js';
@@ -156,7 +156,8 @@ export interface Siyu {
     service: JourneyService;
     engine: JourneyEngine;
     store: JourneyStore;
-    makeEngine(owner: string): JourneyEngine;
+    /** Another engine on the same database (tests: a second process); `wrapActions` lets a test stand between it and its rungs. */
+    makeEngine(owner: string, o?: { wrapActions?(a: JourneyActions): JourneyActions }): JourneyEngine;
     /** Reads back WeCom's results of template touches (the job's body). */
     pollTemplateResults(): Promise<TemplateResultCounts>;
   };
@@ -435,10 +436,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     });
     const taskStore = new TaskStore(db);
     const contactApi = new WecomContactApi(wecom);
-    const makeJourneyEngine = (owner: string) => new JourneyEngine({
+    const templateResults: TemplateResults = {
+      tasks: async (msgid) => (await contactApi.getGroupMsgTasks(msgid)).map((x) => ({ userid: x.userid, sent: x.status === 2 })),
+      sendResults: (msgid, userid) => contactApi.getGroupMsgSendResult(msgid, userid),
+      listCreated: async ({ from, to }) =>
+        (await contactApi.listGroupMsgs({ startSec: Math.floor(from / 1000), endSec: Math.ceil(to / 1000), filterType: 0 }))
+          .filter((m) => m.text !== null)
+          .map((m) => ({ msgid: m.msgid, createdAt: m.createTime * 1000, text: m.text! })),
+    };
+    const makeJourneyEngine = (owner: string, o: { wrapActions?(a: JourneyActions): JourneyActions } = {}) => new JourneyEngine({
       repo: journeyStore,
       facts: new CustomerFactsStore(db, config.wecom.corpId),
-      actions: {
+      templates: templateResults,
+      actions: (o.wrapActions ?? ((a: JourneyActions) => a))({
         botContactsOf: (ids) => conversationStore.contactsOf(config.bot.account, ids),
         enqueueBot: async (req) => void (await outbox.enqueue([req])),
         sendTemplate: async (p) => {
@@ -453,7 +463,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           await customerStore.addCustomerTags(id, made.map((t) => t.id), 'journey', clock.now());
         },
         removeTags: (id, names) => customerStore.removeCustomerTagsByName(id, names),
-      },
+      }),
       clock,
       log: log.child({ module: 'journeys' }),
       owner,
@@ -469,13 +479,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         batch: config.journeys.batch,
         maxAttempts: config.journeys.maxAttempts,
         defaultRepUserId: config.bot.defaultRepUserId,
+        templateSettleMs: config.journeys.templateSettleSec * 1000,
       },
     });
     const journeyEngine = makeJourneyEngine(`journeys-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const templateResults: TemplateResults = {
-      tasks: async (msgid) => (await contactApi.getGroupMsgTasks(msgid)).map((x) => ({ userid: x.userid, sent: x.status === 2 })),
-      sendResults: (msgid, userid) => contactApi.getGroupMsgSendResult(msgid, userid),
-    };
     const journeys = {
       service: journeyService,
       engine: journeyEngine,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CustomerFact, CustomerFacts, JourneyRepo, StoreSettings } from '../domain/journey/journey.ports.js';
-import type { Journey, JourneyRun, Touch, TouchChannel, TouchDelivery, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
+import type { Journey, JourneyRun, TemplateAttempt, Touch, TouchChannel, TouchDelivery, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -78,6 +78,7 @@ const toTouch = (r: Record<string, any>): Touch => ({
   dueAt: Number(r.due_at),
   createdAt: Number(r.created_at),
   sentAt: nn(r.sent_at),
+  templateAttempt: r.template_attempt_at === null || r.template_attempt_at === undefined ? null : { at: Number(r.template_attempt_at), sender: r.template_sender, textSha: r.template_text_sha },
 });
 
 export class JourneyStore implements JourneyRepo {
@@ -193,6 +194,16 @@ export class JourneyStore implements JourneyRepo {
     if (p.dueAt !== undefined) row.due_at = p.dueAt;
     if (p.deferrals !== undefined) row.deferrals = p.deferrals;
     return (await this.db('touches').where({ id, lease_owner: owner }).update(row)) > 0;
+  }
+
+  async markTemplateAttempt(id: number, owner: string, a: TemplateAttempt | null): Promise<boolean> {
+    const row = a ? { template_attempt_at: a.at, template_sender: a.sender, template_text_sha: a.textSha } : { template_attempt_at: null, template_sender: null, template_text_sha: null };
+    return (await this.db('touches').where({ id, lease_owner: owner, status: 'pending' }).update(row)) > 0;
+  }
+
+  async listTakenRefs(refs: string[]): Promise<Set<string>> {
+    if (!refs.length) return new Set();
+    return new Set(await this.db('touches').whereIn('ref', refs).pluck('ref'));
   }
 
   async countMarketingSent(customerIds: number[], since: { today: number; week: number }): Promise<Map<number, { today: number; week: number }>> {

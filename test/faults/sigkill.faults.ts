@@ -8,9 +8,11 @@ import { TcpProxy, targetOf } from './support/tcp-proxy.js';
  * new one takes over. The touches are follow-up tasks for the rep: their effect lives in the
  * database, keyed by the touch, so "exactly once" can be checked end to end.
  *
- * Not covered, on purpose: a touch sent as a WeCom message task (add_msg_template) whose call
- * is in flight when the process dies. WeCom has no idempotency key for that call, so the new
- * process cannot know whether it went through; such a touch may reach WeCom twice.
+ * Not covered here: a touch sent as a WeCom message task (add_msg_template) whose call is in
+ * flight when the process dies. WeCom has no idempotency key for that call; the engine records
+ * the attempt first and, after a restart, looks for the task in WeCom before sending again
+ * (test/domain/template-recovery.test.ts crashes an engine on either side of the call). That
+ * match is by sender, recipient, text and time, so it is not the exactly-once shown here.
  *
  * The dying process reaches MariaDB through a proxy that delays every packet, so the batch
  * takes seconds and the kill lands in the middle of it; the journey lease is 2 s

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
-import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings } from './journey.ports.js';
-import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, Touch } from './journey.types.js';
+import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings, TemplateResults } from './journey.ports.js';
+import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, TemplateAttempt, Touch, TouchChannel } from './journey.types.js';
+import { findTemplateTask, textSha } from './template-reconcile.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
 export interface EngineConfig {
@@ -17,6 +18,12 @@ export interface EngineConfig {
   maxAttempts: number;
   /** Sender of template messages and owner of tasks for customers without an owner rep. */
   defaultRepUserId?: string;
+  /**
+   * How long after an interrupted template call the engine waits before looking for the task it
+   * may have created (and sending again when there is none): WeCom may finish a request after
+   * our side gave up on it, and documents no delay before a new task is listed.
+   */
+  templateSettleMs: number;
 }
 
 export interface TickCounts {
@@ -48,8 +55,18 @@ const couponOfferKey = (t: Touch) => `journey:${t.journeyId ?? 0}:${createHash('
  * the customer become touch rows keyed journey:customer:trigger:step) and delivers due touches
  * along the ladder bot 1:1 → WeCom mass-message task for the owner rep → follow-up task,
  * honouring opt-out, quiet hours and frequency caps. Both halves claim rows with a lease, so
- * several instances may tick at once and a process killed mid-run is taken over: each touch
- * is sent once (the outbox and WeCom calls are keyed by the touch).
+ * several instances may tick at once and a process killed mid-run is taken over. What a
+ * takeover guarantees differs per rung:
+ * - bot: exactly once — the outbox row is keyed `touch:<idemKey>` and enqueueing is an upsert;
+ * - task: exactly once — the task is keyed by source_key `touch:<idemKey>`;
+ * - template (add_msg_template): at most once *as far as WeCom's records let us tell*. The call
+ *   takes no key of ours, so the attempt (time, sender, text hash) is written under the lease
+ *   before the call; a touch found with an attempt but no msgid is not sent again blindly: after
+ *   `templateSettleMs` the engine looks for the task in WeCom (template-reconcile.ts) and adopts
+ *   its msgid, and only when none matches does it deliver again. The residual cases where the
+ *   customer could still get two (or where a task is adopted that another touch made) are listed
+ *   there.
+ * A touch already recorded as sent is never delivered again by any rung.
  */
 export class JourneyEngine {
   private readonly journeys = new Map<number, { j: Journey; at: number }>();
@@ -66,6 +83,8 @@ export class JourneyEngine {
       config: EngineConfig;
       /** Stores' own quiet hours; the config's apply to stores without them. */
       stores?: StoreSettings;
+      /** WeCom's mass-message records: where an interrupted template call is looked for. */
+      templates: Pick<TemplateResults, 'listCreated' | 'tasks' | 'sendResults'>;
       /** Each touch's outcome (metrics): sent + channel, skipped + reason, deferred, failed + code. */
       onTouch?(outcome: 'sent' | 'skipped' | 'deferred' | 'failed', detail: string): void;
     },
@@ -255,6 +274,37 @@ export class JourneyEngine {
       d.onTouch?.('skipped', reason);
     };
     const customer = batch.facts.get(t.customerId);
+    const capped = t.marketing && t.kind !== 'task';
+    const sentBefore = batch.caps.get(t.customerId) ?? { today: 0, week: 0 };
+    const sent = (channel: TouchChannel, ref: string, sentAt = now) =>
+      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt, delivery: channel === 'template' ? 'awaiting' : null }).then(() => {
+        counts.sent++;
+        d.onTouch?.('sent', channel);
+        // The next touch of this customer in the batch sees this one against the caps.
+        if (capped) batch.caps.set(t.customerId, { today: sentBefore.today + 1, week: sentBefore.week + 1 });
+        if (channel === 'template') batch.templates.set(t.customerId, (batch.templates.get(t.customerId) ?? 0) + 1);
+      });
+    // An earlier template call of this touch ended without its msgid recorded: what WeCom made
+    // of it is settled first, whatever has changed since (opt-out, quiet hours, a bot chat).
+    if (t.templateAttempt) {
+      const a = t.templateAttempt;
+      // Never before the lease the call was made under has run out: until then the process
+      // that made it may still be waiting for its answer.
+      const settledAt = a.at + Math.max(d.config.templateSettleMs, d.config.leaseMs);
+      if (now < settledAt) {
+        await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: settledAt });
+        return;
+      }
+      const externalUserId = customer?.externalUserId;
+      const found = externalUserId ? await findTemplateTask({ results: d.templates, repo: d.repo }, { attempt: a, externalUserId, now }) : undefined;
+      if (found) {
+        if (found.alsoMatched) d.log.warn({ touchId: t.id, msgid: found.msgid, alsoMatched: found.alsoMatched }, 'more than one WeCom task matches an interrupted template call');
+        d.log.info({ touchId: t.id, msgid: found.msgid }, 'interrupted template call found in WeCom; its msgid adopted');
+        return sent('template', `msg:${found.msgid}`, a.at);
+      }
+      d.log.info({ touchId: t.id }, 'interrupted template call left no task in WeCom; delivering again');
+      if (!(await d.repo.markTemplateAttempt(t.id, d.owner, null))) return;
+    }
     if (!customer || customer.mergedInto !== null) return skip('customer_gone');
     const journey = t.journeyId === null ? undefined : await this.journey(t.journeyId);
     // Disabling a journey stops what it has queued, not only what it would queue next.
@@ -275,18 +325,8 @@ export class JourneyEngine {
       d.onTouch?.('deferred', 'quiet_hours');
       return;
     }
-    const capped = t.marketing && t.kind !== 'task';
-    const sentBefore = batch.caps.get(t.customerId) ?? { today: 0, week: 0 };
     if (capped && !withinCaps(sentBefore.today, sentBefore.week, d.config.caps)) return skip('frequency_cap');
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
-    const sent = (channel: 'bot' | 'template' | 'task', ref: string) =>
-      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt: now, delivery: channel === 'template' ? 'awaiting' : null }).then(() => {
-        counts.sent++;
-        d.onTouch?.('sent', channel);
-        // The next touch of this customer in the batch sees this one against the caps.
-        if (capped) batch.caps.set(t.customerId, { today: sentBefore.today + 1, week: sentBefore.week + 1 });
-        if (channel === 'template') batch.templates.set(t.customerId, (batch.templates.get(t.customerId) ?? 0) + 1);
-      });
 
     if (!owner && t.kind === 'task') return skip('no_route');
     // Claimed as it goes out (a skipped touch gives no coupon); a retry finds the same claim.
@@ -308,7 +348,8 @@ export class JourneyEngine {
     if (t.kind === 'message' && owner && customer.externalUserId) {
       const cap = d.config.massPerMonth || daysInMonth(now);
       if ((batch.templates.get(t.customerId) ?? 0) < cap) {
-        const msgid = await d.actions.sendTemplate({ sender: owner, externalUserId: customer.externalUserId, text });
+        const msgid = await this.sendTemplate(t, { at: d.clock.now(), sender: owner, textSha: textSha(text) }, customer.externalUserId, text);
+        if (msgid === null) return;
         if (msgid) return sent('template', `msg:${msgid}`);
       }
     }
@@ -320,6 +361,28 @@ export class JourneyEngine {
         : d.texts.render('task.journey.message', storeId, { customer: customer.name, text });
     const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title, dueAt: now, sourceKey: `touch:${t.idemKey}` });
     return sent('task', `task:${id}`);
+  }
+
+  /**
+   * add_msg_template with the attempt recorded first (under this instance's lease). Returns the
+   * msgid; undefined when WeCom will not deliver to this customer (the attempt is void then);
+   * null when the lease was lost before the call (another instance has the touch: nothing sent).
+   */
+  private async sendTemplate(t: Touch, attempt: TemplateAttempt, externalUserId: string, text: string): Promise<string | undefined | null> {
+    const { d } = this;
+    if (!(await d.repo.markTemplateAttempt(t.id, d.owner, attempt))) return null;
+    let msgid: string | undefined;
+    try {
+      msgid = await d.actions.sendTemplate({ sender: attempt.sender, externalUserId, text });
+    } catch (e) {
+      // WeCom answered with an errcode: it created nothing, the attempt is void. Anything else
+      // (timeout, dropped connection) leaves the attempt to be reconciled on the next try.
+      if (typeof (e as { errcode?: unknown }).errcode === 'number') await d.repo.markTemplateAttempt(t.id, d.owner, null);
+      throw e;
+    }
+    // Refused for this customer (fail_list): whatever WeCom made has no task for them.
+    if (!msgid) await d.repo.markTemplateAttempt(t.id, d.owner, null);
+    return msgid;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { QuestionKey } from '../conversation/conversation.types.js';
 import type { OutboxRequest } from '../outbox/outbox.types.js';
-import type { Journey, JourneyRun, RunStatus, Touch, TouchChannel, TouchDelivery, TouchKind, TouchStatus, Trigger } from './journey.types.js';
+import type { Journey, JourneyRun, RunStatus, TemplateAttempt, Touch, TouchChannel, TouchDelivery, TouchKind, TouchStatus, Trigger } from './journey.types.js';
 
 export interface JourneyRepo {
   listJourneys(): Promise<Journey[]>;
@@ -22,6 +22,13 @@ export interface JourneyRepo {
   insertTouch(t: { idemKey: string; runId: number | null; journeyId: number | null; customerId: number; storeId: number | null; stepIndex: number; kind: TouchKind; payload: Touch['payload']; marketing: boolean; dueAt: number; createdAt: number }): Promise<void>;
   claimDueTouches(owner: string, now: number, leaseUntil: number, limit: number): Promise<Touch[]>;
   finishTouch(id: number, owner: string, patch: { status: TouchStatus; channel?: TouchChannel | null; delivery?: TouchDelivery | null; skipReason?: string | null; ref?: string | null; sentAt?: number | null; lastError?: string | null; attempts?: number; dueAt?: number; deferrals?: number }): Promise<boolean>;
+  /**
+   * Records (or clears, with null) the template call about to be made for a touch, only while
+   * `owner` still holds its lease; false when the lease was lost (the call must not be made).
+   */
+  markTemplateAttempt(id: number, owner: string, attempt: TemplateAttempt | null): Promise<boolean>;
+  /** Which of these refs (`msg:<msgid>`) some touch already holds. */
+  listTakenRefs(refs: string[]): Promise<Set<string>>;
   /** Marketing touches sent to each customer since the start of today and in the last 7 days (absent: none). */
   countMarketingSent(customerIds: number[], since: { today: number; week: number }): Promise<Map<number, { today: number; week: number }>>;
   /** Touches delivered to each customer through WeCom mass messages (add_msg_template) since `since`. */
@@ -38,6 +45,13 @@ export interface TemplateResults {
   tasks(msgid: string): Promise<Array<{ userid: string; sent: boolean }>>;
   /** Per recipient of one sender: 0 not sent, 1 sent, 2 failed (not a friend), 3 failed (receive cap reached). */
   sendResults(msgid: string, userid: string): Promise<Array<{ externalUserId: string; status: number; sendTime: number | null }>>;
+  /**
+   * The mass messages to customers created through the API (filter_type 0) between `from` and
+   * `to` (ms; WeCom allows at most a month), every page read: WeCom's get_groupmsg_list_v2.
+   * WeCom does not return the creator of API-created messages, so the sender is asked with
+   * tasks() and the recipient with sendResults().
+   */
+  listCreated(range: { from: number; to: number }): Promise<Array<{ msgid: string; createdAt: number; text: string }>>;
 }
 
 /** Where tag and segment triggers come from: rows written by other parts, read in order. */

@@ -58,6 +58,18 @@ export type TouchChannel = 'bot' | 'template' | 'task';
 /** What WeCom says became of a template touch: the rep has not confirmed it yet, or it reached the customer, or not. */
 export type TouchDelivery = 'awaiting' | 'delivered' | 'failed';
 
+/**
+ * A WeCom template call (add_msg_template) made for a touch whose msgid is not recorded yet:
+ * written before the call, so a process that dies during it leaves this behind.
+ */
+export interface TemplateAttempt {
+  /** When the call was started (ms, our clock). */
+  at: number;
+  sender: string;
+  /** SHA-256 (hex) of the text sent: matched against get_groupmsg_list_v2's text. */
+  textSha: string;
+}
+
 export interface Touch {
   id: number;
   idemKey: string;
@@ -77,6 +89,8 @@ export interface Touch {
   dueAt: number;
   createdAt: number;
   sentAt: number | null;
+  /** Set while (or since) a template call was in flight without its msgid recorded. */
+  templateAttempt: TemplateAttempt | null;
 }
 
 /** Why a touch did not reach the customer (recorded on the touch). */

@@ -89,6 +89,12 @@ export class WecomClient {
       query?: Record<string, string>;
       deadline?: number;
       retryOn?: (errcode: number) => boolean;
+      /**
+       * Retry after a transport failure (default true). False for calls WeCom cannot dedupe
+       * (add_msg_template): a timeout may come after WeCom acted, and a blind retry would act
+       * twice; the caller reconciles instead.
+       */
+      retryTransport?: boolean;
     } = {},
   ): Promise<T> {
     const app = opts.app ?? 'contact';
@@ -118,7 +124,7 @@ export class WecomClient {
         this.o.log.warn({ path, errcode: res.errcode, attempt }, 'wecom api transient error, retrying');
       } else {
         this.o.metrics.wecomApiCalls.inc({ path, errcode: 'transport' });
-        if (!this.canRetry(++attempt, opts.deadline)) {
+        if (opts.retryTransport === false || !this.canRetry(++attempt, opts.deadline)) {
           throw new AppError('WECOM.UNREACHABLE', '企业微信暂时无法连接，请稍后再试', { status: 503, transient: true, cause: transportError });
         }
         this.o.log.warn({ path, attempt, err: (transportError as Error)?.message }, 'wecom api transport error, retrying');

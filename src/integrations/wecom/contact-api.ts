@@ -89,8 +89,29 @@ export class WecomContactApi {
   async addMsgTemplate(p: { sender: string; externalUserIds: string[]; text: string }): Promise<{ msgid: string; failList: string[] }> {
     const r = await this.client.call<WecomResponse & { msgid: string; fail_list?: string[] }>('/cgi-bin/externalcontact/add_msg_template', {
       body: { chat_type: 'single', external_userid: p.externalUserIds, sender: p.sender, text: { content: p.text } },
+      // No idempotency key: a lost answer is not retried here (it may have created the task).
+      retryTransport: false,
     });
     return { msgid: r.msgid, failList: r.fail_list ?? [] };
+  }
+
+  /**
+   * Mass messages to customers (chat_type single) created in [startSec, endSec] (a month at
+   * most), every page read. `creator` is absent on messages created through the API (doc 93338
+   * as quoted by the SDKs); `create_time` is a number or a numeric string depending on the source.
+   */
+  async listGroupMsgs(p: { startSec: number; endSec: number; filterType: 0 | 1 | 2 }): Promise<Array<{ msgid: string; creator: string | null; createTime: number; createType: number; text: string | null }>> {
+    type Row = { msgid: string; creator?: string; create_time: number | string; create_type: number; text?: { content?: string } };
+    const out: Array<{ msgid: string; creator: string | null; createTime: number; createType: number; text: string | null }> = [];
+    let cursor: string | undefined;
+    do {
+      const r = await this.client.call<WecomResponse & { group_msg_list?: Row[]; next_cursor?: string }>('/cgi-bin/externalcontact/get_groupmsg_list_v2', {
+        body: { chat_type: 'single', start_time: p.startSec, end_time: p.endSec, filter_type: p.filterType, limit: 100, ...(cursor ? { cursor } : {}) },
+      });
+      for (const m of r.group_msg_list ?? []) out.push({ msgid: m.msgid, creator: m.creator || null, createTime: Number(m.create_time), createType: m.create_type, text: m.text?.content ?? null });
+      cursor = r.next_cursor || undefined;
+    } while (cursor);
+    return out;
   }
 
   /** The senders of a mass message and whether each confirmed it (task status 2 = sent), every page read. */

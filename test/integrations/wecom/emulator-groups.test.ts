@@ -253,7 +253,7 @@ for (const [title, body, errcode] of massErrors) {
   });
 }
 
-test('get_groupmsg_list_v2 filters by type, time, creator and refuses spans over a month', async (t) => {
+test('get_groupmsg_list_v2 filters by type and time, lists API-made messages without a creator, refuses spans over a month and pages', async (t) => {
   const { h } = await withGroups(t);
   const c = h.em.addExternalUser().externalUserId;
   h.em.addRelationship('rep001', c);
@@ -264,15 +264,25 @@ test('get_groupmsg_list_v2 filters by type, time, creator and refuses spans over
   const end = Math.floor(h.clock.now() / 1000);
   const list = await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end });
   t.is(list.group_msg_list.length, 2);
-  t.like(list.group_msg_list[0], { msgid: m1.msgid, creator: 'rep001', create_type: 0, text: { content: 'one' }, create_time: start });
+  t.like(list.group_msg_list[0], { msgid: m1.msgid, create_type: 0, text: { content: 'one' }, create_time: start });
+  t.false('creator' in list.group_msg_list[0], 'WeCom returns no creator for messages created through the API');
   const byCreator = await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end, creator: 'rep002' });
-  t.is(byCreator.group_msg_list.length, 1);
+  t.is(byCreator.group_msg_list.length, 0, 'a creator filter matches no API-created message');
   t.is((await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'group', start_time: start, end_time: end })).group_msg_list.length, 0);
   const paged = await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end, limit: 1 });
+  t.deepEqual(paged.group_msg_list.map((m: { msgid: string }) => m.msgid), [m1.msgid]);
   t.truthy(paged.next_cursor);
+  const rest = await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end, limit: 1, cursor: paged.next_cursor });
+  t.is(rest.group_msg_list.length, 1);
+  t.not(rest.group_msg_list[0].msgid, m1.msgid);
+  t.is(rest.next_cursor, '');
   t.is((await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: start + 32 * 86400 })).errcode, E.INVALID_PARAM);
   t.is((await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start })).errcode, E.INVALID_PARAM);
-  t.is((await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end, limit: 101 })).errcode, E.INVALID_PARAM);
+  const overMax = await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end, limit: 101 });
+  t.is(overMax.errcode, 0, 'a limit over the maximum takes the default (doc 93338)');
+  t.is(overMax.group_msg_list.length, 2);
+  t.is((await h.post(`${X}/get_groupmsg_list_v2`, { chat_type: 'single', start_time: start, end_time: end, cursor: 'bm9wZQ' })).errcode, E.INVALID_PARAM);
   t.is((await h.post(`${X}/get_groupmsg_task`, { msgid: 'msgNOPE' })).errcode, E.INVALID_PARAM);
-  t.is((await h.post(`${X}/get_groupmsg_send_result`, { msgid: m1.msgid, userid: 'rep001', limit: 1001 })).errcode, E.INVALID_PARAM);
+  t.is((await h.post(`${X}/get_groupmsg_send_result`, { msgid: m1.msgid, userid: 'rep001', limit: 1001 })).errcode, 0);
+  t.is((await h.post(`${X}/get_groupmsg_send_result`, { msgid: m1.msgid, userid: 'rep001', limit: 0 })).errcode, E.INVALID_PARAM);
 });

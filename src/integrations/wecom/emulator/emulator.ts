@@ -463,6 +463,11 @@ export class WecomEmulator {
     return { ...m, tasks: [...m.tasks].map(([userid, t]) => ({ userid, ...t })), sends: m.sends.map((s) => ({ ...s })) };
   }
 
+  /** The mass messages (msgids, oldest first) that have this customer or group among their recipients. */
+  massMessagesTo(target: string): string[] {
+    return [...this.state.massMessages.values()].filter((m) => m.sends.some((s) => s.target === target)).map((m) => m.msgid);
+  }
+
   token(token: string): Readonly<AccessToken> | undefined {
     return this.state.tokens.get(token);
   }

@@ -79,6 +79,15 @@ function planGroup(ctx: RouteContext, sender: string, chatIds: string[] | undefi
   return { sends, failList };
 }
 
+/**
+ * The result endpoints' `limit`: "超过最大值时取默认值" (doc 93338 as quoted by the SDKs) — a value
+ * over the maximum is not an error, the default page size is used instead.
+ */
+function pageLimit(b: Fields, max: number, fallback: number): number {
+  const v = b.int('limit', { min: 1 });
+  return v === undefined || v > max ? fallback : v;
+}
+
 function requireMsg(ctx: RouteContext): MassMessage {
   const msgid = ctx.body.reqStr('msgid', E.INVALID_PARAM);
   const m = ctx.state.massMessages.get(msgid);
@@ -139,7 +148,7 @@ export function massRoutes(cap: MassCap): Route[] {
         const msg: MassMessage = {
           msgid: newId.massMsg(),
           chatType,
-          creator: sender ?? '',
+          // Created through the API: WeCom lists such messages without a creator.
           createType: 0,
           createTime: seconds(ctx.now),
           text: content.text,
@@ -162,12 +171,14 @@ export function massRoutes(cap: MassCap): Route[] {
         if (end < start || end - start > MAX_LIST_SPAN_SEC) fail(E.INVALID_PARAM, 'time span must be within one month');
         const creator = b.str('creator');
         const filterType = b.int('filter_type', { oneOf: [0, 1, 2] }) ?? 2;
-        const limit = b.int('limit', { min: 1, max: 100 }) ?? 50;
+        const limit = pageLimit(b, 100, 50);
         const msgs = [...ctx.state.massMessages.values()].filter(
           (m) =>
             m.chatType === chatType &&
             m.createTime >= start &&
             m.createTime <= end &&
+            // A creator filter matches only messages that have one (not API-created ones): our
+            // reading, WeCom does not say.
             (creator === undefined || m.creator === creator) &&
             (filterType === 2 || m.createType === filterType),
         );
@@ -175,7 +186,7 @@ export function massRoutes(cap: MassCap): Route[] {
         return {
           group_msg_list: page.map((m) => ({
             msgid: m.msgid,
-            creator: m.creator,
+            ...(m.creator === undefined ? {} : { creator: m.creator }),
             create_time: m.createTime,
             create_type: m.createType,
             text: m.text,
@@ -190,7 +201,7 @@ export function massRoutes(cap: MassCap): Route[] {
       path: `${P}/get_groupmsg_task`,
       handle(ctx) {
         const m = requireMsg(ctx);
-        const limit = ctx.body.int('limit', { min: 1, max: 1000 }) ?? 500;
+        const limit = pageLimit(ctx.body, 1000, 500);
         const tasks = [...m.tasks].map(([userid, t]) => ({ userid, status: t.status, send_time: t.sendTime }));
         const { page, next } = paginate(tasks, ctx.body.str('cursor'), limit);
         return { task_list: page, next_cursor: next };
@@ -203,7 +214,7 @@ export function massRoutes(cap: MassCap): Route[] {
         const m = requireMsg(ctx);
         const userid = ctx.body.reqStr('userid', E.INVALID_USERID);
         ctx.state.requireEmployee(userid);
-        const limit = ctx.body.int('limit', { min: 1, max: 1000 }) ?? 500;
+        const limit = pageLimit(ctx.body, 1000, 500);
         const key = m.chatType === 'single' ? 'external_userid' : 'chat_id';
         const rows = m.sends
           .filter((s) => s.userid === userid)

@@ -143,7 +143,8 @@ export type MassSendStatus = 0 | 1 | 2 | 3;
 export interface MassMessage {
   msgid: string;
   chatType: 'single' | 'group';
-  creator: string;
+  /** who created it in the admin console or client; absent for messages created through the API */
+  creator?: string;
   /** 0 created by the corp (API), 1 by an employee */
   createType: 0 | 1;
   /** seconds */
