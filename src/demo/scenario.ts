@@ -437,7 +437,7 @@ class Scenario {
     for (const rep of SANDBOX_STAFF) {
       const token = await this.mp.login(this.siyu.wechatEmulator!.issueCode(`o-demo-${rep}`), async () => (await this.api.post(`/api/staff/${rep}/invites`)).inviteCode as string);
       const tasks = await this.mp.req('GET', '/tasks?scope=mine&limit=100', { token });
-      for (const t of tasks.items as Array<{ id: number; title: string; status: string; customerId: number | null }>) {
+      for (const t of this.inFixedOrder(tasks.items as Array<{ id: number; title: string; status: string; customerId: number | null }>)) {
         if (t.status !== 'open') continue;
         const called = /沉睡/.test(t.title);
         await this.mp.req('POST', `/tasks/${t.id}/complete`, { token, body: { outcome: called ? '已电话回访，已告知回归券' : '已在企业微信回复客户' } });
@@ -446,6 +446,17 @@ class Scenario {
         if (called && p && this.o.behave.chance(0.4)) this.plan(p, this.slotAt + this.o.behave.int(1, 7) * DAY_MS, 'operator');
       }
     }
+  }
+
+  /**
+   * A rep's tasks by person, then title, not as the list gives them: the list is by due time
+   * then id, and the journey engine creates one night's tasks (all due at the same minute)
+   * concurrently, so their ids follow which insert finished first. Each task draws from the
+   * seeded source, and the draws must fall on the same people every run.
+   */
+  private inFixedOrder<T extends { title: string; customerId: number | null }>(tasks: T[]): T[] {
+    const who = (t: T) => (t.customerId === null ? undefined : this.byCustomer.get(t.customerId)?.who) ?? Number.MAX_SAFE_INTEGER;
+    return [...tasks].sort((a, b) => who(a) - who(b) || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   }
 
   private async loginHq(): Promise<string> {
