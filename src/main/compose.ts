@@ -429,9 +429,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       cursors: {
         get: async (id) => {
           const v = await cache.get(keys.journeyCursor(id));
-          return v === null ? undefined : Number(v);
+          return v === null ? undefined : v;
         },
-        set: (id, v) => cache.set(keys.journeyCursor(id), String(v), TTL.journeyCursorMs),
+        set: (id, v) => cache.set(keys.journeyCursor(id), v, TTL.journeyCursorMs),
       },
     });
     const taskStore = new TaskStore(db);

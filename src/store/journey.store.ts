@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CustomerFact, CustomerFacts, JourneyRepo, StoreSettings } from '../domain/journey/journey.ports.js';
+import type { CustomerFact, CustomerFacts, JourneyRepo, StoreSettings, TagCursor } from '../domain/journey/journey.ports.js';
 import type { Journey, JourneyRun, TemplateAttempt, Touch, TouchChannel, TouchDelivery, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -308,13 +308,18 @@ export class StoreSettingsStore implements StoreSettings {
 export class TriggerSourceStore {
   constructor(private readonly db: Knex) {}
 
-  async listTagAdds(tagName: string, since: number, limit: number) {
+  async listTagAdds(tagName: string, after: TagCursor, limit: number) {
     const rows = await this.db('customer_tags')
       .join('tags', 'tags.id', 'customer_tags.tag_id')
       .leftJoin('customers', 'customers.id', 'customer_tags.customer_id')
       .where('tags.name', tagName)
-      .andWhere('customer_tags.created_at', '>', since)
-      .orderBy('customer_tags.created_at')
+      .andWhere((w) =>
+        w
+          .where('customer_tags.created_at', '>', after.at)
+          .orWhere((x) => x.where('customer_tags.created_at', after.at).andWhere('customer_tags.customer_id', '>', after.customerId))
+          .orWhere((x) => x.where('customer_tags.created_at', after.at).andWhere('customer_tags.customer_id', after.customerId).andWhere('customer_tags.tag_id', '>', after.tagId)),
+      )
+      .orderBy([{ column: 'customer_tags.created_at' }, { column: 'customer_tags.customer_id' }, { column: 'customer_tags.tag_id' }])
       .limit(limit)
       .select('customer_tags.customer_id', 'customers.store_id', 'customer_tags.tag_id', 'customer_tags.created_at');
     return rows.map((r) => ({ customerId: Number(r.customer_id), storeId: nn(r.store_id), tagId: Number(r.tag_id), at: Number(r.created_at) }));

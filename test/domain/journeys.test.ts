@@ -317,3 +317,30 @@ test("the fall-back tasks' titles come from the template book, so an operator's 
   t.regex(titles[1]!, /^跟进小李，转达：.*使用小贴士/);
   t.is(titles[2], '问问小李打几分');
 });
+
+test('a bulk tagging (many rows, one timestamp) enters every customer once, across scan pages', async (t) => {
+  const { siyu, clock } = await setup(t);
+  const res = await admin(siyu).post('/api/journeys', { name: '批量标签', trigger: 'tag_added', triggerArg: '批量', steps: [{ type: 'task', title: '回访 {name}' }] });
+  t.is(res.status, 201, res.text);
+  const journeyId = res.json.id as number;
+  clock.advance(MIN);
+  const [tagId] = await siyu.db('tags').insert({ group_name: '活动', name: '批量', kind: 'attribute', created_at: clock.now() });
+  const ids: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const [id] = await siyu.db('customers').insert({ name: `批${i}`, stage: 'new', gender: 0, opted_out: false, owner_userid: 'rep001', created_at: T0, updated_at: T0 });
+    ids.push(Number(id));
+  }
+  // One statement, one timestamp: what a bulk tag operation writes.
+  await siyu.db('customer_tags').insert(ids.map((id) => ({ customer_id: id, tag_id: Number(tagId), source: 'manual', created_at: clock.now() })));
+  // Pages of 3: the old created_at-only cursor read the first page and skipped the other four.
+  let entered = 0;
+  for (let i = 0; i < 5; i++) entered += await siyu.journeys.service.scanTriggers(3);
+  t.is(entered, 7);
+  const runs = await siyu.db('journey_runs').where({ journey_id: journeyId }).select('customer_id');
+  t.deepEqual(runs.map((r) => Number(r.customer_id)).sort((a, b) => a - b), ids);
+  // A tag row written later at the same millisecond is still found.
+  const [late] = await siyu.db('customers').insert({ name: '晚到', stage: 'new', gender: 0, opted_out: false, owner_userid: 'rep001', created_at: T0, updated_at: T0 });
+  await siyu.db('customer_tags').insert({ customer_id: Number(late), tag_id: Number(tagId), source: 'manual', created_at: clock.now() });
+  t.is(await siyu.journeys.service.scanTriggers(3), 1);
+  t.is(await siyu.journeys.service.scanTriggers(3), 0);
+});

@@ -57,15 +57,38 @@ export interface TemplateResults {
 /** Where tag and segment triggers come from: rows written by other parts, read in order. */
 export interface TriggerSources {
   /** Customers given this tag (by name) after `since` (ms), oldest first. */
-  listTagAdds(tagName: string, since: number, limit: number): Promise<Array<{ customerId: number; storeId: number | null; tagId: number; at: number }>>;
+  /**
+   * Tag rows of this name written after the cursor, in (created_at, customer_id, tag_id) order:
+   * a total order, so a page boundary inside a bulk tagging (thousands of rows with one
+   * timestamp) neither skips nor repeats rows.
+   */
+  listTagAdds(tagName: string, after: TagCursor, limit: number): Promise<Array<{ customerId: number; storeId: number | null; tagId: number; at: number }>>;
   /** Customers who entered this RFM segment, history rows after `afterId`, in id order. */
   listSegmentEntries(segment: string, afterId: number, limit: number): Promise<Array<{ id: number; customerId: number; storeId: number | null; runId: number }>>;
 }
 
 /** How far each journey's trigger scan got (kept in the cache; losing it only rescans). */
 export interface TriggerCursors {
-  get(journeyId: number): Promise<number | undefined>;
-  set(journeyId: number, value: number): Promise<void>;
+  get(journeyId: number): Promise<string | undefined>;
+  set(journeyId: number, value: string): Promise<void>;
+}
+
+/** Where a tag_added scan got to: the last row read, by its sort key. */
+export interface TagCursor {
+  at: number;
+  customerId: number;
+  tagId: number;
+}
+
+export const encodeTagCursor = (c: TagCursor) => `${c.at}:${c.customerId}:${c.tagId}`;
+
+/** Reads a stored cursor; a bare number (the older format) was a created_at reached. */
+export function decodeTagCursor(v: string | undefined, fallbackAt: number): TagCursor {
+  const parts = (v ?? '').split(':').map(Number);
+  if (parts.length === 3 && parts.every(Number.isFinite)) return { at: parts[0]!, customerId: parts[1]!, tagId: parts[2]! };
+  const at = v !== undefined && Number.isFinite(Number(v)) ? Number(v) : fallbackAt;
+  // Everything at `at` itself was read by the older scan (created_at > at), so start past it.
+  return { at, customerId: Number.MAX_SAFE_INTEGER, tagId: Number.MAX_SAFE_INTEGER };
 }
 
 /** A store's own quiet hours ("HH:MM"), when it has set them. */

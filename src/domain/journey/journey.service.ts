@@ -1,7 +1,7 @@
 import { badRequest, notFound } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { DAY_MS } from '../../shared/shanghai-time.js';
-import type { JourneyRepo, TriggerCursors, TriggerSources } from './journey.ports.js';
+import { decodeTagCursor, encodeTagCursor, type JourneyRepo, type TriggerCursors, type TriggerSources } from './journey.ports.js';
 import type { Journey, Step, Trigger } from './journey.types.js';
 import { parseHm } from './policy.js';
 
@@ -66,20 +66,24 @@ export class JourneyService {
     let entered = 0;
     for (const j of [...(await this.enabledFor('tag_added')), ...(await this.enabledFor('segment_entered'))]) {
       if (!j.triggerArg) continue;
-      const from = (await cursors.get(j.id)) ?? (j.trigger === 'tag_added' ? j.createdAt : 0);
-      let next = from;
+      const stored = await cursors.get(j.id);
       if (j.trigger === 'tag_added') {
-        for (const a of await sources.listTagAdds(j.triggerArg, from, limit)) {
+        let cursor = decodeTagCursor(stored, j.createdAt);
+        const from = encodeTagCursor(cursor);
+        for (const a of await sources.listTagAdds(j.triggerArg, cursor, limit)) {
           entered += await this.trigger({ trigger: 'tag_added', arg: j.triggerArg, customerId: a.customerId, storeId: a.storeId, ref: `tag:${a.tagId}:${a.at}`, at: a.at });
-          next = Math.max(next, a.at);
+          cursor = { at: a.at, customerId: a.customerId, tagId: a.tagId };
         }
+        if (encodeTagCursor(cursor) !== from) await cursors.set(j.id, encodeTagCursor(cursor));
       } else {
+        const from = stored === undefined ? 0 : Number(stored) || 0;
+        let next = from;
         for (const e of await sources.listSegmentEntries(j.triggerArg, from, limit)) {
           entered += await this.trigger({ trigger: 'segment_entered', arg: j.triggerArg, customerId: e.customerId, storeId: e.storeId, ref: `rfm:${e.runId}`, at: this.d.clock.now() });
           next = Math.max(next, e.id);
         }
+        if (next !== from) await cursors.set(j.id, String(next));
       }
-      if (next !== from) await cursors.set(j.id, next);
     }
     return entered;
   }
