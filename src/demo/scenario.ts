@@ -207,9 +207,7 @@ class Scenario {
 
   private async setUp(): Promise<void> {
     const { siyu, api } = this;
-    // Stores have no admin API yet (it comes with the mini-program's store pages).
-    const [id] = await siyu.db('stores').insert({ code: DEMO_STORE_CODE, name: '思语示范店', created_at: this.clock.now() });
-    this.storeId = Number(id);
+    this.storeId = Number((await api.post('/api/stores', { code: DEMO_STORE_CODE, name: '思语示范店' })).id);
     await siyu.journeys.service.ensureDefaults();
     const repNames = ['店员小王', '店员小李', '店员小张'];
     for (const [i, rep] of SANDBOX_STAFF.entries()) await api.post('/api/staff', { wecomUserId: rep, name: repNames[i] ?? rep, storeId: this.storeId, role: 'rep' });

@@ -113,6 +113,9 @@ import { buildMonitoring, type Monitoring } from './monitoring.js';
 import { MpReportService } from '../domain/mp/mp-reports.service.js';
 import { MpReportStore } from '../store/mp-report.store.js';
 import { mpReportRoutes } from '../http/routes/mp-reports.routes.js';
+import { StoreService } from '../domain/store/store.service.js';
+import { StoresStore } from '../store/stores.store.js';
+import { storeRoutes } from '../http/routes/stores.routes.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -166,6 +169,8 @@ export interface Siyu {
   orders: OrderService;
   /** Alerts (evaluated by the jobs role), job-run records and the bot's reported status. */
   monitoring: Monitoring;
+  /** Stores and their own settings (quiet hours, dormant threshold). */
+  stores: StoreService;
   close(): Promise<void>;
 }
 
@@ -419,6 +424,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const reactivationStore = new ReactivationStore(db);
     const segments = new SegmentService({ rfm: rfmStore, reactivation: reactivationStore });
 
+    const storesVersion = new CacheVersion(cache, keys.storesVersion());
+    // Every write bumps the shared counter, so journey engines in any process drop their copies.
+    const stores = new StoreService({ repo: new StoresStore(db), clock, onChange: () => storesVersion.bump() });
+    const storeSettings = new StoreSettingsStore(db);
     const journeyStore = new JourneyStore(db);
     const journeyService = new JourneyService({
       repo: journeyStore,
@@ -459,7 +468,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       owner,
       texts: { render: (k, storeId, vars) => templates.render(k, storeId, vars), maybeRefresh: () => templates.maybeRefresh() },
       onTouch: (outcome, detail) => metrics.touches.inc({ outcome, detail }),
-      stores: new StoreSettingsStore(db),
+      stores: { quietHours: (id) => storeSettings.quietHours(id), version: () => storesVersion.get() },
       config: {
         account: config.bot.account,
         quietHours: { fromMin: parseHm(config.journeys.quietFrom), toMin: parseHm(config.journeys.quietTo) },
@@ -530,7 +539,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const funnel = new FunnelService({ funnel: funnelStore, channels: channelStore });
     const mpReports = new MpReportService({ repo: new MpReportStore(db), journeys: journeyService, funnel, segments, customers: mp, placements: mpStore, audit: mpStore, clock });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, close };
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, stores, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -572,6 +581,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel, nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
+          storeRoutes({ stores }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed(), onInactive: (id) => mpAuth.revokeAll(id) }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),

@@ -191,6 +191,21 @@ export class JourneyEngine {
   }
 
   private readonly storeQuiet = new Map<number, { at: number; q: QuietHours }>();
+  private storeVersion: number | undefined;
+
+  /** Drops the copies of stores' quiet hours when a store's settings changed anywhere. */
+  private async syncStoreSettings(): Promise<void> {
+    const { d } = this;
+    if (!d.stores?.version) return;
+    try {
+      const v = await d.stores.version();
+      if (v !== this.storeVersion) this.storeQuiet.clear();
+      this.storeVersion = v;
+    } catch (e) {
+      // The copies are still at most a minute old; the touches need not wait for the cache.
+      d.log.warn({ err: (e as Error).message }, 'store settings version not read');
+    }
+  }
 
   private async quietHoursOf(storeId: number | null): Promise<QuietHours> {
     const { d } = this;
@@ -213,6 +228,7 @@ export class JourneyEngine {
     for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
     if (!touches.length) return 0;
     await d.texts.maybeRefresh();
+    await this.syncStoreSettings();
     // What every touch needs to know, read for the whole batch at once.
     const ids = [...byCustomer.keys()];
     const [facts, contacts, caps, templates] = await Promise.all([

@@ -57,6 +57,12 @@ export interface TriggerCursors {
 /** A store's own quiet hours ("HH:MM"), when it has set them. */
 export interface StoreSettings {
   quietHours(storeId: number): Promise<{ from: string; to: string } | undefined>;
+  /**
+   * A change counter shared by every process, bumped whenever a store's settings change (the
+   * admin API runs in another process than the engine). A different number drops the engine's
+   * copies. Without it a change shows up within a minute.
+   */
+  version?(): Promise<number>;
 }
 
 /** What journeys read about a customer. */
