@@ -410,7 +410,9 @@ class Scenario {
     for (const h of this.chat.takeHeard()) {
       const p = this.people[h.who]!;
       if (/0 到 10/.test(h.text)) {
+        // The NPS question is the post-purchase journey's ask step: a delivery of that journey too.
         this.driven.npsAsked++;
+        this.driven.journeyHeard.post_purchase++;
         if (behave.chance(0.65)) {
           const score = behave.weighted([10, 9, 8, 7, 6, 5, 3], [30, 26, 18, 10, 7, 5, 4]);
           this.say(p, String(score));

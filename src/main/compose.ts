@@ -454,7 +454,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           const r = await contactApi.addMsgTemplate({ sender: p.sender, externalUserIds: [p.externalUserId], text: p.text });
           return r.failList.includes(p.externalUserId) ? undefined : r.msgid;
         },
-        ask: async (id, q, ref) => void (await conversations.ask(id, q, ref)),
+        ask: async (id, q, ref, outboxKey) => void (await conversations.ask(id, q, ref, { outboxKey })),
         claimCoupon: async (c) => (await landingStore.claimCoupon({ customerId: c.customerId, channelId: null, offerKey: c.offerKey, code: c.code, createdAt: c.at })).code,
         createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
         addTags: async (id, names) => {

@@ -315,7 +315,7 @@ export class JourneyEngine {
     const contactId = batch.contacts.get(t.customerId);
     if (contactId) {
       if (t.kind === 'question') {
-        await d.actions.ask(t.customerId, t.payload.question!, `touch:${t.idemKey}`);
+        await d.actions.ask(t.customerId, t.payload.question!, `touch:${t.idemKey}`, `touch:${t.idemKey}`);
       } else {
         await d.actions.enqueueBot({ account: d.config.account, to: { kind: 'dm', contactId }, text, customerId: t.customerId, purpose: t.marketing ? 'marketing' : 'system', dedupeKey: `touch:${t.idemKey}` });
       }
