@@ -78,6 +78,7 @@ import { conversationRoutes } from '../http/routes/conversations.routes.js';
 import { RoomPoolService } from '../domain/room/room-pool.service.js';
 import { roomPoolRoutes } from '../http/routes/room-pools.routes.js';
 import { AppMessageApi } from '../integrations/wecom/app-message-api.js';
+import { WecomStaffNotifier } from '../integrations/wecom/staff-notifier.js';
 import { GroupChatApi } from '../integrations/wecom/groupchat-api.js';
 import { RoomPoolStore, roomPoolTransactor } from '../store/room-pool.store.js';
 import { BotRuleService, RuleBook } from '../domain/conversation/rules.js';
@@ -205,6 +206,8 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         corpId: config.wecom.corpId,
         secrets: [config.wecom.contactSecret, config.wecom.agentSecret],
         agentIds: [config.wecom.agentId],
+        // The sandbox links the configured mini-program, as the WeCom admin would.
+        linkedMiniAppIds: config.wecom.linkedMiniAppId ? [config.wecom.linkedMiniAppId] : [],
         clock,
       });
       for (const u of SANDBOX_STAFF) emulator.addEmployee(u, { name: u });
@@ -390,7 +393,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       tasks: new TaskStore(db),
       timeline: botWrites.timeline,
       outbox: botWrites.outbox,
-      notifier: { notify: async (to, text) => void (await appMessages.sendAppText({ toUsers: to, text })) },
+      notifier: new WecomStaffNotifier({ api: appMessages, miniAppId: config.wecom.linkedMiniAppId, log: botLog }),
       cooldowns,
       maskPhone: (enc) => (enc ? maskMobile(pii.decrypt(enc)) : '未留手机号'),
       clock,

@@ -158,7 +158,8 @@ export class ConversationService {
     if (to.length) {
       const text = await d.templates.render('handoff.rep', customer.storeId, { ...vars, task: taskId ?? '' });
       // The task is the durable record; a failed notice is logged and the rep still sees the task.
-      await d.notifier.notify(to, text).catch((e: Error) => d.log.warn({ err: e.message, customerId: customer.id }, 'hand-off notice not sent'));
+      const notice = { customerId: customer.id, customerName: vars.customer, excerpt: vars.text, taskId, text };
+      await d.notifier.handoff(to, notice).catch((e: Error) => d.log.warn({ err: e.message, customerId: customer.id }, 'hand-off notice not sent'));
     } else {
       d.log.warn({ customerId: customer.id }, 'hand-off without an owner rep or admins to tell');
     }
