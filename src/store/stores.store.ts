@@ -58,8 +58,4 @@ export class StoresStore implements StoreRepo {
     }
     return !!(await this.db('stores').where({ id }).first('id'));
   }
-
-  async storeExists(id: number): Promise<boolean> {
-    return !!(await this.db('stores').where({ id }).first('id'));
-  }
 }

@@ -65,7 +65,9 @@ export class StoreService {
   }
 
   async get(id: number): Promise<Store> {
-    return (await this.d.repo.findStore(id)) ?? Promise.reject(storeNotFound());
+    const s = await this.d.repo.findStore(id);
+    if (!s) throw storeNotFound();
+    return s;
   }
 
   list(): Promise<Store[]> {
