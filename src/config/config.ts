@@ -29,6 +29,7 @@ const ENV_MAP: Record<string, string> = {
   WECOM_TIMEOUT_MS: 'wecom.timeoutMs',
   WECOM_RATE_PER_MINUTE: 'wecom.ratePerMinute',
   WECOM_CALLBACK_MAX_SKEW_SEC: 'wecom.callbackMaxSkewSec',
+  MP_APPID: 'wecom.linkedMiniAppId',
   SANDBOX: 'sandbox',
   ADMIN_API_KEY: 'adminApiKey',
   JWT_SECRET: 'jwtSecret',
@@ -128,6 +129,11 @@ const schema = z.object({
     maxRetries: intish.min(0).max(10),
     ratePerMinute: intish.min(1).max(100000),
     callbackMaxSkewSec: intish.min(0),
+    /**
+     * The mini-program linked to the WeCom app (应用管理 → 关联小程序), usually the store operators'
+     * one: hand-off notices open the customer in it. Unset: the notices are text.
+     */
+    linkedMiniAppId: z.string().regex(/^wx[0-9a-f]{16}$/, 'must be the mini-program AppID (wx + 16 hex)').optional(),
   }),
   adminApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
   jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -207,9 +207,7 @@ class Scenario {
 
   private async setUp(): Promise<void> {
     const { siyu, api } = this;
-    // Stores have no admin API yet (it comes with the mini-program's store pages).
-    const [id] = await siyu.db('stores').insert({ code: DEMO_STORE_CODE, name: '思语示范店', created_at: this.clock.now() });
-    this.storeId = Number(id);
+    this.storeId = Number((await api.post('/api/stores', { code: DEMO_STORE_CODE, name: '思语示范店' })).id);
     await siyu.journeys.service.ensureDefaults();
     const repNames = ['店员小王', '店员小李', '店员小张'];
     for (const [i, rep] of SANDBOX_STAFF.entries()) await api.post('/api/staff', { wecomUserId: rep, name: repNames[i] ?? rep, storeId: this.storeId, role: 'rep' });
@@ -412,7 +410,9 @@ class Scenario {
     for (const h of this.chat.takeHeard()) {
       const p = this.people[h.who]!;
       if (/0 到 10/.test(h.text)) {
+        // The NPS question is the post-purchase journey's ask step: a delivery of that journey too.
         this.driven.npsAsked++;
+        this.driven.journeyHeard.post_purchase++;
         if (behave.chance(0.65)) {
           const score = behave.weighted([10, 9, 8, 7, 6, 5, 3], [30, 26, 18, 10, 7, 5, 4]);
           this.say(p, String(score));

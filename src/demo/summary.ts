@@ -15,7 +15,7 @@ export interface Driven {
   inbound: number;
   /** Demo indexes of customers who asked for a person or went unanswered twice. */
   handoffs: Set<number>;
-  /** Journey messages (not questions) the customers' phones received, per journey key. */
+  /** Journey messages and questions the customers' phones received, per journey key. */
   journeyHeard: { post_purchase: number; reactivation: number };
   /** NPS questions of the post-purchase journey the phones received. */
   npsAsked: number;

@@ -78,6 +78,7 @@ import { conversationRoutes } from '../http/routes/conversations.routes.js';
 import { RoomPoolService } from '../domain/room/room-pool.service.js';
 import { roomPoolRoutes } from '../http/routes/room-pools.routes.js';
 import { AppMessageApi } from '../integrations/wecom/app-message-api.js';
+import { WecomStaffNotifier } from '../integrations/wecom/staff-notifier.js';
 import { GroupChatApi } from '../integrations/wecom/groupchat-api.js';
 import { RoomPoolStore, roomPoolTransactor } from '../store/room-pool.store.js';
 import { BotRuleService, RuleBook } from '../domain/conversation/rules.js';
@@ -113,6 +114,9 @@ import { buildMonitoring, type Monitoring } from './monitoring.js';
 import { MpReportService } from '../domain/mp/mp-reports.service.js';
 import { MpReportStore } from '../store/mp-report.store.js';
 import { mpReportRoutes } from '../http/routes/mp-reports.routes.js';
+import { StoreService } from '../domain/store/store.service.js';
+import { StoresStore } from '../store/stores.store.js';
+import { storeRoutes } from '../http/routes/stores.routes.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -167,6 +171,8 @@ export interface Siyu {
   orders: OrderService;
   /** Alerts (evaluated by the jobs role), job-run records and the bot's reported status. */
   monitoring: Monitoring;
+  /** Stores and their own settings (quiet hours, dormant threshold). */
+  stores: StoreService;
   close(): Promise<void>;
 }
 
@@ -201,6 +207,8 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         corpId: config.wecom.corpId,
         secrets: [config.wecom.contactSecret, config.wecom.agentSecret],
         agentIds: [config.wecom.agentId],
+        // The sandbox links the configured mini-program, as the WeCom admin would.
+        linkedMiniAppIds: config.wecom.linkedMiniAppId ? [config.wecom.linkedMiniAppId] : [],
         clock,
       });
       for (const u of SANDBOX_STAFF) emulator.addEmployee(u, { name: u });
@@ -386,7 +394,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       tasks: new TaskStore(db),
       timeline: botWrites.timeline,
       outbox: botWrites.outbox,
-      notifier: { notify: async (to, text) => void (await appMessages.sendAppText({ toUsers: to, text })) },
+      notifier: new WecomStaffNotifier({ api: appMessages, miniAppId: config.wecom.linkedMiniAppId, log: botLog }),
       cooldowns,
       maskPhone: (enc) => (enc ? maskMobile(pii.decrypt(enc)) : '未留手机号'),
       clock,
@@ -420,6 +428,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const reactivationStore = new ReactivationStore(db);
     const segments = new SegmentService({ rfm: rfmStore, reactivation: reactivationStore });
 
+    const storesVersion = new CacheVersion(cache, keys.storesVersion());
+    // Every write bumps the shared counter, so journey engines in any process drop their copies.
+    const stores = new StoreService({ repo: new StoresStore(db), clock, onChange: () => storesVersion.bump() });
+    const storeSettings = new StoreSettingsStore(db);
     const journeyStore = new JourneyStore(db);
     const journeyService = new JourneyService({
       repo: journeyStore,
@@ -455,7 +467,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           const r = await contactApi.addMsgTemplate({ sender: p.sender, externalUserIds: [p.externalUserId], text: p.text });
           return r.failList.includes(p.externalUserId) ? undefined : r.msgid;
         },
-        ask: async (id, q, ref) => void (await conversations.ask(id, q, ref)),
+        ask: async (id, q, ref, outboxKey) => void (await conversations.ask(id, q, ref, { outboxKey })),
         claimCoupon: async (c) => (await landingStore.claimCoupon({ customerId: c.customerId, channelId: null, offerKey: c.offerKey, code: c.code, createdAt: c.at })).code,
         createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
         addTags: async (id, names) => {
@@ -469,7 +481,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       owner,
       texts: { render: (k, storeId, vars) => templates.render(k, storeId, vars), maybeRefresh: () => templates.maybeRefresh() },
       onTouch: (outcome, detail) => metrics.touches.inc({ outcome, detail }),
-      stores: new StoreSettingsStore(db),
+      stores: { quietHours: (id) => storeSettings.quietHours(id), version: () => storesVersion.get() },
       config: {
         account: config.bot.account,
         quietHours: { fromMin: parseHm(config.journeys.quietFrom), toMin: parseHm(config.journeys.quietTo) },
@@ -537,7 +549,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const funnel = new FunnelService({ funnel: funnelStore, channels: channelStore });
     const mpReports = new MpReportService({ repo: new MpReportStore(db), journeys: journeyService, funnel, segments, customers: mp, placements: mpStore, audit: mpStore, clock });
 
-    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, close };
+    const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, stores, close };
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
@@ -579,6 +591,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel, nps: conversationStore }),
           roomPoolRoutes({ roomPools }),
+          storeRoutes({ stores }),
           staffRoutes({ staff: new StaffService({ staff: new StaffStore(db), storeExists, clock, onChange: () => staffDirectory.changed(), onInactive: (id) => mpAuth.revokeAll(id) }) }),
           journeyRoutes({ journeys: journeyService, stats: (id) => journeyStore.journeyStats(id, 14) }),
           conversationRoutes({ conversations, outbox, rooms: roomActivity }),

@@ -108,6 +108,21 @@ test('the NPS question: a wrong answer is asked again, a right one is stored and
   t.is(w.sentTo(alice).filter((x) => /0 到 10/.test(x)).length, 2);
 });
 
+test('with MP_APPID the hand-off notice is a mini-program card that opens the customer in the mini-program', async (t) => {
+  const appId = 'wx00112233445566ff';
+  const w = await startBotWorld(t, { bot: { defaultRepUserId: 'rep001' }, overrides: { wecom: { linkedMiniAppId: appId } } });
+  t.is((await rule(w, { pattern: '转人工', reply: '好的', action: 'handoff' })).status, 201);
+  const alice = w.contact('小爱');
+  alice.say('转人工，订单 12345 没到').to(w.me);
+  await w.nextFromBot(alice);
+  const c = await customerOf(w, alice.id);
+  const notice = await w.until(async () => w.siyu.emulator!.appMessages.find((m) => m.userid === 'rep001'));
+  t.is(notice.msgtype, 'miniprogram_notice');
+  t.like(notice.payload as object, { appid: appId, page: `pages/customer-detail/customer-detail?id=${c.id}` });
+  t.regex(JSON.stringify(notice.payload), /12345/);
+  t.is(w.siyu.emulator!.appMessages.filter((m) => m.userid === 'rep001').length, 1, 'one notice, not the card and the text');
+});
+
 test('unanswered twice → hand-off: the owner rep gets an app message and a task, the bot stays quiet; a rep typing stands it down', async (t) => {
   const w = await startBotWorld(t, { bot: { defaultRepUserId: 'rep001' } });
   await rule(w, { pattern: '地址', reply: '我们在人民路 1 号' });
@@ -119,6 +134,7 @@ test('unanswered twice → hand-off: the owner rep gets an app message and a tas
 
   const c = await customerOf(w, alice.id);
   const notice = await w.until(async () => w.siyu.emulator!.appMessages.find((m) => m.userid === 'rep001'));
+  t.is(notice.msgtype, 'text', 'without MP_APPID the notice is text');
   t.regex(JSON.stringify(notice), /小爱/);
   t.regex(JSON.stringify(notice), /12345/);
   const tasks = await w.siyu.db('tasks').where({ customer_id: c.id });

@@ -84,3 +84,9 @@ test('the mini-program AppID and secret come in pairs (secret from a file too); 
   t.regex(sandbox.wechat.miniAppId!, /^wx[0-9a-f]{16}$/);
   t.regex(sandbox.wechat.miniAppSecret!, /^[0-9a-f]{32}$/);
 });
+
+test('MP_APPID, the mini-program linked to the WeCom app, is optional and must be an AppID', (t) => {
+  t.is(loadConfig({ env: { NODE_ENV: 'test' } }).wecom.linkedMiniAppId, undefined, 'unset: hand-off notices are text');
+  t.is(loadConfig({ env: { NODE_ENV: 'test', MP_APPID: 'wx0123456789abcdef' } }).wecom.linkedMiniAppId, 'wx0123456789abcdef');
+  t.true(problems({ NODE_ENV: 'test', MP_APPID: 'wx123' }).some((x) => x.startsWith('wecom.linkedMiniAppId')));
+});

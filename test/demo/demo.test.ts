@@ -49,12 +49,13 @@ test(`${b} the demo's summary matches what it drove, and a later app reads the s
   t.is(s.handoffsWaiting, d.handoffs.size);
   t.true(d.handoffs.size > 0);
 
-  // Journey messages the phones received are the deliveries the journey stats report.
+  // Journey messages and questions the phones received are the deliveries the journey stats report.
   const journey = (key: string) => s.journeys.find((j) => j.key === key)!.stats;
   t.is(journey('post_purchase').delivered, d.journeyHeard.post_purchase);
   t.is(journey('reactivation').delivered, d.journeyHeard.reactivation);
   t.true(d.journeyHeard.post_purchase > 0 && d.journeyHeard.reactivation > 0 && d.npsAsked > 0);
-  t.true((journey('post_purchase').touches_sent ?? 0) >= (journey('post_purchase').delivered ?? 0) + d.npsAsked);
+  t.true(d.journeyHeard.post_purchase > d.npsAsked, 'the NPS questions heard are among the deliveries');
+  t.true((journey('post_purchase').touches_sent ?? 0) >= (journey('post_purchase').delivered ?? 0));
 
   // The whole cohort was split into treated and holdout; NPS is what the customers answered.
   t.is(s.reactivation.treated + s.reactivation.holdout, d.cohort);

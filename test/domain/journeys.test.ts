@@ -2,6 +2,8 @@ import test, { type ExecutionContext } from 'ava';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
+import { loginAs, mp, saveStaff } from '../support/mp.js';
+import { OutboxStore } from '../../src/store/outbox.store.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -343,4 +345,36 @@ test('a bulk tagging (many rows, one timestamp) enters every customer once, acro
   await siyu.db('customer_tags').insert({ customer_id: Number(late), tag_id: Number(tagId), source: 'manual', created_at: clock.now() });
   t.is(await siyu.journeys.service.scanTriggers(3), 1);
   t.is(await siyu.journeys.service.scanTriggers(3), 0);
+});
+
+test('a delivered NPS question counts as delivered in the journey stats and the mini-program report, and its answer is tied to the touch', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const j = (await admin(siyu).post('/api/journeys', { name: '满意度', trigger: 'tag_added', triggerArg: 'nps', steps: [{ type: 'ask', question: 'nps' }] })).json;
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'nps', customerId, storeId: null, ref: 'n1', at: T0 });
+  t.like(await siyu.journeys.engine.tick(), { sent: 1 });
+  const touch = await siyu.db('touches').where({ journey_id: j.id }).first();
+  const [row, ...more] = await siyu.db('outbox').where({ customer_id: customerId });
+  t.is(more.length, 0);
+  t.regex(row.text, /0 到 10/);
+  t.is(row.dedupe_key, `touch:${touch.idem_key}`, 'the question goes out under the touch key, like a journey message');
+  t.is(touch.ref, `outbox:${row.dedupe_key}`);
+  const conv = await siyu.db('conversations').where({ customer_id: customerId }).first();
+  t.is(conv.pending_ref, `touch:${touch.idem_key}`, 'the answer will be recorded against the touch');
+
+  const stats = async () => (await admin(siyu).get(`/api/journeys/${j.id}`)).json.stats;
+  t.is((await stats()).delivered, 0, 'queued is not delivered');
+
+  // What the bot's drain does once the message is out.
+  const outbox = new OutboxStore(siyu.db);
+  const claimed = await outbox.claimDue(siyu.config.bot.account, 'test-drain', clock.now(), clock.now() + MIN, 10);
+  t.deepEqual(claimed.map((m) => m.id), [Number(row.id)]);
+  t.true(await outbox.markSent(Number(row.id), 'test-drain', clock.now()));
+  t.is((await stats()).delivered, 1);
+
+  await saveStaff(siyu, { wecomUserId: 'hq-nps', role: 'hq_admin', storeId: null });
+  const { accessToken } = await loginAs(siyu, 'hq-nps');
+  const report = await mp(siyu)('GET', `/reports/journeys?from=2026-01-01&to=2026-01-01`, { token: accessToken });
+  t.is(report.status, 200, JSON.stringify(report.json));
+  const mine = (report.json.rows as Array<{ journeyId: number; delivered: number; sent: number }>).find((x) => x.journeyId === j.id);
+  t.like(mine, { sent: 1, delivered: 1 });
 });

@@ -20,8 +20,7 @@ export function mp(siyu: Siyu) {
 }
 
 export async function addStore(siyu: Siyu, code: string): Promise<number> {
-  const [id] = await siyu.db('stores').insert({ code, name: `${code}店`, created_at: 0 });
-  return Number(id);
+  return (await siyu.stores.create({ code, name: `${code}店`, quietHours: null, dormantDays: null })).id;
 }
 
 export async function saveStaff(siyu: Siyu, s: { wecomUserId: string; role: 'hq_admin' | 'store_manager' | 'rep'; storeId: number | null; active?: boolean }): Promise<void> {

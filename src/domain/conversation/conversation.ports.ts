@@ -61,9 +61,24 @@ export interface OutboxWriter {
   enqueue(reqs: OutboxRequest[]): Promise<unknown>;
 }
 
+/** A conversation handed to a person, as the notice to the rep (or the admins) describes it. */
+export interface HandoffNotice {
+  customerId: number;
+  customerName: string;
+  /** The customer's message that caused the hand-off, shortened. */
+  excerpt: string;
+  taskId: number | null;
+  /** The whole notice as text (template handoff.rep), for where no richer form is available. */
+  text: string;
+}
+
 /** WeCom app messages to staff (message/send). */
 export interface StaffNotifier {
-  notify(userIds: string[], text: string): Promise<void>;
+  /**
+   * Tells staff a conversation needs a person: a card opening the customer in the mini-program
+   * where one is linked to the WeCom app, else the text. Fails when WeCom takes neither.
+   */
+  handoff(userIds: string[], n: HandoffNotice): Promise<void>;
 }
 
 /** Short-lived per-person state: rule cooldowns, consecutive misses. */

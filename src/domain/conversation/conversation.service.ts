@@ -158,7 +158,8 @@ export class ConversationService {
     if (to.length) {
       const text = await d.templates.render('handoff.rep', customer.storeId, { ...vars, task: taskId ?? '' });
       // The task is the durable record; a failed notice is logged and the rep still sees the task.
-      await d.notifier.notify(to, text).catch((e: Error) => d.log.warn({ err: e.message, customerId: customer.id }, 'hand-off notice not sent'));
+      const notice = { customerId: customer.id, customerName: vars.customer, excerpt: vars.text, taskId, text };
+      await d.notifier.handoff(to, notice).catch((e: Error) => d.log.warn({ err: e.message, customerId: customer.id }, 'hand-off notice not sent'));
     } else {
       d.log.warn({ customerId: customer.id }, 'hand-off without an owner rep or admins to tell');
     }
@@ -181,9 +182,11 @@ export class ConversationService {
 
   /**
    * Asks a customer a multi-step question (NPS 0-10, birthday) in their 1:1 chat with the bot.
-   * Automated outreach: refused for opted-out customers. Idempotent on (customer, question, ref).
+   * Automated outreach: refused for opted-out customers. Idempotent on (customer, question, ref);
+   * a caller with a key of its own for the message (a journey touch) passes it as `outboxKey`,
+   * which must then be unique to that ask.
    */
-  async ask(customerId: number, question: QuestionKey, ref = ''): Promise<{ outboxKey: string }> {
+  async ask(customerId: number, question: QuestionKey, ref = '', o: { outboxKey?: string } = {}): Promise<{ outboxKey: string }> {
     const { d } = this;
     const now = d.clock.now();
     const contactId = await d.contacts.contactOf(d.config.account, customerId);
@@ -193,11 +196,11 @@ export class ConversationService {
     if (customer.optedOut) throw new AppError('CUSTOMER.OPTED_OUT', '该客户已退订，不能发送自动消息', { status: 409 });
     const to: ConversationRef = { kind: 'dm', contactId };
     await this.upsert(conversationKey(d.config.account, to), to, customerId, { pendingQuestion: question, pendingRef: ref, pendingTries: 0, pendingUntil: now + d.config.questionTtlMs }, now);
-    const outboxKey = `ask:${customerId}:${question}:${ref}`;
+    const outboxKey = o.outboxKey ?? this.accountKey(`ask:${customerId}:${question}:${ref}`);
     const timeline: TimelineEntry[] = [];
-    await this.say(to, await d.templates.render(`ask.${question}`, customer.storeId, { name: customer.name }), { purpose: 'marketing', dedupeKey: outboxKey, customerId }, timeline, customer);
+    await this.say(to, await d.templates.render(`ask.${question}`, customer.storeId, { name: customer.name }), { purpose: 'marketing', outboxKey, customerId }, timeline, customer);
     await d.timeline.insertTimelines(timeline);
-    return { outboxKey: `${d.config.account}:${outboxKey}` };
+    return { outboxKey };
   }
 
   needingHuman(limit: number): Promise<ConversationState[]> {
@@ -216,14 +219,18 @@ export class ConversationService {
   private async say(
     to: ConversationRef,
     text: string,
-    o: { purpose: OutboxPurpose; dedupeKey: string; customerId: number | null },
+    o: { purpose: OutboxPurpose; customerId: number | null } & ({ dedupeKey: string } | { outboxKey: string }),
     timeline: TimelineEntry[],
     customer?: BotCustomer,
   ): Promise<void> {
-    // Keys are per account: two bot accounts may see the same message id.
-    const dedupeKey = `${this.d.config.account}:${o.dedupeKey}`;
+    const dedupeKey = 'outboxKey' in o ? o.outboxKey : this.accountKey(o.dedupeKey);
     await this.d.outbox.enqueue([{ account: this.d.config.account, to, text, purpose: o.purpose, dedupeKey, customerId: o.customerId }]);
     if (customer) timeline.push(this.entry(customer, 'message_out', { via: to.kind, by: 'bot', text, outboxKey: dedupeKey }, this.d.clock.now()));
+  }
+
+  /** Keys of what the bot says are per account: two bot accounts may see the same message id. */
+  private accountKey(key: string): string {
+    return `${this.d.config.account}:${key}`;
   }
 
   private upsert(key: string, to: ConversationRef, customerId: number | null, patch: Partial<Omit<ConversationState, 'key'>>, now: number) {

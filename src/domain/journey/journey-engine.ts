@@ -210,6 +210,21 @@ export class JourneyEngine {
   }
 
   private readonly storeQuiet = new Map<number, { at: number; q: QuietHours }>();
+  private storeVersion: number | undefined;
+
+  /** Drops the copies of stores' quiet hours when a store's settings changed anywhere. */
+  private async syncStoreSettings(): Promise<void> {
+    const { d } = this;
+    if (!d.stores?.version) return;
+    try {
+      const v = await d.stores.version();
+      if (v !== this.storeVersion) this.storeQuiet.clear();
+      this.storeVersion = v;
+    } catch (e) {
+      // The copies are still at most a minute old; the touches need not wait for the cache.
+      d.log.warn({ err: (e as Error).message }, 'store settings version not read');
+    }
+  }
 
   private async quietHoursOf(storeId: number | null): Promise<QuietHours> {
     const { d } = this;
@@ -232,6 +247,7 @@ export class JourneyEngine {
     for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
     if (!touches.length) return 0;
     await d.texts.maybeRefresh();
+    await this.syncStoreSettings();
     // What every touch needs to know, read for the whole batch at once.
     const ids = [...byCustomer.keys()];
     const [facts, contacts, caps, templates] = await Promise.all([
@@ -339,7 +355,7 @@ export class JourneyEngine {
     const contactId = batch.contacts.get(t.customerId);
     if (contactId) {
       if (t.kind === 'question') {
-        await d.actions.ask(t.customerId, t.payload.question!, `touch:${t.idemKey}`);
+        await d.actions.ask(t.customerId, t.payload.question!, `touch:${t.idemKey}`, `touch:${t.idemKey}`);
       } else {
         await d.actions.enqueueBot({ account: d.config.account, to: { kind: 'dm', contactId }, text, customerId: t.customerId, purpose: t.marketing ? 'marketing' : 'system', dedupeKey: `touch:${t.idemKey}` });
       }

@@ -94,6 +94,12 @@ export function decodeTagCursor(v: string | undefined, fallbackAt: number): TagC
 /** A store's own quiet hours ("HH:MM"), when it has set them. */
 export interface StoreSettings {
   quietHours(storeId: number): Promise<{ from: string; to: string } | undefined>;
+  /**
+   * A change counter shared by every process, bumped whenever a store's settings change (the
+   * admin API runs in another process than the engine). A different number drops the engine's
+   * copies. Without it a change shows up within a minute.
+   */
+  version?(): Promise<number>;
 }
 
 /** What journeys read about a customer. */
@@ -126,7 +132,12 @@ export interface JourneyActions {
    * undefined when WeCom will not deliver to this customer (not the rep's contact, over its cap).
    */
   sendTemplate(p: { sender: string; externalUserId: string; text: string }): Promise<string | undefined>;
-  ask(customerId: number, question: QuestionKey, ref: string): Promise<void>;
+  /**
+   * Starts a question in the customer's bot chat. `ref` ties the answer to the touch; the
+   * question goes out as the outbox row `outboxKey` (the touch's key, as for messages, so
+   * delivery is counted the same way and a retried touch enqueues once).
+   */
+  ask(customerId: number, question: QuestionKey, ref: string, outboxKey: string): Promise<void>;
   /**
    * Records a coupon given to the customer (coupon_claims, like the landing page's, without a
    * channel); once per customer and offer. Returns the code on record: `code`, or the one given before.

@@ -36,6 +36,17 @@ export class AppMessageApi {
     return this.send(p.toUsers, 'textcard', { title: p.title, description: p.description, url: p.url, btntxt: p.btntxt }, p);
   }
 
+  /**
+   * 小程序通知消息: a card that opens `page` (e.g. `pages/x/x?id=1`) of `appId`, which must be a
+   * mini-program linked to the app (90207 otherwise). WeCom wants title 4–12 characters, at most
+   * 10 items, keys ≤ 10 and values ≤ 30 characters; the caller keeps to that.
+   */
+  sendMiniProgramNotice(
+    p: { toUsers: string[]; appId: string; page: string; title: string; items: Array<{ key: string; value: string }>; emphasisFirstItem?: boolean } & AppSendOptions,
+  ): Promise<AppSendResult> {
+    return this.send(p.toUsers, 'miniprogram_notice', { appid: p.appId, page: p.page, title: p.title, emphasis_first_item: p.emphasisFirstItem ?? false, content_item: p.items }, p);
+  }
+
   private async send(toUsers: string[], msgtype: string, payload: Record<string, unknown>, o: AppSendOptions): Promise<AppSendResult> {
     const users = [...new Set(toUsers)];
     if (users.length === 0 || users.length > MAX_APP_MESSAGE_USERS) {

@@ -19,10 +19,12 @@ export function cacheKeys(prefix: string) {
     botStatus: (account: string, part: 'state' | 'seen') => `${prefix}bot:status:${account}:${part}`,
     /** One minute's count of an alert signal (callback outcome, WeCom errcode, send outcome). */
     alertSignal: (name: string, minute: number) => `${prefix}sig:${name}:${minute}`,
-    /** Change counters of the bot's keyword rules and templates (RuleVersion). */
     /** How far a tag_added / segment_entered journey's trigger scan got. */
     journeyCursor: (journeyId: number) => `${prefix}journey:cursor:${journeyId}`,
+    /** Change counters of the bot's keyword rules, templates and staff (RuleVersion). */
     botVersion: (what: 'rules' | 'templates' | 'staff') => `${prefix}bot:version:${what}`,
+    /** Change counter of stores' own settings (quiet hours), read by the journey engine. */
+    storesVersion: () => `${prefix}stores:version`,
     /** A nonce a mall/POS source used on a signed order request (replay guard). */
     orderNonce: (source: string, nonce: string) => `${prefix}ord:nonce:${source}:${nonce}`,
   };

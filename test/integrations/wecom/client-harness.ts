@@ -11,9 +11,9 @@ export const CORP = 'wwAPICLIENTTEST001';
 export const AGENT_ID = 1000002;
 
 /** An emulator on loopback and a real WecomClient pointed at it; both closed when the test ends. */
-export async function emulatorWithClient(t: ExecutionContext): Promise<{ em: WecomEmulator; client: WecomClient; clock: ManualClock }> {
+export async function emulatorWithClient(t: ExecutionContext, o: { linkedMiniAppIds?: string[] } = {}): Promise<{ em: WecomEmulator; client: WecomClient; clock: ManualClock }> {
   const clock = new ManualClock(Date.now());
-  const em = new WecomEmulator({ corpId: CORP, secrets: ['contact-secret', 'agent-secret'], agentIds: [AGENT_ID], clock });
+  const em = new WecomEmulator({ corpId: CORP, secrets: ['contact-secret', 'agent-secret'], agentIds: [AGENT_ID], linkedMiniAppIds: o.linkedMiniAppIds, clock });
   const base = await em.listen(0);
   t.teardown(() => em.close());
   const { cache, prefix } = await freshCache(t, clock);

@@ -43,6 +43,8 @@ export interface EmulatorOptions {
   secrets: string[];
   /** valid agentid values for message/send; omitted = any agentid is accepted */
   agentIds?: number[];
+  /** mini-program appids linked to the app: miniprogram_notice app messages may open only these (else 90207); none when omitted */
+  linkedMiniAppIds?: string[];
   /** drives token expiry, welcome windows, media expiry, rate caps; default the system clock */
   clock?: Clock;
   /** the app's callback endpoint; without it the callback driver is unavailable */
@@ -130,7 +132,7 @@ export class WecomEmulator {
     this.prefix = (opts.pathPrefix ?? '').replace(/\/+$/, '');
     this.log = opts.log ?? (() => {});
     this.massCap = opts.massReceiveCap ?? defaultMassCap;
-    this.config = { corpId: opts.corpId, secrets: [...opts.secrets], agentIds: opts.agentIds };
+    this.config = { corpId: opts.corpId, secrets: [...opts.secrets], agentIds: opts.agentIds, linkedMiniAppIds: opts.linkedMiniAppIds };
     for (const r of [...authRoutes, ...messageRoutes, ...contactWayRoutes, ...customerRoutes, ...tagRoutes, ...groupChatRoutes, ...massRoutes(this.massCap)]) {
       this.routes.set(r.path, r);
     }

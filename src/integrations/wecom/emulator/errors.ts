@@ -55,6 +55,8 @@ export const E = {
   VISIBLE_RANGE_TOO_LARGE: 81017,
   NO_RELATIONSHIP: 84061,
   INVALID_CHATID: 86001,
+  /** miniprogram_notice with an appid that is not a mini-program linked to the app [comm: developers.weixin.qq.com, errcode 90207]. */
+  INVALID_MINIPROGRAM_APPID: 90207,
 } as const;
 
 /**
@@ -111,6 +113,7 @@ const TEXT: Record<number, string> = {
   [E.VISIBLE_RANGE_TOO_LARGE]: 'owner_filter required when visible range exceeds 1000',
   [E.NO_RELATIONSHIP]: 'not external contact',
   [E.INVALID_CHATID]: 'invalid chatid',
+  [E.INVALID_MINIPROGRAM_APPID]: 'invalid miniprogram appid',
 };
 
 /** A business error: answered as HTTP 200 with this errcode, like WeCom does. */

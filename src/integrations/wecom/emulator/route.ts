@@ -24,6 +24,8 @@ export interface RouteConfig {
   secrets: readonly string[];
   /** undefined: any agentid is accepted */
   agentIds?: readonly number[];
+  /** mini-program appids linked to the app (miniprogram_notice); none when omitted */
+  linkedMiniAppIds?: readonly string[];
 }
 
 export interface Route {

@@ -4,7 +4,7 @@ import { parseMultipart } from './http-io.js';
 import { newId } from './ids.js';
 import type { Route, RouteContext } from './route.js';
 import type { Media } from './state.js';
-import { byteLength, seconds, type Fields } from './validate.js';
+import { byteLength, charLength, seconds, type Fields } from './validate.js';
 
 /** App messages to employees and media upload (doc §2.2, §4.12, contract §9.2 rows 14–15). */
 
@@ -37,6 +37,33 @@ const media =
     return { media_id: id };
   };
 
+/** WeCom counts these lengths in characters (汉字): title and description 4–12, key ≤ 10, value ≤ 30. */
+const noticeText = (p: Fields, n: string, required: boolean): string | undefined => {
+  const v = required ? p.reqStr(n, E.MISSING_TITLE) : p.str(n);
+  // choice: WeCom documents the 4–12 range but not the errcode for a text outside it.
+  if (v !== undefined && (charLength(v) < 4 || charLength(v) > 12)) fail(E.INVALID_PARAM, `${n} must be 4-12 characters`);
+  return v;
+};
+
+/**
+ * 小程序通知消息 (doc 90236): a card that opens `page` of a mini-program linked to the app.
+ * Only a linked appid is accepted (90207 otherwise); no page means the card does not open anything.
+ */
+const miniprogramNotice: PayloadReader = (p, ctx) => {
+  const appid = p.reqStr('appid', E.INVALID_MINIPROGRAM_APPID);
+  if (!(ctx.config.linkedMiniAppIds ?? []).includes(appid)) fail(E.INVALID_MINIPROGRAM_APPID, appid);
+  const items = (p.objs('content_item', { maxItems: 10 }) ?? []).map((i) => ({ key: i.str('key', { maxChars: 10 }), value: i.str('value', { maxChars: 30 }) }));
+  return {
+    appid,
+    page: p.str('page', { maxBytes: 1024 }),
+    title: noticeText(p, 'title', true),
+    description: noticeText(p, 'description', false),
+    emphasis_first_item: p.bool('emphasis_first_item') ?? false,
+    // WeCom ignores an item whose key and value are both empty.
+    content_item: items.filter((i) => i.key !== undefined || i.value !== undefined),
+  };
+};
+
 /**
  * One reader per msgtype: required fields and WeCom's limits. Over-long text fields are
  * truncated rather than rejected, as doc 90236 describes. Types Siyu does not send are
@@ -67,7 +94,7 @@ const MESSAGE_TYPES: Record<string, PayloadReader> = {
   },
   mpnews: (p) => p.all(),
   template_card: (p) => p.all(),
-  miniprogram_notice: (p) => p.all(),
+  miniprogram_notice: miniprogramNotice,
 };
 
 /** Upload limits per media type: [min bytes, max bytes, errcode]. */
