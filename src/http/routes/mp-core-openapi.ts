@@ -2,17 +2,8 @@
  * OpenAPI paths and schemas of mp-core.routes.ts, merged into MP_OPENAPI (mp-openapi.ts).
  * Kept in step with the router by the OpenAPI test in test/http/mp-rbac.test.ts.
  */
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const err = (description: string) => ({ description, ...json(ref('Error')) });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-const page = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-  { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
-];
+import { json, ref, err, idParam, page, secured, authErrors } from './mp-openapi.parts.js';
 const storeParam = { name: 'storeId', in: 'query', description: '仅总部可指定任意门店；其他角色只能指定本店', schema: { type: 'integer', minimum: 1 } };
-const secured = { security: [{ bearer: [] }] };
-const authErrors = { '401': err('未登录或登录已失效 (MP.UNAUTHORIZED)') };
 const hidden = { '404': err('不存在或无权查看 (MP.NOT_FOUND)') };
 const forbidden = { '403': err('角色无权 (MP.FORBIDDEN)') };
 const bad = { '400': err('参数有误 (REQUEST.INVALID 等)') };

@@ -2,16 +2,13 @@
  * The reports part of /api/mp (mp-reports.routes.ts) in OpenAPI 3.1, merged into MP_OPENAPI.
  * Kept separate so the two route files' documents change independently.
  */
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const err = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
-const secured = { security: [{ bearer: [] }] };
+import { json, err, secured, idParam } from './mp-openapi.parts.js';
 const int = { type: 'integer' };
 const str = { type: 'string' };
 const nullableNum = { type: ['number', 'null'] };
 const obj = (properties: Record<string, object>) => ({ type: 'object', properties });
 const arr = (items: object) => ({ type: 'array', items });
 const q = (name: string, schema: object, description?: string) => ({ name, in: 'query', schema, ...(description ? { description } : {}) });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
 const day = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 const period = [q('from', day, '起始日（含，上海时间）；缺省为截至今天的 30 天'), q('to', day, '结束日（含）；缺省为今天'), q('storeId', int, '仅总部可指定任意门店；其他角色只能是本店，否则 404')];
 const page = [q('limit', { type: 'integer', minimum: 1, maximum: 100, default: 20 }), q('offset', { type: 'integer', minimum: 0, default: 0 })];

@@ -4,17 +4,8 @@
  */
 import { MP_CORE_PATHS, MP_CORE_SCHEMAS } from './mp-core-openapi.js';
 import { MP_REPORTS_PATHS, RATE_LIMITED_RESPONSE } from './mp-openapi.reports.js';
+import { authErrors, err, idParam, json, page, ref, secured } from './mp-openapi.parts.js';
 
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const err = (description: string) => ({ description, ...json(ref('Error')) });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-const page = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-  { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
-];
-const secured = { security: [{ bearer: [] }] };
-const authErrors = { '401': err('未登录或登录已失效 (MP.UNAUTHORIZED)') };
 const nullableString = { type: ['string', 'null'] };
 const nullableInt = { type: ['integer', 'null'] };
 
