@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { transact } from './db.js';
 import type { MergeJournal, MergeRecord, MergeRepo } from '../domain/customer/merge.js';
 import type { MergeTx } from '../domain/customer/merge.service.js';
 import { CustomerStore } from './customer.store.js';
@@ -122,6 +123,6 @@ export class MergeStore implements MergeRepo {
 
 export function mergeTransactor(db: Knex) {
   return {
-    transaction: <T>(fn: (r: MergeTx) => Promise<T>): Promise<T> => db.transaction((trx) => fn({ merges: new MergeStore(trx), customers: new CustomerStore(trx) })),
+    transaction: <T>(fn: (r: MergeTx) => Promise<T>): Promise<T> => transact(db, (trx) => fn({ merges: new MergeStore(trx), customers: new CustomerStore(trx) })),
   };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { transact } from './db.js';
 import { randomBytes } from 'node:crypto';
 import { identityKey, type CustomerRepo } from '../domain/customer/customer.ports.js';
 import type { Customer, Follow, FollowStatus, IdentityKind, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
@@ -279,6 +280,6 @@ export class CustomerStore implements CustomerRepo {
 export function customerTransactor(db: Knex) {
   return {
     transaction: <T>(fn: (r: { customers: CustomerRepo; events: CallbackEventStore }) => Promise<T>): Promise<T> =>
-      db.transaction((trx) => fn({ customers: new CustomerStore(trx), events: new CallbackEventStore(trx) })),
+      transact(db, (trx) => fn({ customers: new CustomerStore(trx), events: new CallbackEventStore(trx) })),
   };
 }

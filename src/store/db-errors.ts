@@ -4,6 +4,9 @@ export const isDuplicate = (e: unknown) => {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 };
 
+/** InnoDB chose this transaction as a deadlock victim and rolled it back whole. */
+export const isDeadlock = (e: unknown) => (e as { code?: string } | undefined)?.code === 'ER_LOCK_DEADLOCK';
+
 const UNAVAILABLE_CODES = new Set([
   // The server or the path to it is gone or full (mysql2 / net).
   'ECONNREFUSED',

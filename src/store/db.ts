@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrations } from '../../migrations/index.js';
+import { isDeadlock } from './db-errors.js';
 import type { Logger } from '../shared/logger.js';
 
 export type Db = Knex;
@@ -84,3 +85,20 @@ export const toDbTime = (ms: number) => new Date(ms);
 
 /** A LIKE pattern matching `s` anywhere, for `like ? escape '!'` (so %, _ and ! match literally). */
 export const likeFragment = (s: string) => `%${s.replace(/[!%_]/g, '!$&')}%`;
+
+/**
+ * A transaction that is run again (up to three times in all) when InnoDB picks it as a deadlock
+ * victim: the server has already rolled all of it back, so running the closure again is the
+ * documented remedy. Two instances recording the same order or person at once hit this on their
+ * unique keys. Closures given here must only touch the database through `trx`.
+ */
+export async function transact<T>(db: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (e) {
+      if (attempt >= 3 || !isDeadlock(e)) throw e;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+    }
+  }
+}

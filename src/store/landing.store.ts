@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { transact } from './db.js';
 import type { CustomerRepo } from '../domain/customer/customer.ports.js';
 import type { LandingRepo, LandingTx, Lead, ScanRecord } from '../domain/landing/landing.ports.js';
 import { CustomerStore } from './customer.store.js';
@@ -84,6 +85,6 @@ export class LandingStore implements LandingRepo {
 export function landingTransactor(db: Knex) {
   return {
     transaction: <T>(fn: (r: LandingTx) => Promise<T>): Promise<T> =>
-      db.transaction((trx) => fn({ customers: new CustomerStore(trx) as CustomerRepo, landing: new LandingStore(trx) })),
+      transact(db, (trx) => fn({ customers: new CustomerStore(trx) as CustomerRepo, landing: new LandingStore(trx) })),
   };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { transact } from './db.js';
 import type { CustomerRepo, Transactor } from '../domain/customer/customer.ports.js';
 import type { Stage } from '../domain/customer/customer.types.js';
 import { OrderExistsError, orderKey, type OrderQuery, type OrderRepo, type OrderSourceRepo, type OrderTx, type PurchaseState } from '../domain/order/order.ports.js';
@@ -127,6 +128,6 @@ export class OrderStore implements OrderRepo, OrderSourceRepo {
 /** Binds the order and customer repos to one knex transaction. */
 export function orderTransactor(db: Knex): Transactor<OrderTx> {
   return {
-    transaction: <T>(fn: (r: OrderTx) => Promise<T>): Promise<T> => db.transaction((trx) => fn({ customers: new CustomerStore(trx) as CustomerRepo, orders: new OrderStore(trx) })),
+    transaction: <T>(fn: (r: OrderTx) => Promise<T>): Promise<T> => transact(db, (trx) => fn({ customers: new CustomerStore(trx) as CustomerRepo, orders: new OrderStore(trx) })),
   };
 }

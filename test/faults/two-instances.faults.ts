@@ -24,6 +24,7 @@ if (backends) {
     // mall pushes the customer's order to both instances at the same moment.
     const scans: ScanReport[] = [];
     const orderStatuses: number[] = [];
+    const busy: string[] = [];
     await pool(
       Array.from({ length: CUSTOMERS }, (_, i) => i),
       8,
@@ -31,11 +32,13 @@ if (backends) {
         const scan = await world.emulator.customerScans(ch.json.configId, { name: `双实例客户${i}` }, { duplicate: 1 });
         scans.push(scan);
         const order = { orderNo: `TWO-${i}`, amountFen: 1000 + i, paidAt: new Date().toISOString(), customer: { externalUserId: scan.externalUserId } };
-        orderStatuses.push(...(await Promise.all(instances.map((inst) => pushOrder(inst, source, order)))));
+        orderStatuses.push(...(await Promise.all(instances.map((inst) => pushOrder(inst, source, order, busy)))));
       },
     );
     t.true(scans.every((s) => s.delivered), 'every callback acknowledged');
-    t.true(orderStatuses.every((s) => s === 200 || s === 201), `order answers: ${[...new Set(orderStatuses)].join(',')}`);
+    // A 503 (sent again by the POS, as README tells it to) is allowed; losing an order is not.
+    if (busy.length) t.log(`503s answered and sent again: ${busy.length} (${[...new Set(busy)].join(', ')})`);
+    t.true(orderStatuses.every((s) => s === 200 || s === 201), `order answers: ${[...new Set(orderStatuses)].join(',')}\n--- instance a:\n${a.tail()}\n--- instance b:\n${b.tail()}`);
 
     // The crons of both instances deliver the touches (the journey sends right away).
     await waitFor(

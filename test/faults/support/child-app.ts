@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionContext } from 'ava';
 import knexFactory from 'knex';
 import { WecomEmulator } from '../../../src/integrations/wecom/emulator/index.js';
@@ -157,8 +158,7 @@ export async function count(world: World, sql: string): Promise<number> {
 }
 
 /** A mall/POS pushing a paid order to one instance, signed as README describes; the HTTP status. */
-export async function pushOrder(inst: Instance, source: { key: string; secret: string }, body: object): Promise<number> {
-  const raw = JSON.stringify(body);
+async function pushOrderOnce(inst: Instance, source: { key: string; secret: string }, raw: string): Promise<{ status: number; code?: string }> {
   const ts = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(12).toString('hex');
   const res = await fetch(`${inst.url}/api/integrations/orders`, {
@@ -172,8 +172,23 @@ export async function pushOrder(inst: Instance, source: { key: string; secret: s
     },
     body: raw,
   });
-  await res.arrayBuffer();
-  return res.status;
+  const json = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
+  return { status: res.status, code: json.error?.code };
+}
+
+/**
+ * Pushes an order the way a mall's POS is told to (README): a 503 carries Retry-After and means
+ * "sign and send again", so it does, up to 4 tries. Every 503 met is reported to `busy` with its
+ * error code, so a suite can show how often that happened; the final status is returned.
+ */
+export async function pushOrder(inst: Instance, source: { key: string; secret: string }, body: object, busy?: string[]): Promise<number> {
+  const raw = JSON.stringify(body);
+  for (let attempt = 1; ; attempt++) {
+    const r = await pushOrderOnce(inst, source, raw);
+    if (r.status !== 503 || attempt >= 4) return r.status;
+    busy?.push(r.code ?? 'unknown');
+    await sleep(200 * attempt);
+  }
 }
 
 /** Creates an enabled, store-wide, always re-entered journey through the admin API; its id. */
