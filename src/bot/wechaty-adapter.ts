@@ -73,13 +73,27 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): { detach(): void; i
     else inFlight--;
   };
 
-  const onMessage = async (msg: Message) => {
-    await slot();
-    try {
-      await handleMessage(msg);
-    } finally {
-      release();
-    }
+  // One conversation's messages are handled one after another, in arrival order: two quick
+  // messages of one customer must not be answered (or stored) the other way round. Different
+  // conversations still run side by side; a message waiting for its predecessor holds no slot.
+  const chains = new Map<string, Promise<void>>();
+  let queued = 0;
+  const onMessage = (msg: Message): Promise<void> => {
+    const key = conversationKey(msg);
+    queued++;
+    const run = (chains.get(key) ?? Promise.resolve()).then(async () => {
+      await slot();
+      try {
+        await handleMessage(msg);
+      } finally {
+        release();
+      }
+    });
+    chains.set(key, run);
+    return run.finally(() => {
+      queued--;
+      if (chains.get(key) === run) chains.delete(key);
+    });
   };
 
   const handleMessage = async (msg: Message) => {
@@ -146,9 +160,22 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): { detach(): void; i
     // Shutdown waits for the messages being handled, so their writes land before the pool closes.
     idle: async (timeoutMs) => {
       const end = Date.now() + timeoutMs;
-      while ((inFlight > 0 || waiting.length > 0) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      while (queued > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     },
   };
+}
+
+/** The conversation a message belongs to: its room, or the other party of a 1:1 chat. */
+function conversationKey(msg: Message): string {
+  try {
+    const room = msg.room();
+    if (room) return `room:${room.id}`;
+    const other = msg.self() ? msg.listener() : msg.talker();
+    return `dm:${other?.id ?? ''}`;
+  } catch {
+    // A payload too broken to name its conversation is handled (and rejected) on its own.
+    return `msg:${msg.id}`;
+  }
 }
 
 async function readQr(msg: Message, detect: (b: Buffer) => boolean, log: Logger): Promise<boolean> {

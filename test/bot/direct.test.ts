@@ -57,6 +57,33 @@ test('a redelivered message is answered once; a handler error is logged, not fat
   t.true(w.role.runtime.bot.isLoggedIn);
 });
 
+test('two quick messages of one customer are handled in the order sent, and another customer is not held up by them', async (t) => {
+  const w = await startBotWorld(t);
+  const conversations = w.siyu.bot.conversations;
+  const real = conversations.handleDirect.bind(conversations);
+  const handled: string[] = [];
+  conversations.handleDirect = async (m) => {
+    // The first message is slow to handle (a cold cache, a busy database).
+    if (m.text === '第一句') await quietFor(300);
+    handled.push(m.text);
+    return real(m);
+  };
+  const alice = w.contact('小爱');
+  const bob = w.contact('小波');
+  alice.say('第一句').to(w.me);
+  alice.say('第二句').to(w.me);
+  bob.say('你好').to(w.me);
+  await w.until(() => Promise.resolve(handled.length === 3));
+  t.deepEqual(handled.filter((x) => x !== '你好'), ['第一句', '第二句']);
+  t.true(handled.indexOf('你好') < handled.indexOf('第一句'), `another conversation ran meanwhile: ${handled.join(' / ')}`);
+  const row = await w.until(() => w.siyu.db('customer_identities').where({ kind: 'bot_contact', value: alice.id }).first());
+  const stored = await w.until(async () => {
+    const rows = await w.siyu.db('customer_events').where({ customer_id: row.customer_id, kind: 'message_in' }).orderBy('id');
+    return rows.length === 2 ? rows : undefined;
+  });
+  t.deepEqual(stored.map((r: { data: unknown }) => (typeof r.data === 'string' ? JSON.parse(r.data) : r.data).text), ['第一句', '第二句'], 'stored in the order sent too');
+});
+
 test('退订 stops marketing and is confirmed once; 恢复订阅 undoes it', async (t) => {
   const w = await startBotWorld(t);
   const alice = w.contact('小爱');
