@@ -11,6 +11,7 @@ import { LandingService } from '../domain/landing/landing.service.js';
 import { FunnelService } from '../domain/report/funnel.service.js';
 import { MediaService } from '../domain/media/media.service.js';
 import { mediaRoutes } from '../http/routes/media.routes.js';
+import { isUnavailable } from '../store/db-errors.js';
 import { MediaStore } from '../store/media.store.js';
 import { MergeService } from '../domain/customer/merge.service.js';
 import { mergeTransactor } from '../store/customer-merge.store.js';
@@ -324,6 +325,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       log: log.child({ module: 'events' }),
       onOutcome: (kind, outcome) => metrics.callbackEvents.inc({ kind, outcome }),
       onInFlight: (n) => metrics.eventBacklog.set(n),
+      isTransient: isUnavailable,
     });
     closers.push(() => processor.stop());
     // The callback acknowledgement gets connections of its own, so it never queues behind

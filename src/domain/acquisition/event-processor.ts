@@ -20,6 +20,14 @@ export interface EventProcessorDeps {
   /** How long a claim is held before another process may take the row over. */
   leaseMs?: number;
   maxAttempts?: number;
+  /**
+   * A dependency that is down (WeCom unreachable or rate-limited, the database away) is waited
+   * out this long from the event's arrival, whatever the attempt count: an outage of hours must
+   * not turn adds into failed rows. Default 24 h.
+   */
+  outageBudgetMs?: number;
+  /** Errors beyond transient AppErrors that mean "a dependency is down" (the database driver's). */
+  isTransient?: (e: unknown) => boolean;
   concurrency?: number;
 }
 
@@ -27,11 +35,13 @@ export interface EventProcessorDeps {
  * Works through inbound events after they are durable: the fresh ones straight away in the
  * process that accepted them, the rest (retries, rows of a process that died) through `sweep`,
  * which any instance may run. Failures never escape: they become a retry with backoff or, after
- * maxAttempts or a permanent error, a failed row that stays visible.
+ * maxAttempts (a bug, bad data) or a permanent error, a failed row that stays visible. A
+ * dependency outage is retried, at most every 5 minutes, for outageBudgetMs.
  */
 export class EventProcessor {
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
+  private readonly outageBudgetMs: number;
   private readonly concurrency: number;
   private running = 0;
   private stopped = false;
@@ -41,6 +51,7 @@ export class EventProcessor {
   constructor(private readonly d: EventProcessorDeps) {
     this.leaseMs = d.leaseMs ?? 60_000;
     this.maxAttempts = d.maxAttempts ?? 8;
+    this.outageBudgetMs = d.outageBudgetMs ?? 24 * 3600_000;
     this.concurrency = d.concurrency ?? 64;
   }
 
@@ -154,14 +165,17 @@ export class EventProcessor {
   private async failed(e: InboundEvent, err: unknown): Promise<void> {
     const message = (err as Error).message?.slice(0, 250) ?? 'unknown error';
     const permanent = isAppError(err) && !err.transient && err.status < 500;
+    const outage = (isAppError(err) && err.transient) || !!this.d.isTransient?.(err);
+    const now = this.d.clock.now();
+    const giveUp = permanent || (e.attempts >= this.maxAttempts && !(outage && now - e.receivedAt < this.outageBudgetMs));
     try {
-      if (permanent || e.attempts >= this.maxAttempts) {
-        await this.d.queue.fail(e.id, message, this.d.clock.now());
+      if (giveUp) {
+        await this.d.queue.fail(e.id, message, now);
         this.d.onOutcome?.(e.kind, 'failed');
         this.d.log.error({ eventId: e.id, kind: e.kind, attempts: e.attempts, err: message }, 'callback event failed for good');
       } else {
-        const delay = Math.min(5 * 60_000, 1000 * 2 ** (e.attempts - 1));
-        await this.d.queue.retryLater(e.id, message, this.d.clock.now() + delay);
+        const delay = Math.min(5 * 60_000, 1000 * 2 ** Math.min(e.attempts - 1, 20));
+        await this.d.queue.retryLater(e.id, message, now + delay);
         this.d.onOutcome?.(e.kind, 'retry');
         this.d.log.warn({ eventId: e.id, kind: e.kind, attempts: e.attempts, retryInMs: delay, err: message }, 'callback event will be retried');
       }
