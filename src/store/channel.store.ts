@@ -123,7 +123,7 @@ export class ChannelStore implements ChannelRepo {
 
   async listCappedChannels(): Promise<Channel[]> {
     const rows = await this.db<ChannelRow>('channels').where({ status: 'active', sync_state: 'synced' }).whereNotNull('routing');
-    return rows.map(toChannel).filter((c) => c.routing?.dailyCap !== undefined || c.routing?.hours !== undefined);
+    return rows.map(toChannel).filter((c) => c.routing?.dailyCap !== undefined || c.routing?.hours !== undefined || c.routing?.repHours !== undefined || c.routing?.rule === 'weighted');
   }
 
   async addsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>> {

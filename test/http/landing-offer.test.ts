@@ -134,3 +134,54 @@ test(`${b} the shared QR leaves out reps who reached today's cap, then the backu
   t.deepEqual(users(), ['rep001', 'rep002'], 'everyone full: nobody is turned away');
   t.deepEqual(await siyu.channels.applyDailyCaps(), { checked: 1, updated: 0 }, 'nothing to push when nothing changed');
 });
+
+test(`${b} the shared QR follows weights and reps' own hours; routing that names a stranger is refused and saves nothing`, async (t) => {
+  const siyu = await startApp(t);
+  const bad = await admin(siyu).post('/api/channels', {
+    name: '门店-权重',
+    kind: 'counter',
+    staffUserIds: ['rep001', 'rep002'],
+    welcomeText: '欢迎',
+    routing: { rule: 'weighted', weights: { rep001: 3, rep009: 1 } },
+  });
+  t.is(bad.status, 400);
+  t.is(bad.json.error.code, 'CHANNEL.ROUTING_UNKNOWN_REP');
+  t.regex(bad.json.error.message, /rep009/);
+  t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 0, 'nothing saved');
+  t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/add_contact_way').length, 0, 'nothing asked of WeCom');
+  const badHours = await admin(siyu).post('/api/channels', { name: '门店-时间', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '欢迎', routing: { rule: 'round_robin', repHours: { rep001: { from: '9:00', to: '18:00' } } } });
+  t.is(badHours.status, 400);
+  t.regex(JSON.stringify(badHours.json), /HH:MM/);
+
+  const ch = (
+    await admin(siyu).post('/api/channels', {
+      name: '门店-权重',
+      kind: 'counter',
+      staffUserIds: ['rep001', 'rep002'],
+      welcomeText: '欢迎',
+      routing: { rule: 'weighted', weights: { rep001: 3, rep002: 1 } },
+    })
+  ).json;
+  const users = () => (siyu.emulator!.contactWay(ch.configId) as { user: string[] }).user;
+  const scanTo = async (n: number) => {
+    for (let i = 0; i < n; i++) await siyu.emulator!.customerScans(ch.configId, {});
+    await siyu.processor.drain();
+  };
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep001', 'rep002']);
+  await scanTo(2); // WeCom (the emulator) gives them one each
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep001'], '1 : 1 against weights 3 : 1: rep001 catches up alone');
+  await scanTo(2);
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep001', 'rep002'], '3 : 1 reached: both again');
+
+  // An evening rep's own hours take them off the QR outside them (the clock of this app is real,
+  // so the window is set around the current Shanghai time).
+  const nowMin = Math.floor(((Date.now() + 8 * 3600_000) % 86_400_000) / 60_000);
+  const hhmm = (m: number) => `${String(Math.floor((((m % 1440) + 1440) % 1440) / 60)).padStart(2, '0')}:${String((((m % 1440) + 1440) % 1440) % 60).padStart(2, '0')}`;
+  const edit = await admin(siyu).call('PATCH', `/api/channels/${ch.id}`, { routing: { rule: 'round_robin', repHours: { rep002: { from: hhmm(nowMin + 60), to: hhmm(nowMin + 120) } } } });
+  t.is(edit.status, 200, JSON.stringify(edit.json));
+  await siyu.channels.applyDailyCaps();
+  t.deepEqual(users(), ['rep001'], 'rep002 is off duty now');
+});

@@ -27,7 +27,7 @@ export interface ChannelRepo {
   findChannelByCode(code: string): Promise<Channel | undefined>;
   findChannelByPlacement(batchKey: string, placementKey: string): Promise<Channel | undefined>;
   listChannelsByBatch(batchKey: string): Promise<Channel[]>;
-  /** Active, synced channels whose routing sets a daily cap or working hours. */
+  /** Active, synced channels whose routing changes the shared QR's reps: a daily cap, hours (the channel's or a rep's) or weights. */
   listCappedChannels(): Promise<Channel[]>;
   /** Distinct customers each rep added through the channel in [from, to). */
   addsByRep(channelId: number, from: number, to: number): Promise<Map<string, number>>;

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import { PlacementTakenError, type ChannelListQuery, type ChannelRepo, type ContactWayGateway } from './channel.ports.js';
-import { openReps } from './routing.js';
+import { routingStrangers, sharedQrReps } from './routing.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { Channel, ChannelBatch, ChannelEdit, NewChannel } from './channel.types.js';
 
@@ -67,8 +67,9 @@ export class ChannelService {
    * Daily caps and working hours for the channel's shared QR code. WeCom shares the customers of a contact way
    * among its reps by itself, so a rep who reached the cap today is taken off the contact way
    * (backups step in when every rep is full) and put back the next day. Runs every minute:
-   * a cap can be passed by the adds of that minute. Weights cannot be applied to the shared QR;
-   * they apply to landing-page leads, which get a QR of the chosen rep.
+   * a cap can be passed by the adds of that minute. Reps' own hours are applied the same way, and
+   * weights approximately (see sharedQrReps); landing-page leads get a QR of the chosen rep, so
+   * there the split is exact.
    */
   async applyDailyCaps(): Promise<{ checked: number; updated: number }> {
     const now = this.d.clock.now();
@@ -76,7 +77,7 @@ export class ChannelService {
     const channels = await this.d.channels.listCappedChannels();
     let updated = 0;
     for (const c of channels) {
-      const reps = openReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY_MS), now);
+      const reps = sharedQrReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY_MS), now);
       // An edit (new updatedAt) pushes its own list, so the cap is applied again after it.
       const key = `${c.updatedAt}:${reps.join('|')}`;
       if (this.pushedReps.get(c.id) === key || !c.configId) continue;
@@ -101,6 +102,7 @@ export class ChannelService {
     const now = this.d.clock.now();
     if (input.activeFrom && input.activeUntil && input.activeUntil <= input.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
     await this.checkAssets(input);
+    this.checkRouting(input.staffUserIds, input.routing);
     if (input.storeId !== undefined && !(await this.d.channels.storeExists(input.storeId))) {
       throw badRequest('CHANNEL.STORE_NOT_FOUND', '门店不存在');
     }
@@ -197,6 +199,11 @@ export class ChannelService {
     return { channels, created, existing: channels.length - created };
   }
 
+  private checkRouting(staffUserIds: string[], routing: Channel['routing'] | undefined): void {
+    const strangers = routingStrangers(staffUserIds, routing);
+    if (strangers.length) throw badRequest('CHANNEL.ROUTING_UNKNOWN_REP', `分流规则里的成员不在本渠道的接待或备用成员中：${strangers.join('、')}`);
+  }
+
   /**
    * Edits a channel. Changes WeCom must know (reps, name as remark) are pushed first: if WeCom
    * rejects the reps nothing is saved; if it is unreachable the edit is saved with syncState
@@ -208,6 +215,7 @@ export class ChannelService {
     const next: Channel = { ...c, ...defined, updatedAt: this.d.clock.now() };
     if (next.activeFrom && next.activeUntil && next.activeUntil <= next.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
     await this.checkAssets(patch);
+    this.checkRouting(next.staffUserIds, next.routing);
     const wecomChanged =
       (patch.staffUserIds !== undefined && patch.staffUserIds.join('|') !== c.staffUserIds.join('|')) || (patch.name !== undefined && patch.name !== c.name);
     let sync: Pick<Channel, 'syncState' | 'syncError'> = { syncState: c.syncState, syncError: c.syncError };

@@ -49,6 +49,8 @@ export interface Routing {
   backupUserIds?: string[];
   /** The primary reps' working hours, Asia/Shanghai "HH:MM"; outside them the backups take over. */
   hours?: { from: string; to: string };
+  /** A rep's own hours (primary or backup), in place of `hours`; a backup without any is always on. */
+  repHours?: Record<string, { from: string; to: string }>;
 }
 
 /** A link card sent with the welcome (send_welcome_msg attachment of msgtype link). */

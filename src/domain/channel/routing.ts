@@ -1,5 +1,5 @@
 import { shanghaiMinuteOfDay } from '../../shared/shanghai-time.js';
-import type { Channel } from './channel.types.js';
+import type { Channel, Routing } from './channel.types.js';
 
 /**
  * Which rep gets the next lead of a channel, given how many each got today. Reps at their
@@ -27,14 +27,40 @@ export function onSchedule(hours: { from: string; to: string } | undefined, now:
 }
 
 /**
- * The reps who should take the channel's next customers: primaries on schedule and under the
- * cap, else backups under it, else every primary.
+ * The reps who should take the channel's next customers: primaries on schedule (their own hours,
+ * else the channel's) and under the cap, else backups on schedule and under it, else every primary.
  */
 export function openReps(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>, now: number): string[] {
-  const cap = c.routing?.dailyCap;
-  const open = (list: string[]) => list.filter((u) => cap === undefined || (today.get(u) ?? 0) < cap);
-  const primary = onSchedule(c.routing?.hours, now) ? open(c.staffUserIds) : [];
+  const r = c.routing;
+  const cap = r?.dailyCap;
+  const open = (list: string[], hours: Routing['hours']) =>
+    list.filter((u) => (cap === undefined || (today.get(u) ?? 0) < cap) && onSchedule(r?.repHours?.[u] ?? hours, now));
+  const primary = open(c.staffUserIds, r?.hours);
   if (primary.length) return primary;
-  const backups = open(c.routing?.backupUserIds ?? []);
+  const backups = open(r?.backupUserIds ?? [], undefined);
   return backups.length ? backups : c.staffUserIds;
+}
+
+/**
+ * The reps to list on the channel's shared QR right now. WeCom spreads a contact way's adds over
+ * its reps by itself, evenly; a weighted split is approximated by listing, each minute, only the
+ * reps whose share today is not ahead of the others' by a whole add: those whose load/weight is
+ * at most the smallest (load + 1)/weight. Over a day the shares follow the weights to within
+ * the adds of a minute.
+ */
+export function sharedQrReps(c: Pick<Channel, 'staffUserIds' | 'routing'>, today: Map<string, number>, now: number): string[] {
+  const reps = openReps(c, today, now);
+  const r = c.routing;
+  if (r?.rule !== 'weighted' || reps.length < 2) return reps;
+  const load = (u: string) => today.get(u) ?? 0;
+  const weight = (u: string) => r.weights?.[u] ?? 1;
+  const next = Math.min(...reps.map((u) => (load(u) + 1) / weight(u)));
+  return reps.filter((u) => load(u) / weight(u) <= next);
+}
+
+/** Routing names only reps of the channel: weights and own hours for someone else are a mistake. */
+export function routingStrangers(staffUserIds: string[], r: Routing | null | undefined): string[] {
+  if (!r) return [];
+  const known = new Set([...staffUserIds, ...(r.backupUserIds ?? [])]);
+  return [...new Set([...Object.keys(r.weights ?? {}), ...Object.keys(r.repHours ?? {})])].filter((u) => !known.has(u));
 }

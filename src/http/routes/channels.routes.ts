@@ -54,6 +54,13 @@ const welcomeMiniprogram = z
   })
   .strict();
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:MM');
+/** Asia/Shanghai working hours; a window may cross midnight (20:00–02:00). */
+const workingHours = z
+  .object({ from: hhmm, to: hhmm })
+  .strict()
+  .refine((h) => h.from !== h.to, '开始和结束时间不能相同');
+
 const windowFields = {
   welcomeLink: welcomeLink.nullable().optional(),
   welcomeImageAsset: z.number().int().positive().nullable().optional(),
@@ -68,10 +75,10 @@ const windowFields = {
       weights: z.record(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/), z.number().int().min(1).max(100)).optional(),
       dailyCap: z.number().int().min(1).max(10000).optional(),
       backupUserIds: z.array(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确')).max(20).optional(),
-      hours: z
-        .object({ from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:MM'), to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式应为 HH:MM') })
-        .strict()
-        .refine((h) => h.from !== h.to, '开始和结束时间不能相同')
+      hours: workingHours.optional(),
+      repHours: z
+        .record(z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, '成员账号格式不正确'), workingHours)
+        .refine((o) => Object.keys(o).length <= 40, '成员工作时间最多 40 项')
         .optional(),
     })
     .strict()
