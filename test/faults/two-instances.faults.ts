@@ -8,7 +8,10 @@ const CUSTOMERS = Number(process.env.FAULTS_CUSTOMERS || 60);
 
 if (backends) {
   test('two complete instances with their jobs on one database and Redis: no duplicate welcome, journey entry or touch', async (t) => {
-    const world = await startWorld(t, backends.redisUrl);
+    // Short leases and settle time: a touch left mid-flight by a slow tick (a loaded CI box) is
+    // taken over and reconciled within the wait below instead of after the 5-minute defaults,
+    // which exercises exactly the paths that must not send twice.
+    const world = await startWorld(t, backends.redisUrl, { JOURNEY_LEASE_MS: '15000', JOURNEY_TEMPLATE_SETTLE_SECONDS: '10' });
     const [a, b] = await Promise.all([startInstance(t, world), startInstance(t, world)]);
     const instances = [a, b];
     world.balancer.setTargets(instances.map((i) => ({ host: '127.0.0.1', port: Number(new URL(i.url).port) })));
@@ -45,8 +48,12 @@ if (backends) {
       'every touch of the journey sent',
       async () => (await count(world, `SELECT COUNT(*) AS n FROM touches WHERE journey_id = ${journeyId} AND status = 'sent'`)) === CUSTOMERS,
       { timeoutMs: 120_000, everyMs: 500 },
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n--- instance a:\n${a.tail()}\n--- instance b:\n${b.tail()}`);
+    ).catch(async (e: Error) => {
+      const touches = (await world.db.raw(`SELECT status, channel, skip_reason, last_error, attempts, template_attempt_at IS NOT NULL AS attempted, COUNT(*) AS n FROM touches WHERE journey_id = ${journeyId} GROUP BY 1, 2, 3, 4, 5, 6`))[0];
+      const runs = await count(world, `SELECT COUNT(*) AS n FROM journey_runs WHERE journey_id = ${journeyId}`);
+      const jobs = (await world.db.raw('SELECT * FROM job_runs'))[0];
+      const templates = world.emulator.callsTo('/cgi-bin/externalcontact/add_msg_template').length;
+      throw new Error(`${e.message}\ntouches: ${JSON.stringify(touches)}; runs: ${runs}; add_msg_template calls: ${templates}\njob runs: ${JSON.stringify(jobs)}\n--- instance a:\n${a.tail()}\n--- instance b:\n${b.tail()}`);
     });
 
     const em = world.emulator;
