@@ -22,7 +22,7 @@ import { FunnelStore } from '../store/funnel.store.js';
 import { FormTokens } from '../http/form-token.js';
 import { landingRoutes } from '../http/routes/landing.routes.js';
 import { PiiCipher } from '../shared/pii.js';
-import { CacheFirstSeen, CacheMutex, CacheRateLimiter } from '../store/cache/rate-limiter.js';
+import { CacheMutex, CacheRateLimiter } from '../store/cache/rate-limiter.js';
 import { LandingStore, landingTransactor } from '../store/landing.store.js';
 import { createHmac } from 'node:crypto';
 import { createHttpApp } from '../http/app.js';
@@ -286,7 +286,6 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       tags,
       contactWays: gateways,
       limiter,
-      firstSeen: new CacheFirstSeen(cache, keys),
       mutex: new CacheMutex(cache, keys),
       pii,
       clock,

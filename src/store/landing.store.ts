@@ -27,7 +27,8 @@ export class LandingStore implements LandingRepo {
     await this.db('scans').insert(
       rows.map((s) => ({ channel_id: s.channelId, visitor_id: s.visitorId, ip_hash: s.ipHash, user_agent: s.userAgent, day: s.day, first_of_day: s.firstOfDay, created_at: s.createdAt })),
     );
-  });
+    // Two writes in flight: a scan arriving during a commit waits for one round trip, not two.
+  }, { maxConcurrent: 2 });
 
   insertScan(s: ScanRecord): Promise<void> {
     return this.scans.add(s);

@@ -65,13 +65,27 @@ test(`${b} a scan shows the offer page, counts the scan and one unique visitor a
   t.regex(first.html, /电梯-3号楼-A/);
   t.regex(first.html, /3号楼 · A/);
   t.regex(first.html, /隐私/);
-  t.regex(phone.cookie, /^sy_vid=[a-f0-9]{32}$/);
+  // The visitor's id and the channels they were counted on today (Shanghai day).
+  t.regex(phone.cookie, new RegExp(`^sy_vid=[a-f0-9]{32}\\.\\d{8}\\.${ch.id}$`));
+  const id = phone.cookie.slice(7, 39);
   await phone.open(ch.code);
   await browser(siyu).open(ch.code);
-  const scans = await siyu.db('scans').select('first_of_day', 'ip_hash', 'visitor_id');
+  const scans = await siyu.db('scans').orderBy('id').select('first_of_day', 'ip_hash', 'visitor_id');
   t.is(scans.length, 3);
-  t.is(scans.filter((s) => !!s.first_of_day).length, 2, 'two visitors');
+  t.deepEqual(scans.map((s) => !!s.first_of_day), [true, false, true], 'two visitors');
+  t.is(scans[1].visitor_id, id);
   t.false(JSON.stringify(scans).includes('127.0.0.1'), 'no raw IP stored');
+
+  // The same phone on another poster the same day is a visitor there too; its mark lists both.
+  const other = (await admin(siyu).post('/api/channels', { name: '电梯-3号楼-B', kind: 'elevator', staffUserIds: ['rep001'], welcomeText: '欢迎' })).json;
+  await phone.open(other.code);
+  t.is(phone.cookie, `sy_vid=${id}.${/\.(\d{8})\./.exec(phone.cookie)![1]}.${ch.id}-${other.id}`);
+  t.true(!!(await siyu.db('scans').where({ channel_id: other.id }).first()).first_of_day);
+  // A mangled cookie is no cookie: a new visitor, counted once.
+  const res = await fetch(`${siyu.url}/s/${ch.code}`, { headers: { cookie: 'sy_vid=<script>.x.y' } });
+  t.is(res.status, 200);
+  t.regex(res.headers.get('set-cookie') ?? '', /^sy_vid=[a-f0-9]{32}\.\d{8}\.\d+;/);
+  t.true(!!(await siyu.db('scans').orderBy('id', 'desc').first()).first_of_day);
 });
 
 test(`${b} unknown and paused channels get a friendly page and record nothing`, async (t) => {

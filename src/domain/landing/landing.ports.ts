@@ -42,11 +42,6 @@ export interface LandingRepo {
   insertConsent(c: { customerId: number; purpose: string; textVersion: string; source: string; createdAt: number }): Promise<void>;
 }
 
-/** "Seen today" marks shared by every process (Redis in production): true the first time only. */
-export interface FirstSeen {
-  firstTime(key: string, ttlMs: number): Promise<boolean>;
-}
-
 /** Mutual exclusion by name, shared by every process (Redis SET NX PX with an owner token in production). */
 export interface Mutex {
   /**

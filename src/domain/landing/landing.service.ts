@@ -11,7 +11,8 @@ import { pickRep } from '../channel/routing.js';
 import { IdentityTakenError, type Transactor } from '../customer/customer.ports.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
-import type { FirstSeen, LandingRepo, LandingTx, Lead, Mutex, RateLimiter } from './landing.ports.js';
+import { countVisit, type VisitorMark } from './visits.js';
+import type { LandingRepo, LandingTx, Lead, Mutex, RateLimiter } from './landing.ports.js';
 
 /** The add events of a lead's own contact way carry this state prefix. */
 export const LEAD_STATE_PREFIX = 'ld_';
@@ -51,7 +52,6 @@ export interface LandingDeps {
   tags: TagService;
   contactWays: ContactWayGateway;
   limiter: RateLimiter;
-  firstSeen: FirstSeen;
   mutex: Mutex;
   pii: PiiCipher;
   clock: Clock;
@@ -100,13 +100,16 @@ export class LandingService {
     return c;
   }
 
-  /** Counts a page view of an open channel; the first of a visitor's day counts as a unique visitor. */
-  async recordScan(c: Channel, v: Visit): Promise<{ firstOfDay: boolean }> {
+  /**
+   * Counts a page view of an open channel; the visitor's first of the day on this channel counts
+   * as a unique visitor. Returns the visitor's mark to keep in their cookie.
+   */
+  async recordScan(c: Channel, v: Visit, mark: VisitorMark): Promise<{ firstOfDay: boolean; mark: VisitorMark }> {
     const now = this.d.clock.now();
     const day = shanghaiDay(now);
-    const firstOfDay = await this.d.firstSeen.firstTime(`uv:${c.id}:${v.visitorId}:${day}`, 26 * 3600_000);
-    await this.d.landing.insertScan({ channelId: c.id, visitorId: v.visitorId, ipHash: v.ipHash, userAgent: v.userAgent.slice(0, 255), day, firstOfDay, createdAt: now });
-    return { firstOfDay };
+    const counted = countVisit(mark, c.id, day);
+    await this.d.landing.insertScan({ channelId: c.id, visitorId: v.visitorId, ipHash: v.ipHash, userAgent: v.userAgent.slice(0, 255), day, firstOfDay: counted.firstOfDay, createdAt: now });
+    return counted;
   }
 
   async submitLead(code: string, input: LeadInput, v: Visit): Promise<LeadResult> {

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { LandingService, type Visit } from '../../domain/landing/landing.service.js';
+import { formatVisitorMark, parseVisitorMark, type VisitorMark } from '../../domain/landing/visits.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { normalizeCnMobile, type PiiCipher } from '../../shared/pii.js';
@@ -38,14 +39,16 @@ const leadForm = z.object({
   consent: z.literal('1', { error: '请阅读并同意隐私说明' }),
 });
 
-/** The visitor's first-party id: from the cookie, or a new one set on this response. */
-function visitorOf(ctx: Context): string {
-  const have = ctx.cookies.get(VISITOR_COOKIE);
-  if (have && /^[a-f0-9]{32}$/.test(have)) return have;
+/** The visitor's first-party mark (id and today's counted channels): from the cookie, or a new id. */
+function markOf(ctx: Context): { mark: VisitorMark; raw: string | undefined } {
+  const raw = ctx.cookies.get(VISITOR_COOKIE);
   // randomUUID draws from a buffered pool: much cheaper per call than randomBytes on a scan burst.
-  const id = randomUUID().replace(/-/g, '');
-  ctx.cookies.set(VISITOR_COOKIE, id, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, path: '/s', overwrite: true });
-  return id;
+  return { mark: parseVisitorMark(raw) ?? { id: randomUUID().replace(/-/g, ''), day: 0, channels: [] }, raw };
+}
+
+function keepMark(ctx: Context, mark: VisitorMark, raw: string | undefined): void {
+  const value = formatVisitorMark(mark);
+  if (value !== raw) ctx.cookies.set(VISITOR_COOKIE, value, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, path: '/s', overwrite: true });
 }
 
 /**
@@ -57,8 +60,8 @@ function visitorOf(ctx: Context): string {
 export function landingRoutes(d: LandingRouteDeps): Router {
   const r = new Router({ prefix: '/s' });
 
-  const visit = (ctx: Context): Visit => ({
-    visitorId: visitorOf(ctx),
+  const visit = (ctx: Context, visitorId: string): Visit => ({
+    visitorId,
     // Only a keyed hash of the address is kept: enough for limits, useless to anyone else.
     ipHash: d.pii.hash(`ip:${ctx.ip}`).slice(0, 32),
     userAgent: ctx.get('user-agent') ?? '',
@@ -91,8 +94,9 @@ export function landingRoutes(d: LandingRouteDeps): Router {
   r.get('/:code', async (ctx) => {
     const c = await open(ctx, ctx.params.code!);
     if (!c) return;
-    const v = visit(ctx);
-    await d.landing.recordScan(c, v);
+    const { mark, raw } = markOf(ctx);
+    const v = visit(ctx, mark.id);
+    keepMark(ctx, (await d.landing.recordScan(c, v, mark)).mark, raw);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = renderForm(formView(c, v));
@@ -101,7 +105,9 @@ export function landingRoutes(d: LandingRouteDeps): Router {
   r.post('/:code', async (ctx) => {
     const c = await open(ctx, ctx.params.code!);
     if (!c) return;
-    const v = visit(ctx);
+    const { mark, raw } = markOf(ctx);
+    keepMark(ctx, mark, raw);
+    const v = visit(ctx, mark.id);
     const type = ctx.get('content-type');
     if (!/^application\/x-www-form-urlencoded/i.test(type)) throw new AppError('REQUEST.UNSUPPORTED_TYPE', '请通过页面表单提交', { status: 415 });
     const form = new URLSearchParams(await readText(ctx, 8 * 1024));

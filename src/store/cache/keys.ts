@@ -7,7 +7,6 @@ export function cacheKeys(prefix: string) {
     callbackSeen: (dedupeKey: string) => `${prefix}cb:seen:${dedupeKey}`,
     rate: (name: string, window: number) => `${prefix}rl:${name}:${window}`,
     formTokenUsed: (token: string) => `${prefix}ft:${token}`,
-    seen: (key: string) => `${prefix}seen:${key}`,
     mediaId: (corpId: string, sha1: string) => `${prefix}wecom:media:${corpId}:${sha1}`,
     jobLock: (job: string) => `${prefix}lock:job:${job}`,
     /** A named critical section of a domain service (e.g. one landing submission per person and channel). */

@@ -1,4 +1,4 @@
-import type { FirstSeen, Mutex, RateLimiter } from '../../domain/landing/landing.ports.js';
+import type { Mutex, RateLimiter } from '../../domain/landing/landing.ports.js';
 import type { WindowLimiter } from '../../domain/mp/mp-auth.ports.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Cache } from './cache.js';
@@ -21,18 +21,6 @@ export class CacheRateLimiter implements RateLimiter, WindowLimiter {
     const window = Math.floor(now / windowMs);
     const n = await this.cache.incr(this.keys.rate(key, window), windowMs + 1000);
     return { allowed: n <= limit, retryAfterMs: (window + 1) * windowMs - now };
-  }
-}
-
-/** SET NX with a TTL: the first caller for a key in its lifetime gets true. */
-export class CacheFirstSeen implements FirstSeen {
-  constructor(
-    private readonly cache: Cache,
-    private readonly keys: CacheKeys,
-  ) {}
-
-  firstTime(key: string, ttlMs: number): Promise<boolean> {
-    return this.cache.setIfAbsent(this.keys.seen(key), '1', ttlMs);
   }
 }
 

@@ -21,6 +21,8 @@ export class RedisCache implements Cache {
       connectTimeout: 2000,
       commandTimeout: 2000,
       lazyConnect: true,
+      // Commands issued in one turn of the event loop (a burst of requests) go out in one write.
+      enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
     // Connection errors surface on the commands; without a listener ioredis logs to stderr.
