@@ -574,7 +574,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           }),
           integrationRoutes({ orders }),
           mpRoutes({ auth: mpAuth, mp, ipHash, limiter }),
-          mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, publicBaseUrl: config.publicBaseUrl }),
+          mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
           mpReportRoutes({ auth: mpAuth, reports: mpReports, ipHash }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),

@@ -1,6 +1,7 @@
 import test from 'ava';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
+import { renderPosterPng } from '../../src/integrations/qr/index.js';
 import { backendName } from '../support/backends.js';
 import { mpFootprint, mpWorld } from '../support/mp-world.js';
 
@@ -75,9 +76,9 @@ test(`${b} managers pause and resume channels of their store; the list filters b
   t.is((await as('hq', 'POST', `/channels/${c.id}/resume`)).json.status, 'active');
 });
 
-test(`${b} the QR and the poster come as PNGs that scan to the landing page, with ETags`, async (t) => {
+test(`${b} the QR and the poster come as PNGs that scan to the landing page, with ETags; the poster has the channel's texts`, async (t) => {
   const { as, raw } = await mpWorld(t);
-  const c = (await as('mgr1', 'POST', '/channels', channelBody())).json;
+  const c = (await as('mgr1', 'POST', '/channels', channelBody({ offer: '扫码领新人礼', attributes: { 楼栋: '3号楼', 电梯: 'A' } }))).json;
   const qr = await raw('rep1a', `/channels/${c.id}/qr.png?size=256`);
   t.is(qr.status, 200);
   t.is(qr.headers.get('content-type'), 'image/png');
@@ -91,6 +92,9 @@ test(`${b} the QR and the poster come as PNGs that scan to the landing page, wit
   t.is(img.width, 768);
   t.is(img.height, Math.round((768 * 210) / 148), 'A5 proportions');
   t.is(decode(posterBytes), c.landingUrl);
+  const texts = { title: '电梯广告-3号楼', offer: '扫码领新人礼', placement: '3号楼 · A', url: c.landingUrl };
+  t.true(posterBytes.equals(await renderPosterPng(texts, 768)), 'name, offer line and placement are drawn');
+  t.false(posterBytes.equals(await renderPosterPng({ ...texts, offer: undefined }, 768)));
   const cached = await raw('mgr1', `/channels/${c.id}/poster.png?size=768`, { 'if-none-match': poster.headers.get('etag')! });
   t.is(cached.status, 304);
   t.is((await raw('mgr1', `/channels/${c.id}/poster.png?size=700`)).status, 400);

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ChannelService } from '../../domain/channel/channel.service.js';
 import type { Channel } from '../../domain/channel/channel.types.js';
-import { buildZip, parseQrOptions, qrCacheKey, qrContentType, QrOptionsError, renderPosterSvg, renderQr, type RenderCache } from '../../integrations/qr/index.js';
+import { buildZip, parseQrOptions, qrCacheKey, qrContentType, QrOptionsError, renderPosterSvg, renderQr, type PosterInput, type RenderCache } from '../../integrations/qr/index.js';
 import { parseId } from '../validation.js';
 
 export interface ChannelQrDeps {
@@ -28,6 +28,11 @@ export function sendRendered(ctx: Context, bytes: Buffer, etag: string, type: st
   ctx.body = bytes;
 }
 
+/** What a channel's poster (SVG to print, PNG for the phone's album) says: name, offer line, placement. */
+export function channelPoster(c: Channel, url: string): PosterInput {
+  return { title: c.name, offer: c.offer ?? undefined, placement: Object.values(c.attributes).join(' · ') || undefined, url };
+}
+
 /**
  * QR codes and posters of channels. Everything is rendered once per channel version and
  * option set, kept in a byte-bounded cache, and answered with an ETag (304 when unchanged).
@@ -35,7 +40,6 @@ export function sendRendered(ctx: Context, bytes: Buffer, etag: string, type: st
 export function channelQrRoutes(d: ChannelQrDeps): Router {
   const r = new Router({ prefix: '/api/channels' });
   const landingUrl = (c: Channel) => `${d.publicBaseUrl.replace(/\/$/, '')}/s/${c.code}`;
-  const placement = (c: Channel) => Object.values(c.attributes).join(' · ') || undefined;
 
 
   r.get('/:id/qr.:format', async (ctx) => {
@@ -50,7 +54,7 @@ export function channelQrRoutes(d: ChannelQrDeps): Router {
   r.get('/:id/poster.svg', async (ctx) => {
     const c = await d.channels.get(parseId(ctx.params.id, 'CHANNEL.INVALID_ID', '渠道'));
     const { bytes, etag } = await d.cache.getOrRender(`poster:${c.id}:${c.updatedAt}`, async () =>
-      Buffer.from(await renderPosterSvg({ title: c.name, placement: placement(c), url: landingUrl(c) })),
+      Buffer.from(await renderPosterSvg(channelPoster(c, landingUrl(c)))),
     );
     sendRendered(ctx, bytes, etag, 'image/svg+xml', `${c.name}.svg`);
   });
@@ -59,7 +63,7 @@ export function channelQrRoutes(d: ChannelQrDeps): Router {
     const channels = await d.channels.listBatch(String(ctx.params.batchKey));
     const version = channels.map((c) => `${c.id}:${c.updatedAt}`).join(',');
     const { bytes, etag } = await d.cache.getOrRender(`posters:${ctx.params.batchKey}:${version}`, async () =>
-      buildZip(await Promise.all(channels.map(async (c) => ({ name: `${c.name}.svg`, data: await renderPosterSvg({ title: c.name, placement: placement(c), url: landingUrl(c) }) })))),
+      buildZip(await Promise.all(channels.map(async (c) => ({ name: `${c.name}.svg`, data: await renderPosterSvg(channelPoster(c, landingUrl(c))) })))),
     );
     sendRendered(ctx, bytes, etag, 'application/zip', `posters-${ctx.params.batchKey}.zip`);
   });

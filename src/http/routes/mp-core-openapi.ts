@@ -161,7 +161,7 @@ export const MP_CORE_PATHS = {
   '/api/mp/channels/{id}/poster.png': {
     get: {
       ...secured,
-      summary: '海报 PNG（A5 版式，无文字：渠道名称由小程序显示）',
+      summary: '海报 PNG（A5 版式，文字与可打印的 SVG 海报相同：渠道名称、优惠语、投放位置），供保存到相册',
       parameters: [idParam, { name: 'size', in: 'query', description: '宽度像素', schema: { type: 'integer', minimum: 512, maximum: 2048, default: 1024, multipleOf: 64 } }],
       responses: { '200': png, '304': { description: '未变化（ETag）' }, ...bad, ...authErrors, ...hidden },
     },

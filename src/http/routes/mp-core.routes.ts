@@ -8,10 +8,11 @@ import type { MpOrder } from '../../domain/mp/mp-core.ports.js';
 import type { MpService } from '../../domain/mp/mp.service.js';
 import { BEHAVIOUR_GROUP, MANUAL_TAG_GROUP } from '../../domain/tag/tag.types.js';
 import { parseQrOptions, qrCacheKey, QrOptionsError, renderPosterPng, renderQr, type RenderCache } from '../../integrations/qr/index.js';
+import type { Logger } from '../../shared/logger.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
 import { iso, parseId, printableText } from '../validation.js';
-import { sendRendered } from './channel-qr.routes.js';
+import { channelPoster, sendRendered } from './channel-qr.routes.js';
 import { createChannelBody } from './channels.routes.js';
 import { mpPageQuery, presentCustomerDetail } from './mp.routes.js';
 import { amountFen, instant } from './orders.routes.js';
@@ -88,6 +89,8 @@ export interface MpCoreDeps {
   core: MpCoreService;
   mp: MpService;
   renders: RenderCache;
+  /** Where a poster drawn without text (fonts or rasteriser unavailable) is reported. */
+  log?: Pick<Logger, 'warn'>;
   /** Where the landing page is reachable from a phone, e.g. https://siyu.example.com */
   publicBaseUrl: string;
 }
@@ -191,7 +194,9 @@ export function mpCoreRoutes(d: MpCoreDeps): Router {
     const c = await d.core.visibleChannel(principalOf(ctx), channelId(ctx));
     const { size } = posterQuery.parse(ctx.query);
     const url = landingUrl(c);
-    const { bytes, etag } = await d.renders.getOrRender(`posterpng:${c.id}:${c.updatedAt}:${size}:${url}`, async () => renderPosterPng(url, size));
+    const { bytes, etag } = await d.renders.getOrRender(`posterpng:${c.id}:${c.updatedAt}:${size}:${url}`, () =>
+      renderPosterPng(channelPoster(c, url), size, { log: d.log }),
+    );
     sendRendered(ctx, bytes, etag, 'image/png');
   });
 

@@ -125,6 +125,15 @@ function textLine(raw: unknown, slot: TextSlot): string | undefined {
   );
 }
 
+/** How the poster is drawn; the defaults give the printable poster. */
+export interface PosterSvgOptions {
+  /**
+   * false leaves the QR symbol out (its frame stays): the PNG poster rasterises the rest of the
+   * page from this SVG and draws the symbol itself with module edges on whole pixels.
+   */
+  qrSymbol?: boolean;
+}
+
 /**
  * Renders the poster: title, offer line, the QR of `url` (about 10 cm square), the call to
  * action, placement label and footer. Empty optional fields are left out; the layout does not
@@ -132,9 +141,15 @@ function textLine(raw: unknown, slot: TextSlot): string | undefined {
  *
  * @throws QrOptionsError (field `text`) when `url` is empty or too long to encode.
  */
-export async function renderPosterSvg(p: PosterInput): Promise<string> {
+export async function renderPosterSvg(p: PosterInput, opts: PosterSvgOptions = {}): Promise<string> {
   const qr = encodeQr(p.url, QR_ECL);
   const extent = qr.size + 2 * QR_QUIET_ZONE;
+  const symbol = [
+    // A nested viewport maps modules to millimetres without rounding module coordinates.
+    `<svg x="${QR_BOX.x}" y="${QR_BOX.y}" width="${QR_BOX.size}" height="${QR_BOX.size}" viewBox="0 0 ${extent} ${extent}">`,
+    `<path fill="#000000" d="${qrPathData(qr, QR_QUIET_ZONE)}"/>`,
+    '</svg>',
+  ];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${PAGE_W}mm" height="${PAGE_H}mm" ` +
@@ -146,10 +161,7 @@ export async function renderPosterSvg(p: PosterInput): Promise<string> {
     // A hairline frame just outside the quiet zone, so it never touches the symbol.
     `<rect x="${QR_BOX.x - 2}" y="${QR_BOX.y - 2}" width="${QR_BOX.size + 4}" height="${QR_BOX.size + 4}" ` +
       `rx="3" fill="none" stroke="#E5E5E5" stroke-width="0.4"/>`,
-    // A nested viewport maps modules to millimetres without rounding module coordinates.
-    `<svg x="${QR_BOX.x}" y="${QR_BOX.y}" width="${QR_BOX.size}" height="${QR_BOX.size}" viewBox="0 0 ${extent} ${extent}">`,
-    `<path fill="#000000" d="${qrPathData(qr, QR_QUIET_ZONE)}"/>`,
-    '</svg>',
+    ...(opts.qrSymbol === false ? [] : symbol),
     textLine(POSTER_CALL_TO_ACTION, SLOTS.cta),
     textLine(p.placement, SLOTS.placement),
     `<line x1="10" y1="190" x2="${PAGE_W - 10}" y2="190" stroke="#E5E5E5" stroke-width="0.3"/>`,

@@ -1,14 +1,6 @@
 import test from 'ava';
-import { POSTER_CALL_TO_ACTION, QrOptionsError, renderPosterSvg, type PosterInput } from '../../../src/integrations/qr/index.js';
-import { checkXml, CONTACT_URL, modulesFromPath, referenceModules } from './qr-fixtures.js';
-
-const POSTER: PosterInput = {
-  title: '春季会员招募',
-  offer: '扫码领 20 元无门槛券',
-  placement: '3号楼 · 电梯A',
-  url: CONTACT_URL,
-  footer: '思语旗舰店（国贸店）',
-};
+import { POSTER_CALL_TO_ACTION, QrOptionsError, renderPosterSvg } from '../../../src/integrations/qr/index.js';
+import { checkXml, CONTACT_URL, modulesFromPath, POSTER, referenceModules } from './qr-fixtures.js';
 
 /** Text width available on the A5 page: 148 mm less 10 mm each side. */
 const TEXT_WIDTH_MM = 128;

@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import QRCode from 'qrcode';
+import type { PosterInput } from '../../../src/integrations/qr/index.js';
 
 /**
  * Independent readers for what the QR module writes, so tests can check that an image shows the
@@ -8,6 +9,15 @@ import QRCode from 'qrcode';
  */
 
 export const CONTACT_URL = 'https://work.weixin.qq.com/ca/cawcde0123456789abcdef';
+
+/** A poster with every text filled in, for the SVG and PNG poster tests. */
+export const POSTER: PosterInput = {
+  title: '春季会员招募',
+  offer: '扫码领 20 元无门槛券',
+  placement: '3号楼 · 电梯A',
+  url: CONTACT_URL,
+  footer: '思语旗舰店（国贸店）',
+};
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
