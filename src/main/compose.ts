@@ -20,7 +20,7 @@ import { channelQrRoutes } from '../http/routes/channel-qr.routes.js';
 import { RenderCache } from '../integrations/qr/index.js';
 import { FunnelStore } from '../store/funnel.store.js';
 import { FormTokens } from '../http/form-token.js';
-import { landingRoutes } from '../http/routes/landing.routes.js';
+import { landingRoutes, scanPage } from '../http/routes/landing.routes.js';
 import { PiiCipher } from '../shared/pii.js';
 import { CacheMutex, CacheRateLimiter } from '../store/cache/rate-limiter.js';
 import { LandingStore, landingTransactor } from '../store/landing.store.js';
@@ -31,6 +31,7 @@ import { customerRoutes } from '../http/routes/customers.routes.js';
 import { healthRoutes } from '../http/routes/health.routes.js';
 import { sandboxRoutes } from '../http/routes/sandbox.routes.js';
 import { createWecomCallbackHandler } from '../http/wecom-callback.handler.js';
+import { createLandingScanHandler } from '../http/landing-scan.handler.js';
 import { WecomClient } from '../integrations/wecom/api-client.js';
 import { toContactEvent } from '../integrations/wecom/callback.js';
 import { WecomContactApi } from '../integrations/wecom/contact-api.js';
@@ -554,19 +555,13 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
+      const landingDeps = { landing, pii, tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()), cache, keys, clock };
       const app = createHttpApp({
         log,
         metrics,
         adminApiKey: config.adminApiKey,
         publicRoutes: [
-          landingRoutes({
-            landing,
-            pii,
-            tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()),
-            cache,
-            keys,
-            clock,
-          }),
+          landingRoutes(landingDeps),
           healthRoutes({
             metrics,
             checks: { db: () => pingDb(db), cache: () => cache.ping() },
@@ -614,9 +609,11 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         bodyLimitBytes: config.callback.bodyLimitBytes,
         needsWork: (f) => toContactEvent(f as never) !== undefined,
       });
+      // So is a poster campaign's scan burst on the landing page.
+      const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log });
       const koa = app.callback();
       const server = createServer((req, res) => {
-        if (!callback(req, res)) void koa(req, res);
+        if (!callback(req, res) && !scan(req, res)) void koa(req, res);
       });
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {

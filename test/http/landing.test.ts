@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { Siyu } from '../../src/main/compose.js';
+import { PiiCipher } from '../../src/shared/pii.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 
@@ -237,4 +238,40 @@ test(`${b} two submissions of one person racing from two phones make one custome
   t.is(qr(rc.html), lead.qr_code_url);
   // The channel's own contact way and one for the lead: the loser made none of its own.
   t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/add_contact_way').length, 2);
+});
+
+test(`${b} the scan page is served in front of Koa with the app's conventions: client address from X-Forwarded-For, request id, metrics, errors`, async (t) => {
+  const siyu = await startApp(t);
+  const ch = await channel(siyu);
+  const open = (headers: Record<string, string> = {}) => fetch(`${siyu.url}/s/${ch.code}?from=poster`, { headers });
+  const a = await open({ 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-request-id': 'req-scan-1' });
+  t.is(a.status, 200);
+  t.is(a.headers.get('x-request-id'), 'req-scan-1');
+  t.is(a.headers.get('cache-control'), 'no-store');
+  t.regex(a.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
+  t.regex(a.headers.get('set-cookie') ?? '', /^sy_vid=[a-f0-9]{32}\.\d{8}\.\d+; path=\/s; max-age=31536000; expires=.+; samesite=lax; httponly$/);
+  await a.text();
+  await (await open({ 'x-forwarded-for': '203.0.113.7' })).text();
+  await (await open({ 'x-forwarded-for': '198.51.100.2' })).text();
+  const hashes = (await siyu.db('scans').orderBy('id').select('ip_hash')).map((r) => r.ip_hash);
+  t.is(hashes[0], hashes[1], 'the first forwarded address is the client, as Koa (proxy: true) reads it');
+  t.not(hashes[1], hashes[2]);
+  t.false(hashes.some((h: string) => h.includes('203.0.113')), 'never the raw address');
+  // The same keyed hash the lead form's limits use (Koa, ctx.ip).
+  t.is(hashes[0], new PiiCipher(siyu.config.piiKey).hash('ip:203.0.113.7').slice(0, 32));
+  const metrics = await (await fetch(`${siyu.url}/metrics`)).text();
+  t.regex(metrics, /siyu_http_requests_total\{method="GET",route="\/s\/:code",status="200"\} 3/);
+
+  // HEAD goes through Koa's route: same status, no body.
+  const head = await fetch(`${siyu.url}/s/${ch.code}`, { method: 'HEAD' });
+  t.is(head.status, 200);
+  t.is(await head.text(), '');
+
+  // A failure below the page answers like the error boundary, and the server carries on.
+  await siyu.db.schema.renameTable('scans', 'scans_away');
+  const broken = await open();
+  t.is(broken.status, 500);
+  t.like(await broken.json(), { error: { code: 'INTERNAL', message: '服务暂时不可用，请稍后再试' } });
+  await siyu.db.schema.renameTable('scans_away', 'scans');
+  t.is((await open()).status, 200);
 });

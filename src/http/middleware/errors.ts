@@ -36,7 +36,7 @@ export function errorBoundary(deps: { log: Logger; metrics: Metrics }) {
   };
 }
 
-function toAppError(err: unknown): AppError {
+export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
     return new AppError('REQUEST.INVALID', '请求参数有误：' + err.issues.map((i) => `${i.path.join('.') || '请求体'} ${i.message}`).join('；'), {

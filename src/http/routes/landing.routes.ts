@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { LandingService, type Visit } from '../../domain/landing/landing.service.js';
+import type { Channel } from '../../domain/channel/channel.types.js';
 import { formatVisitorMark, parseVisitorMark, type VisitorMark } from '../../domain/landing/visits.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
@@ -39,17 +40,112 @@ const leadForm = z.object({
   consent: z.literal('1', { error: '请阅读并同意隐私说明' }),
 });
 
-/** The visitor's first-party mark (id and today's counted channels): from the cookie, or a new id. */
-function markOf(ctx: Context): { mark: VisitorMark; raw: string | undefined } {
-  const raw = ctx.cookies.get(VISITOR_COOKIE);
-  // randomUUID draws from a buffered pool: much cheaper per call than randomBytes on a scan burst.
-  return { mark: parseVisitorMark(raw) ?? { id: randomUUID().replace(/-/g, ''), day: 0, channels: [] }, raw };
+const COOKIE_MAX_AGE_MS = 365 * 86_400_000;
+
+/** The raw value of the visitor cookie in a Cookie header, if any. */
+export function visitorCookie(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === VISITOR_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
-function keepMark(ctx: Context, mark: VisitorMark, raw: string | undefined): void {
-  const value = formatVisitorMark(mark);
-  if (value !== raw) ctx.cookies.set(VISITOR_COOKIE, value, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, path: '/s', overwrite: true });
+/** The visitor's first-party mark (id and today's counted channels): from the cookie, or a new id. */
+function markOf(raw: string | undefined): VisitorMark {
+  // randomUUID draws from a buffered pool: much cheaper per call than randomBytes on a scan burst.
+  return parseVisitorMark(raw) ?? { id: randomUUID().replace(/-/g, ''), day: 0, channels: [] };
 }
+
+/** The Set-Cookie value that keeps `mark`, or undefined when the visitor's cookie already says it. */
+function keepMark(mark: VisitorMark, raw: string | undefined, now: number): string | undefined {
+  const value = formatVisitorMark(mark);
+  if (value === raw) return undefined;
+  return `${VISITOR_COOKIE}=${value}; path=/s; max-age=${COOKIE_MAX_AGE_MS / 1000}; expires=${expiresAt(now)}; samesite=lax; httponly`;
+}
+
+/** The cookie's expiry date, formatted once a second rather than once a scan. */
+let expires = { second: -1, text: '' };
+function expiresAt(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (expires.second !== second) expires = { second, text: new Date(second * 1000 + COOKIE_MAX_AGE_MS).toUTCString() };
+  return expires.text;
+}
+
+/** What a scan of /s/<code> needs from the request, whichever server read it. */
+export interface ScanRequest {
+  code: string;
+  /** The Cookie header. */
+  cookie: string | undefined;
+  ip: string;
+  userAgent: string;
+}
+
+export interface ScanAnswer {
+  status: 200 | 404 | 410;
+  html: Buffer | string;
+  setCookie?: string;
+}
+
+/**
+ * GET /s/<code>: counts the scan and renders the offer and form; unknown, paused and expired
+ * channels get a friendly page and nothing is recorded. Shared by the Koa route and the
+ * node:http fast path (landing-scan.handler.ts) so both answer the same.
+ */
+export function scanPage(d: LandingRouteDeps): (q: ScanRequest) => Promise<ScanAnswer> {
+  const forms = formViews(d);
+  return async (q) => {
+    const c = await openOrClosed(d, q.code);
+    if ('html' in c) return c;
+    const raw = visitorCookie(q.cookie);
+    const mark = markOf(raw);
+    const v = visitOf(d, mark.id, q.ip, q.userAgent);
+    const counted = await d.landing.recordScan(c, v, mark);
+    const setCookie = keepMark(counted.mark, raw, d.clock.now());
+    return { status: 200, html: renderForm(forms(c, v)), ...(setCookie ? { setCookie } : {}) };
+  };
+}
+
+/**
+ * Only a keyed hash of the address is kept: enough for limits, useless to anyone else. The hashes
+ * of recent addresses are remembered (a crowd behind one carrier NAT or shop Wi-Fi scans from one
+ * address), bounded so a burst of distinct addresses cannot grow it.
+ */
+const ipHashes = new Map<string, string>();
+function ipHashOf(d: LandingRouteDeps, ip: string): string {
+  let h = ipHashes.get(ip);
+  if (h === undefined) {
+    h = d.pii.hash(`ip:${ip}`).slice(0, 32);
+    if (ipHashes.size >= 10_000) ipHashes.clear();
+    ipHashes.set(ip, h);
+  }
+  return h;
+}
+
+const visitOf = (d: LandingRouteDeps, visitorId: string, ip: string, userAgent: string): Visit => ({ visitorId, ipHash: ipHashOf(d, ip), userAgent });
+
+/** The open channel, or the friendly page (404/410) to answer instead. */
+async function openOrClosed(d: LandingRouteDeps, code: string): Promise<Channel | { status: 404 | 410; html: string }> {
+  try {
+    if (!CODE_RE.test(code)) throw new AppError('LANDING.NOT_FOUND', '这个二维码不存在或已失效', { status: 404 });
+    return await d.landing.openChannel(code);
+  } catch (e) {
+    if (e instanceof AppError && (e.status === 404 || e.status === 410)) return { status: e.status, html: renderClosed(e.status, e.message) };
+    throw e;
+  }
+}
+
+const formViews =
+  (d: LandingRouteDeps) =>
+  (c: { code: string; name: string; offer: string | null; attributes: Record<string, string> }, v: Visit, extra: Partial<FormView> = {}): FormView => ({
+    code: c.code,
+    title: c.name,
+    offer: c.offer ?? undefined,
+    placement: Object.values(c.attributes).join(' · ') || undefined,
+    formToken: d.tokens.issue(c.code, v.visitorId, d.clock.now()),
+    ...extra,
+  });
 
 /**
  * /s/<code>: the page behind a channel's landing QR. GET counts the scan and shows the offer
@@ -60,54 +156,31 @@ function keepMark(ctx: Context, mark: VisitorMark, raw: string | undefined): voi
 export function landingRoutes(d: LandingRouteDeps): Router {
   const r = new Router({ prefix: '/s' });
 
-  const visit = (ctx: Context, visitorId: string): Visit => ({
-    visitorId,
-    // Only a keyed hash of the address is kept: enough for limits, useless to anyone else.
-    ipHash: d.pii.hash(`ip:${ctx.ip}`).slice(0, 32),
-    userAgent: ctx.get('user-agent') ?? '',
-  });
-
-  const open = async (ctx: Context, code: string) => {
-    try {
-      if (!CODE_RE.test(code)) throw new AppError('LANDING.NOT_FOUND', '这个二维码不存在或已失效', { status: 404 });
-      return await d.landing.openChannel(code);
-    } catch (e) {
-      if (e instanceof AppError && (e.status === 404 || e.status === 410)) {
-        ctx.status = e.status;
-        ctx.type = 'html';
-        ctx.body = renderClosed(e.status, e.message);
-        return undefined;
-      }
-      throw e;
-    }
+  const scan = scanPage(d);
+  const formView = formViews(d);
+  const answer = (ctx: Context, a: { status: number; html: Buffer | string; setCookie?: string }) => {
+    if (a.setCookie) ctx.append('Set-Cookie', a.setCookie);
+    ctx.status = a.status;
+    ctx.type = 'html';
+    ctx.body = a.html;
   };
 
-  const formView = (c: { code: string; name: string; offer: string | null; attributes: Record<string, string> }, v: Visit, extra: Partial<FormView> = {}): FormView => ({
-    code: c.code,
-    title: c.name,
-    offer: c.offer ?? undefined,
-    placement: Object.values(c.attributes).join(' · ') || undefined,
-    formToken: d.tokens.issue(c.code, v.visitorId, d.clock.now()),
-    ...extra,
-  });
-
+  // GET is normally answered by the node:http fast path before Koa; this route serves HEAD and
+  // any server built without the fast path (the same function answers both).
   r.get('/:code', async (ctx) => {
-    const c = await open(ctx, ctx.params.code!);
-    if (!c) return;
-    const { mark, raw } = markOf(ctx);
-    const v = visit(ctx, mark.id);
-    keepMark(ctx, (await d.landing.recordScan(c, v, mark)).mark, raw);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'html';
-    ctx.body = renderForm(formView(c, v));
+    const a = await scan({ code: ctx.params.code!, cookie: ctx.get('cookie') || undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    if (a.status === 200) ctx.set('Cache-Control', 'no-store');
+    answer(ctx, a);
   });
 
   r.post('/:code', async (ctx) => {
-    const c = await open(ctx, ctx.params.code!);
-    if (!c) return;
-    const { mark, raw } = markOf(ctx);
-    keepMark(ctx, mark, raw);
-    const v = visit(ctx, mark.id);
+    const c = await openOrClosed(d, ctx.params.code!);
+    if ('html' in c) return answer(ctx, c);
+    const raw = visitorCookie(ctx.get('cookie') || undefined);
+    const mark = markOf(raw);
+    const setCookie = keepMark(mark, raw, d.clock.now());
+    if (setCookie) ctx.append('Set-Cookie', setCookie);
+    const v = visitOf(d, mark.id, ctx.ip, ctx.get('user-agent'));
     const type = ctx.get('content-type');
     if (!/^application\/x-www-form-urlencoded/i.test(type)) throw new AppError('REQUEST.UNSUPPORTED_TYPE', '请通过页面表单提交', { status: 415 });
     const form = new URLSearchParams(await readText(ctx, 8 * 1024));

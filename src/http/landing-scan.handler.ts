@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import { toAppError } from './middleware/errors.js';
+import type { ScanAnswer, ScanRequest } from './routes/landing.routes.js';
+
+const ROUTE = '/s/:code';
+const PREFIX = '/s/';
+
+/**
+ * GET /s/<code> served from node:http in front of Koa, like the WeCom callback: a poster
+ * campaign's scan burst is the other hot path, and Koa's per-request machinery (context,
+ * delegates, cookies, router matching) cost more than the page itself. The page is the Koa
+ * route's own (`scanPage`); this keeps the app's conventions: request id, the client address
+ * from X-Forwarded-For as Koa's `proxy: true` reads it, request metrics, errors as the error
+ * boundary answers them. Other methods and paths fall through to Koa (returns false).
+ */
+export function createLandingScanHandler(d: { scan: (q: ScanRequest) => Promise<ScanAnswer>; metrics: Metrics; log: Logger }): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const url = req.url ?? '';
+    if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
+    const q = url.indexOf('?');
+    // Not decoded: a channel code is plain ASCII, and anything else gets the not-found page.
+    const code = q === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, q);
+    if (code === '' || code.includes('/')) return false;
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && incoming.length <= 64 ? incoming : randomUUID();
+    const finish = (status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}) => {
+      res.statusCode = status;
+      res.setHeader('X-Request-Id', requestId);
+      res.setHeader('Content-Type', type);
+      res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      res.end(body);
+      d.metrics.httpRequests.inc({ method: 'GET', route: ROUTE, status: String(status) });
+      d.metrics.httpDuration.observe({ method: 'GET', route: ROUTE }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    const xff = req.headers['x-forwarded-for'];
+    const forwarded = typeof xff === 'string' ? xff.split(',')[0]!.trim() : '';
+    const scan: ScanRequest = { code, cookie: req.headers.cookie, ip: forwarded || req.socket.remoteAddress || '', userAgent: req.headers['user-agent'] ?? '' };
+    d.scan(scan).then(
+      (a) => finish(a.status, 'text/html; charset=utf-8', a.html, { ...(a.status === 200 ? { 'Cache-Control': 'no-store' } : {}), ...(a.setCookie ? { 'Set-Cookie': a.setCookie } : {}) }),
+      (err: unknown) => {
+        const e = toAppError(err);
+        if (e.status >= 500) d.log.error({ requestId, code: e.code, err: err instanceof Error ? err.message : String(err), path: ROUTE }, 'request failed');
+        const body = JSON.stringify({ error: { code: e.code, message: e.message, requestId } });
+        finish(e.status, 'application/json; charset=utf-8', body, e.status === 503 ? { 'Retry-After': '5' } : {});
+      },
+    );
+    return true;
+  };
+}
