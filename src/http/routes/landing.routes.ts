@@ -112,13 +112,16 @@ export function scanPage(d: LandingRouteDeps): (q: ScanRequest) => Promise<ScanA
  * of recent addresses are remembered (a crowd behind one carrier NAT or shop Wi-Fi scans from one
  * address), bounded so a burst of distinct addresses cannot grow it.
  */
-const ipHashes = new Map<string, string>();
+const ipHashMemos = new WeakMap<PiiCipher, Map<string, string>>();
 function ipHashOf(d: LandingRouteDeps, ip: string): string {
-  let h = ipHashes.get(ip);
+  // One memo per key: two apps in one process (tests) must not share hashes.
+  let memo = ipHashMemos.get(d.pii);
+  if (!memo) ipHashMemos.set(d.pii, (memo = new Map()));
+  let h = memo.get(ip);
   if (h === undefined) {
     h = d.pii.hash(`ip:${ip}`).slice(0, 32);
-    if (ipHashes.size >= 10_000) ipHashes.clear();
-    ipHashes.set(ip, h);
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(ip, h);
   }
   return h;
 }
