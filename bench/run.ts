@@ -256,6 +256,8 @@ async function callbackScenario(opts: { mode: 'saturate' | 'steady' | 'ack'; rat
               'welcomes delivered for them': measured.length,
               'welcome p50 ms': percentile(lat, 50),
               'welcome p99 ms': percentile(lat, 99),
+              // Every welcome outcome of the app's life (warm-up included), as its metrics count them.
+              'welcome outcomes (app metrics)': [...metricsText.matchAll(/^siyu_welcome_sends_total\{outcome="([^"]+)"\} (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ') || '–',
               db: String(health.dbClient),
               cache: String(health.cacheKind),
             },
