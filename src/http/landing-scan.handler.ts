@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { toAppError } from './middleware/errors.js';
+import { errorBody, requestIdOf, sendRaw } from './raw-response.js';
 import type { ScanAnswer, ScanRequest } from './routes/landing.routes.js';
 
 const ROUTE = '/s/:code';
@@ -25,18 +25,9 @@ export function createLandingScanHandler(d: { scan: (q: ScanRequest) => Promise<
     const code = q === -1 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, q);
     if (code === '' || code.includes('/')) return false;
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && incoming.length <= 64 ? incoming : randomUUID();
-    const finish = (status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}) => {
-      res.statusCode = status;
-      res.setHeader('X-Request-Id', requestId);
-      res.setHeader('Content-Type', type);
-      res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
-      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-      res.end(body);
-      d.metrics.httpRequests.inc({ method: 'GET', route: ROUTE, status: String(status) });
-      d.metrics.httpDuration.observe({ method: 'GET', route: ROUTE }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    const finish = (status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}) =>
+      sendRaw(req, res, { metrics: d.metrics, route: ROUTE, started, status, type, body, headers: { 'X-Request-Id': requestId, ...headers } });
     const xff = req.headers['x-forwarded-for'];
     const forwarded = typeof xff === 'string' ? xff.split(',')[0]!.trim() : '';
     const scan: ScanRequest = { code, cookie: req.headers.cookie, ip: forwarded || req.socket.remoteAddress || '', userAgent: req.headers['user-agent'] ?? '' };
@@ -45,7 +36,7 @@ export function createLandingScanHandler(d: { scan: (q: ScanRequest) => Promise<
       (err: unknown) => {
         const e = toAppError(err);
         if (e.status >= 500) d.log.error({ requestId, code: e.code, err: err instanceof Error ? err.message : String(err), path: ROUTE }, 'request failed');
-        const body = JSON.stringify({ error: { code: e.code, message: e.message, requestId } });
+        const body = JSON.stringify(errorBody(e, requestId));
         finish(e.status, 'application/json; charset=utf-8', body, e.status === 503 ? { 'Retry-After': '5' } : {});
       },
     );

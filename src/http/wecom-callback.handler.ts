@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CallbackRejected, openCallback, type CallbackQuery } from '../integrations/wecom/callback.js';
 import { WecomCryptoError, type CallbackCrypto } from '../integrations/wecom/crypto.js';
@@ -6,6 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { EventInbox } from '../store/callback-event.store.js';
+import { requestIdOf, sendRaw } from './raw-response.js';
 
 export interface WecomCallbackDeps {
   crypto: CallbackCrypto;
@@ -41,14 +41,8 @@ const MESSAGES: Record<number, [string, string]> = {
  * happens before the answer. A database outage answers 503 so WeCom retries.
  */
 export function createWecomCallbackHandler(d: WecomCallbackDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const finish = (req: IncomingMessage, res: ServerResponse, started: bigint, status: number, body: string, type?: string) => {
-    res.statusCode = status;
-    if (type) res.setHeader('Content-Type', type);
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
-    d.metrics.httpRequests.inc({ method: req.method ?? '', route: CALLBACK_PATH, status: String(status) });
-    d.metrics.httpDuration.observe({ method: req.method ?? '', route: CALLBACK_PATH }, Number(process.hrtime.bigint() - started) / 1e9);
-  };
+  const finish = (req: IncomingMessage, res: ServerResponse, started: bigint, status: number, body: string, type?: string) =>
+    sendRaw(req, res, { metrics: d.metrics, route: CALLBACK_PATH, started, status, body, ...(type ? { type } : {}) });
   const fail = (req: IncomingMessage, res: ServerResponse, started: bigint, requestId: string, status: number, reason: string) => {
     const [code, message] = MESSAGES[status]!;
     d.log.info({ requestId, code, status, reason }, 'callback rejected');
@@ -60,8 +54,7 @@ export function createWecomCallbackHandler(d: WecomCallbackDeps): (req: Incoming
     const q = url.indexOf('?');
     if ((q === -1 ? url : url.slice(0, q)) !== CALLBACK_PATH) return false;
     const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && incoming.length <= 64 ? incoming : randomUUID();
+    const requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     const query = Object.fromEntries(new URLSearchParams(q === -1 ? '' : url.slice(q + 1))) as CallbackQuery;
 

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { isUnavailable } from '../../store/db-errors.js';
+import { errorBody, requestIdOf } from '../raw-response.js';
 
 /**
  * The one error boundary, request id and request metrics, in a single middleware so the
@@ -14,8 +14,7 @@ import { isUnavailable } from '../../store/db-errors.js';
 export function errorBoundary(deps: { log: Logger; metrics: Metrics }) {
   return async (ctx: Context, next: Next) => {
     const start = process.hrtime.bigint();
-    const incoming = ctx.get('x-request-id');
-    const requestId = incoming && incoming.length <= 64 ? incoming : randomUUID();
+    const requestId = requestIdOf(ctx.get('x-request-id'));
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     try {
@@ -24,7 +23,7 @@ export function errorBoundary(deps: { log: Logger; metrics: Metrics }) {
       const e = toAppError(err);
       ctx.status = e.status;
       if (e.status === 503) ctx.set('Retry-After', '5');
-      ctx.body = { error: { code: e.code, message: e.message, requestId, ...(e.status < 500 && e.details ? { details: e.details } : {}) } };
+      ctx.body = errorBody(e, requestId);
       if (e.status >= 500) deps.log.error({ requestId, code: e.code, err: err instanceof Error ? err.message : String(err), path: ctx.path }, 'request failed');
       else deps.log.info({ requestId, code: e.code, status: e.status, path: ctx.path }, 'request rejected');
     } finally {
