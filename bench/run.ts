@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
-import { WecomEmulator } from '../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator } from '../src/sandbox/wecom/index.js';
 import { buildXml } from '../src/integrations/wecom/xml.js';
 import { botInbound, outboxDrain } from './bot.js';
 import { journeyDispatch } from './journeys.js';

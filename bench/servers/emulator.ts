@@ -1,4 +1,4 @@
-import { WecomEmulator } from '../../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator } from '../../src/sandbox/wecom/index.js';
 
 /**
  * The WeCom emulator in its own process for the bench, so the load generator and WeCom do not

@@ -4,7 +4,7 @@ import { WecomCryptoError, type CallbackCrypto } from '../integrations/wecom/cry
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { EventInbox } from '../store/callback-event.store.js';
+import type { EventInbox } from '../domain/acquisition/event-inbox.js';
 import { requestIdOf, sendRaw } from './raw-response.js';
 
 export interface WecomCallbackDeps {

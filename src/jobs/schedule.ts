@@ -1,8 +1,8 @@
 import type { Siyu } from '../main/compose.js';
-import { cacheKeys } from '../store/cache/keys.js';
+import { cacheKeys } from '../shared/cache-keys.js';
 import { runReactivation } from './reactivation.job.js';
 import { runRfmNightly } from './rfm-nightly.job.js';
-import type { Cache } from '../store/cache/cache.js';
+import type { Cache } from '../shared/cache.js';
 import type { ScheduledJob } from './scheduler.js';
 
 /**

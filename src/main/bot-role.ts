@@ -5,7 +5,7 @@ import { createPuppet } from '../bot/puppet.js';
 import { OutboxDrainer } from '../domain/outbox/outbox-drainer.js';
 import { AppError } from '../shared/errors.js';
 import { imageHasQr } from '../integrations/qr/qr-detect.js';
-import { cacheKeys } from '../store/cache/keys.js';
+import { cacheKeys } from '../shared/cache-keys.js';
 import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
 import type { Siyu } from './compose.js';
 

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { stderrBar } from '../demo/progress.js';
-import { DemoAlreadyRan, runDemo } from '../demo/scenario.js';
-import { formatSummary } from '../demo/summary.js';
+import { stderrBar } from '../sandbox/demo/progress.js';
+import { DemoAlreadyRan, runDemo } from '../sandbox/demo/scenario.js';
+import { formatSummary } from '../sandbox/demo/summary.js';
 import { createLogger } from '../shared/logger.js';
 
 // `npm run demo`: a store's month in about a minute, on the same database `npm start` uses.

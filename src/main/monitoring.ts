@@ -10,8 +10,8 @@ import type { Metrics } from '../shared/metrics.js';
 import { AlertStateStore } from '../store/alert-state.store.js';
 import { MetricsRelay, SignalBuckets } from '../store/alert-signals.js';
 import { BotStatusStore } from '../store/bot-status.store.js';
-import type { Cache } from '../store/cache/cache.js';
-import type { CacheKeys } from '../store/cache/keys.js';
+import type { Cache } from '../shared/cache.js';
+import type { CacheKeys } from '../shared/cache-keys.js';
 import { JobRunStore } from '../store/job-run.store.js';
 import { MonitoringStore } from '../store/monitoring.store.js';
 

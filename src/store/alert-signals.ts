@@ -1,8 +1,8 @@
 import type { Counter } from 'prom-client';
 import type { Clock } from '../shared/clock.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { Cache } from './cache/cache.js';
-import { TTL, type CacheKeys } from './cache/keys.js';
+import type { Cache } from '../shared/cache.js';
+import { TTL, type CacheKeys } from '../shared/cache-keys.js';
 
 const MINUTE = 60_000;
 

@@ -1,8 +1,6 @@
 import type { Knex } from 'knex';
-import type { BotRuleRepo, RuleVersion } from '../domain/conversation/rules.ports.js';
+import type { BotRuleRepo } from '../domain/conversation/rules.ports.js';
 import type { BotRule, BotRulePatch, MatchKind, NewBotRule, RuleAction, RuleScope } from '../domain/conversation/rules.types.js';
-import type { Cache } from './cache/cache.js';
-import { TTL } from './cache/keys.js';
 
 interface BotRuleRow {
   id: number;
@@ -88,21 +86,5 @@ export class BotRuleStore implements BotRuleRepo {
 
   async deleteBotRule(id: number): Promise<boolean> {
     return (await this.db('bot_rules').where({ id }).delete()) > 0;
-  }
-}
-
-/** A RuleVersion kept as a counter in the cache (Redis when several processes share it). */
-export class CacheVersion implements RuleVersion {
-  constructor(
-    private readonly cache: Cache,
-    private readonly key: string,
-  ) {}
-
-  async get(): Promise<number> {
-    return Number((await this.cache.get(this.key)) ?? 0);
-  }
-
-  async bump(): Promise<void> {
-    await this.cache.incr(this.key, TTL.botVersionMs);
   }
 }

@@ -1,8 +1,8 @@
 import type { BotStatusPort } from '../domain/alert/alert.ports.js';
 import type { BotLoginState, BotStatus } from '../domain/alert/alert.types.js';
-import type { Cache } from './cache/cache.js';
-import type { CacheKeys } from './cache/keys.js';
-import { TTL } from './cache/keys.js';
+import type { Cache } from '../shared/cache.js';
+import type { CacheKeys } from '../shared/cache-keys.js';
+import { TTL } from '../shared/cache-keys.js';
 
 /**
  * The bot account's login state and heartbeat, in the cache so the jobs process (which

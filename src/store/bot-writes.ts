@@ -5,7 +5,7 @@ import { enqueueWith } from '../domain/outbox/outbox.service.js';
 import type { OutboxRequest } from '../domain/outbox/outbox.types.js';
 import type { Clock } from '../shared/clock.js';
 import { CustomerStore } from './customer.store.js';
-import { IsolatingGroupCommit } from './group-commit.js';
+import { IsolatingGroupCommit } from '../shared/group-commit.js';
 import { CustomerOptOutStore, OutboxStore } from './outbox.store.js';
 
 /**

@@ -3,7 +3,7 @@ import { transact } from './db.js';
 import type { CustomerRepo } from '../domain/customer/customer.ports.js';
 import type { LandingRepo, LandingTx, Lead, ScanRecord } from '../domain/landing/landing.ports.js';
 import { CustomerStore } from './customer.store.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit } from '../shared/group-commit.js';
 
 const toLead = (r: Record<string, any>): Lead => ({
   id: Number(r.id),

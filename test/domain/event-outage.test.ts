@@ -7,7 +7,7 @@ import { AppError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { CallbackEventStore } from '../../src/store/callback-event.store.js';
 import { createDb, migrateLatest } from '../../src/store/db.js';
-import { isUnavailable } from '../../src/store/db-errors.js';
+import { isUnavailable } from '../../src/shared/unavailable.js';
 import { backendName, freshDatabase } from '../support/backends.js';
 
 const b = `[${backendName}]`;

@@ -4,8 +4,8 @@ import type { BotRuleRepo, RuleVersion } from '../../src/domain/conversation/rul
 import type { BotRule, MatchInput, NewBotRule } from '../../src/domain/conversation/rules.types.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { CacheVersion } from '../../src/store/bot-rule.store.js';
-import { cacheKeys } from '../../src/store/cache/keys.js';
+import { CacheVersion } from '../../src/shared/cache-version.js';
+import { cacheKeys } from '../../src/shared/cache-keys.js';
 import { freshCache } from '../support/backends.js';
 
 const log = createLogger({ level: 'silent' });

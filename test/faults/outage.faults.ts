@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import type { DeliveryReport, ScanReport } from '../../src/integrations/wecom/emulator/index.js';
+import type { DeliveryReport, ScanReport } from '../../src/sandbox/wecom/index.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
 import { backendsOrSkip, pool, waitFor } from './support/suite.js';

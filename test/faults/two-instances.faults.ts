@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { ScanReport } from '../../src/integrations/wecom/emulator/index.js';
+import type { ScanReport } from '../../src/sandbox/wecom/index.js';
 import { adminCall, count, createJourney, pushOrder, startInstance, startWorld } from './support/child-app.js';
 import { backendsOrSkip, pool, waitFor } from './support/suite.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ManualClock } from '../../src/shared/clock.js';
 import { MemoryCache } from '../../src/store/cache/memory-cache.js';
-import { cacheKeys } from '../../src/store/cache/keys.js';
+import { cacheKeys } from '../../src/shared/cache-keys.js';
 import { CacheMutex } from '../../src/store/cache/rate-limiter.js';
 import { backendName, freshCache } from '../support/backends.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import knexFactory from 'knex';
-import type { Cache } from '../../src/store/cache/cache.js';
+import type { Cache } from '../../src/shared/cache.js';
 import { MemoryCache } from '../../src/store/cache/memory-cache.js';
 import { RedisCache } from '../../src/store/cache/redis-cache.js';
 import type { Clock } from '../../src/shared/clock.js';

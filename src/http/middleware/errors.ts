@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
-import { isUnavailable } from '../../store/db-errors.js';
+import { isUnavailable } from '../../shared/unavailable.js';
 import { errorBody, requestIdOf } from '../raw-response.js';
 
 /**

@@ -8,8 +8,8 @@ import { formatVisitorMark, parseVisitorMark, type VisitorMark } from '../../dom
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
 import { normalizeCnMobile, type PiiCipher } from '../../shared/pii.js';
-import type { Cache } from '../../store/cache/cache.js';
-import { TTL, type CacheKeys } from '../../store/cache/keys.js';
+import type { Cache } from '../../shared/cache.js';
+import { TTL, type CacheKeys } from '../../shared/cache-keys.js';
 import { readText } from '../body.js';
 import type { FormTokens } from '../form-token.js';
 import { renderClosed, renderForm, renderThanks, type FormView } from '../views/landing.views.js';

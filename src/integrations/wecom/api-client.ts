@@ -4,8 +4,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError } from '../../shared/errors.js';
-import type { Cache } from '../../store/cache/cache.js';
-import { TTL, type CacheKeys } from '../../store/cache/keys.js';
+import type { Cache } from '../../shared/cache.js';
+import { TTL, type CacheKeys } from '../../shared/cache-keys.js';
 
 /** errcodes after which the same call may succeed later (wecom-protocol.md §0.1). */
 const TRANSIENT = new Set([-1, 45009, 45033, 41096]);

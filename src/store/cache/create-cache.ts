@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import type { Cache } from './cache.js';
+import type { Cache } from '../../shared/cache.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache } from './redis-cache.js';
 

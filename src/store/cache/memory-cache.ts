@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
-import type { Cache, Lock } from './cache.js';
+import type { Cache, Lock } from '../../shared/cache.js';
 
 interface Entry {
   value: string;

@@ -1,8 +1,8 @@
 import type { Mutex, RateLimiter } from '../../domain/landing/landing.ports.js';
 import type { WindowLimiter } from '../../domain/mp/mp-auth.ports.js';
 import type { Clock } from '../../shared/clock.js';
-import type { Cache } from './cache.js';
-import type { CacheKeys } from './keys.js';
+import type { Cache } from '../../shared/cache.js';
+import type { CacheKeys } from '../../shared/cache-keys.js';
 
 /** Fixed-window counters in the cache, shared by every process. */
 export class CacheRateLimiter implements RateLimiter, WindowLimiter {

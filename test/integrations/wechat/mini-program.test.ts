@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { WechatEmulator } from '../../../src/integrations/wechat/emulator/index.js';
+import { WechatEmulator } from '../../../src/sandbox/wechat/index.js';
 import { MiniProgramApi } from '../../../src/integrations/wechat/mini-program.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 

@@ -1,14 +1,14 @@
 import test from 'ava';
 import { WecomClient, WecomApiError } from '../../../src/integrations/wecom/api-client.js';
-import { WecomEmulator } from '../../../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator } from '../../../src/sandbox/wecom/index.js';
 import { ManualClock, systemClock, type Clock } from '../../../src/shared/clock.js';
 import { AppError } from '../../../src/shared/errors.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createMetrics } from '../../../src/shared/metrics.js';
-import { cacheKeys } from '../../../src/store/cache/keys.js';
+import { cacheKeys } from '../../../src/shared/cache-keys.js';
 import { backendName, freshCache } from '../../support/backends.js';
 import type { ExecutionContext } from 'ava';
-import type { Cache } from '../../../src/store/cache/cache.js';
+import type { Cache } from '../../../src/shared/cache.js';
 
 const CORP = 'wwCLIENTTEST000001';
 const SECRET = 'contact-secret';

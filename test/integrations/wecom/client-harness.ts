@@ -1,10 +1,10 @@
 import type { ExecutionContext } from 'ava';
 import { WecomClient } from '../../../src/integrations/wecom/api-client.js';
-import { WecomEmulator } from '../../../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator } from '../../../src/sandbox/wecom/index.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createMetrics } from '../../../src/shared/metrics.js';
-import { cacheKeys } from '../../../src/store/cache/keys.js';
+import { cacheKeys } from '../../../src/shared/cache-keys.js';
 import { freshCache } from '../../support/backends.js';
 
 export const CORP = 'wwAPICLIENTTEST001';

@@ -1,12 +1,12 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { EventProcessor } from '../../domain/acquisition/event-processor.js';
-import type { ChannelService } from '../../domain/channel/channel.service.js';
-import type { CustomerService } from '../../domain/customer/customer.service.js';
-import type { WechatEmulator } from '../../integrations/wechat/emulator/index.js';
-import type { WecomEmulator } from '../../integrations/wecom/emulator/index.js';
-import { badRequest } from '../../shared/errors.js';
-import { readJson } from '../body.js';
+import type { EventProcessor } from '../domain/acquisition/event-processor.js';
+import type { ChannelService } from '../domain/channel/channel.service.js';
+import type { CustomerService } from '../domain/customer/customer.service.js';
+import type { WechatEmulator } from './wechat/index.js';
+import type { WecomEmulator } from './wecom/index.js';
+import { badRequest } from '../shared/errors.js';
+import { readJson } from '../http/body.js';
 
 const scanBody = z
   .object({

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { systemClock, type Clock } from '../../../shared/clock.js';
-import { EmulatorServer, queryOf, sendJson } from '../../wecom/emulator/http-io.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { EmulatorServer, queryOf, sendJson } from '../wecom/http-io.js';
 
 /** How long a wx.login code stays exchangeable (WeChat: 5 minutes, single use). */
 export const CODE_TTL_MS = 5 * 60_000;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { log as wechatyLog, types } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
-import { startBotRole, type BotRole } from '../main/bot-role.js';
-import type { Siyu } from '../main/compose.js';
-import { cacheKeys } from '../store/cache/keys.js';
+import { startBotRole, type BotRole } from '../../main/bot-role.js';
+import type { Siyu } from '../../main/compose.js';
+import { cacheKeys } from '../../shared/cache-keys.js';
 
 type MockContact = ReturnType<mock.Mocker['createContact']>;
 

@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Clock } from '../../../shared/clock.js';
-import { CallbackCrypto } from '../crypto.js';
-import { buildXml } from '../xml.js';
+import type { Clock } from '../../shared/clock.js';
+import { CallbackCrypto } from '../../integrations/wecom/crypto.js';
+import { buildXml } from '../../integrations/wecom/xml.js';
 import { newId } from './ids.js';
 import { seconds } from './validate.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WecomEmulator, WECOM_ERRCODE as E } from '../../../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator, WECOM_ERRCODE as E } from '../../../src/sandbox/wecom/index.js';
 import { AGENT_SECRET, CONTACT_SECRET, CORP, startEmulator, type Json } from './emulator-harness.js';
 
 const TAGS = '/cgi-bin/externalcontact/get_corp_tag_list';

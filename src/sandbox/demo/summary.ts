@@ -1,6 +1,6 @@
-import type { FunnelRow as DomainFunnelRow } from '../domain/report/funnel.js';
-import type { Siyu } from '../main/compose.js';
-import { DAY_MS } from '../shared/shanghai-time.js';
+import type { FunnelRow as DomainFunnelRow } from '../../domain/report/funnel.js';
+import type { Siyu } from '../../main/compose.js';
+import { DAY_MS } from '../../shared/shanghai-time.js';
 import type { AdminApi } from './http-clients.js';
 
 /** What the demo did, counted on its own side (the reports must agree with it). */

@@ -1,4 +1,4 @@
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
 
 /**
  * The demo's clock: runs at wall-clock speed from a chosen start and can jump forward, never

@@ -1,13 +1,13 @@
 import test, { type ExecutionContext } from 'ava';
-import { loadConfig, type Config } from '../../src/config/config.js';
-import { adminApi, miniProgramApi } from '../../src/demo/http-clients.js';
-import { DEMO_BATCH_KEY, DEMO_DAYS, DEMO_STORE_CODE, DemoAlreadyRan, runDemo, type DemoResult } from '../../src/demo/scenario.js';
-import { npsOf } from '../../src/domain/report/nps.js';
-import { reportFromApis } from '../../src/demo/summary.js';
-import { createSiyu } from '../../src/main/compose.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { DAY_MS } from '../../src/shared/shanghai-time.js';
-import { backendName, freshDatabase, freshPrefix, REDIS_URL } from '../support/backends.js';
+import { loadConfig, type Config } from '../../../src/config/config.js';
+import { adminApi, miniProgramApi } from '../../../src/sandbox/demo/http-clients.js';
+import { DEMO_BATCH_KEY, DEMO_DAYS, DEMO_STORE_CODE, DemoAlreadyRan, runDemo, type DemoResult } from '../../../src/sandbox/demo/scenario.js';
+import { npsOf } from '../../../src/domain/report/nps.js';
+import { reportFromApis } from '../../../src/sandbox/demo/summary.js';
+import { createSiyu } from '../../../src/main/compose.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { DAY_MS } from '../../../src/shared/shanghai-time.js';
+import { backendName, freshDatabase, freshPrefix, REDIS_URL } from '../../support/backends.js';
 
 const b = `[${backendName}]`;
 const SCALE = 0.15;

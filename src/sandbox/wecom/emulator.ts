@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { systemClock, type Clock } from '../../../shared/clock.js';
-import { buildXml } from '../xml.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { buildXml } from '../../integrations/wecom/xml.js';
 import { CallbackDriver, type CallbackConfig, type DeliveryReport, type UrlVerification } from './callback-driver.js';
 import { authRoutes } from './routes-auth.js';
 import { contactWayJson, contactWayRoutes } from './routes-contact-way.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ManualClock } from '../../../src/shared/clock.js';
-import { WecomEmulator, WELCOME_WINDOW_MS } from '../../../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator, WELCOME_WINDOW_MS } from '../../../src/sandbox/wecom/index.js';
 import { AGENT_ID, CB, CONTACT_SECRET, CORP, addWay, startReceiver, startWithReceiver, type Json } from './emulator-harness.js';
 
 const X = '/cgi-bin/externalcontact';

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config/config.js';
-import { runReactivation } from '../jobs/reactivation.job.js';
-import { runRfmNightly } from '../jobs/rfm-nightly.job.js';
-import { createSiyu, SANDBOX_STAFF, type Siyu } from '../main/compose.js';
-import { DAY_MS, shanghaiDayStart } from '../shared/shanghai-time.js';
-import type { Logger } from '../shared/logger.js';
+import type { Config } from '../../config/config.js';
+import { runReactivation } from '../../jobs/reactivation.job.js';
+import { runRfmNightly } from '../../jobs/rfm-nightly.job.js';
+import { createSiyu, SANDBOX_STAFF, type Siyu } from '../../main/compose.js';
+import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
+import type { Logger } from '../../shared/logger.js';
 import { AcceleratedClock } from './accelerated-clock.js';
 import { adminApi, DemoStepError, landingVisitor, miniProgramApi, posClient, type AdminApi } from './http-clients.js';
 import { MockChat, startMockChat } from './mock-chat.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { APP_MSG_PER_MEMBER, WECOM_ERRCODE as E } from '../../../src/integrations/wecom/emulator/index.js';
+import { APP_MSG_PER_MEMBER, WECOM_ERRCODE as E } from '../../../src/sandbox/wecom/index.js';
 import { AGENT_ID, AGENT_SECRET, startEmulator, type Harness, type Json } from './emulator-harness.js';
 
 const SEND = '/cgi-bin/message/send';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { WECOM_ERRCODE as E } from '../../../src/integrations/wecom/emulator/index.js';
+import { WECOM_ERRCODE as E } from '../../../src/sandbox/wecom/index.js';
 import { startEmulator, startWithReceiver, type Json } from './emulator-harness.js';
 
 const G = '/cgi-bin/externalcontact/groupchat';

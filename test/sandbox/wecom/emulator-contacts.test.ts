@@ -1,5 +1,5 @@
 import test from 'ava';
-import { WECOM_ERRCODE as E, WELCOME_CODE_INVALID } from '../../../src/integrations/wecom/emulator/index.js';
+import { WECOM_ERRCODE as E, WELCOME_CODE_INVALID } from '../../../src/sandbox/wecom/index.js';
 import { addWay, startEmulator, startWithReceiver, type Harness, type Json } from './emulator-harness.js';
 
 const X = '/cgi-bin/externalcontact';

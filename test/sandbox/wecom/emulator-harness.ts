@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { CallbackCrypto } from '../../../src/integrations/wecom/crypto.js';
 import { parseXml, type XmlNode } from '../../../src/integrations/wecom/xml.js';
-import { WecomEmulator, type EmulatorOptions } from '../../../src/integrations/wecom/emulator/index.js';
+import { WecomEmulator, type EmulatorOptions } from '../../../src/sandbox/wecom/index.js';
 
 /** Shared fixtures for the emulator tests: one emulator on loopback, a fetch client, a receiver. */
 
