@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { QueryScope } from '../domain/access/access.js';
 import type { DayCounts, MpCoreRepo, MpOrder, OrderFilter, StoreRow } from '../domain/mp/mp-core.ports.js';
 import { DAY_MS } from '../shared/shanghai-time.js';
-import { dbClient, likeFragment, type Db } from './db.js';
-import { applyScope } from './mp.store.js';
+import { dbClient, type Db } from './db.js';
+import { applyScope } from './scope.js';
 import { toOrder } from './order.store.js';
 
 type Metric = keyof DayCounts;
@@ -31,15 +31,8 @@ export class MpCoreStore implements MpCoreRepo {
     const inRange = (q: Knex.QueryBuilder, col: string) => q.where(col, '>=', from).andWhere(col, '<', to);
     const perDay = (q: Knex.QueryBuilder, col: string, aggregates: string) =>
       inRange(q, col).select(this.db.raw(`${this.bucket(col)} as d, ${aggregates}`, [from])).groupBy('d') as Promise<Array<Record<string, unknown>>>;
-    const byChannel = (q: Knex.QueryBuilder, ownerCol: string | undefined) => {
-      if (scope.kind === 'store') q.where('ch.store_id', scope.storeId);
-      if (scope.kind === 'owner') {
-        if (ownerCol) q.where(ownerCol, scope.ownerUserId);
-        else q.whereRaw("ch.staff_userids like ? escape '!'", [likeFragment(JSON.stringify(scope.ownerUserId))]);
-      }
-      return q;
-    };
-    const byCustomer = (q: Knex.QueryBuilder, storeCol: string, ownerCol = 'c.owner_userid') => applyScope(q, scope, { store: storeCol, owner: ownerCol });
+    const byChannel = (q: Knex.QueryBuilder, ownerCol: string | undefined) => applyScope(this.db, q, scope, ownerCol ? { store: 'ch.store_id', owner: ownerCol } : { store: 'ch.store_id', staffList: 'ch.staff_userids' });
+    const byCustomer = (q: Knex.QueryBuilder, storeCol: string, ownerCol = 'c.owner_userid') => applyScope(this.db, q, scope, { store: storeCol, owner: ownerCol });
 
     const [scans, leads, adds, orders, touches, replies] = await Promise.all([
       perDay(byChannel(this.db('scans as s').join('channels as ch', 'ch.id', 's.channel_id'), undefined), 's.created_at', 'count(*) as scans'),
@@ -66,7 +59,7 @@ export class MpCoreStore implements MpCoreRepo {
   }
 
   async tasksDue(scope: QueryScope, before: number): Promise<number> {
-    const q = applyScope(this.db('tasks').where('status', 'open').andWhere('due_at', '<', before), scope, { store: 'store_id', owner: 'staff_userid' });
+    const q = applyScope(this.db, this.db('tasks').where('status', 'open').andWhere('due_at', '<', before), scope, { store: 'store_id', owner: 'staff_userid' });
     const [row] = await q.count({ n: '*' });
     return Number(row?.n ?? 0);
   }
@@ -76,7 +69,7 @@ export class MpCoreStore implements MpCoreRepo {
   }
 
   async listOrders(scope: QueryScope, f: OrderFilter): Promise<{ items: MpOrder[]; total: number }> {
-    const q = applyScope(this.orders(), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
+    const q = applyScope(this.db, this.orders(), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
     if (f.customerId !== undefined) q.where('o.customer_id', f.customerId);
     if (f.storeId !== undefined) q.where('o.store_id', f.storeId);
     const [countRow] = await q.clone().count({ n: '*' });

@@ -4,22 +4,10 @@ import type { AuditRow, ExportOrderRow, JourneyEffect, LtvRow, MpReportRepo, Ord
 import { isSegment, type Segment } from '../domain/segment/rfm.js';
 import { DAY_MS } from '../shared/shanghai-time.js';
 import { dbClient } from './db.js';
+import { applyScope } from './scope.js';
 
 type Row = Record<string, any>;
 const num = (v: unknown) => Number(v ?? 0);
-
-/**
- * A scope as WHERE clauses: `store` on the row's store column, `owner` on the owner rep of the
- * customer the row is about (directly when the row is a customer, else through its id).
- */
-function scoped(db: Knex, q: Knex.QueryBuilder, scope: QueryScope, cols: { store: string; owner?: string; customer?: string }): Knex.QueryBuilder {
-  if (scope.kind === 'store') return q.where(cols.store, scope.storeId);
-  if (scope.kind === 'owner') {
-    if (cols.owner) return q.where(cols.owner, scope.ownerUserId);
-    return q.whereIn(cols.customer!, db('customers').select('id').where('owner_userid', scope.ownerUserId));
-  }
-  return q;
-}
 
 export class MpReportStore implements MpReportRepo {
   private readonly mysql: boolean;
@@ -30,7 +18,7 @@ export class MpReportStore implements MpReportRepo {
 
   async journeyEffects(scope: QueryScope, period: Period | undefined, convertDays: number): Promise<JourneyEffect[]> {
     const runs = () => {
-      const q = scoped(this.db, this.db('journey_runs as r'), scope, { store: 'r.store_id', customer: 'r.customer_id' });
+      const q = applyScope(this.db, this.db('journey_runs as r'), scope, { store: 'r.store_id', customer: 'r.customer_id' });
       if (period) q.where('r.entered_at', '>=', period.from).andWhere('r.entered_at', '<', period.to);
       return q;
     };
@@ -71,7 +59,7 @@ export class MpReportStore implements MpReportRepo {
 
   async rfmCounts(scope: QueryScope): Promise<{ asOf: number | null; counts: Array<{ segment: Segment; customers: number }> }> {
     const [rows, run] = await Promise.all([
-      scoped(this.db, this.db('customer_rfm as f'), scope, { store: 'f.store_id', customer: 'f.customer_id' }).groupBy('f.segment').select('f.segment').count({ n: '*' }),
+      applyScope(this.db, this.db('customer_rfm as f'), scope, { store: 'f.store_id', customer: 'f.customer_id' }).groupBy('f.segment').select('f.segment').count({ n: '*' }),
       this.db('rfm_runs').whereNotNull('finished_at').orderBy('id', 'desc').first('finished_at'),
     ]);
     return {
@@ -82,7 +70,7 @@ export class MpReportStore implements MpReportRepo {
 
   async npsScores(scope: QueryScope, period: Period): Promise<Array<{ storeId: number | null; score: number }>> {
     const q = this.db('survey_answers as a').where('a.question', 'nps').whereNotNull('a.score').andWhere('a.answered_at', '>=', period.from).andWhere('a.answered_at', '<', period.to);
-    const rows = (await scoped(this.db, q, scope, { store: 'a.store_id', customer: 'a.customer_id' }).select('a.store_id', 'a.score')) as Row[];
+    const rows = (await applyScope(this.db, q, scope, { store: 'a.store_id', customer: 'a.customer_id' }).select('a.store_id', 'a.score')) as Row[];
     return rows.map((r) => ({ storeId: r.store_id === null ? null : Number(r.store_id), score: Number(r.score) }));
   }
 
@@ -96,7 +84,7 @@ export class MpReportStore implements MpReportRepo {
       .whereNull('c.merged_into')
       .andWhere('c.created_at', '>=', period.from)
       .andWhere('c.created_at', '<', period.to);
-    const rows = (await scoped(this.db, q, scope, { store: 'c.store_id', owner: 'c.owner_userid' })
+    const rows = (await applyScope(this.db, q, scope, { store: 'c.store_id', owner: 'c.owner_userid' })
       .groupBy('c.first_channel_id', 'ch.name')
       .select('c.first_channel_id', 'ch.name')
       .countDistinct({ customers: 'c.id' })
@@ -112,7 +100,7 @@ export class MpReportStore implements MpReportRepo {
   }
 
   async listOrdersForExport(scope: QueryScope, f: OrderExportFilter, page: { limit: number; offset: number }): Promise<{ items: ExportOrderRow[]; total: number }> {
-    const q = scoped(this.db, this.db('orders as o').leftJoin('customers as c', 'c.id', 'o.customer_id'), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
+    const q = applyScope(this.db, this.db('orders as o').leftJoin('customers as c', 'c.id', 'o.customer_id'), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
     if (f.customerId !== undefined) q.where('o.customer_id', f.customerId);
     if (f.period) q.where('o.paid_at', '>=', f.period.from).andWhere('o.paid_at', '<', f.period.to);
     const [countRow] = await q.clone().count({ n: '*' });

@@ -2,21 +2,14 @@ import type { Knex } from 'knex';
 import type { QueryScope } from '../domain/access/access.js';
 import type { AuditEntry, AuditRepo, CustomerFilter, MpCustomerRow, MpRepo, MpTask } from '../domain/mp/mp.ports.js';
 import { likeFragment } from './db.js';
+import { applyScope } from './scope.js';
 import { toTask } from './task.store.js';
-
-/** Turns a principal's scope into WHERE clauses on the given store and owner columns. */
-export function applyScope(q: Knex.QueryBuilder, scope: QueryScope, cols: { store: string; owner: string }): Knex.QueryBuilder {
-  if (scope.kind === 'store') return q.where(cols.store, scope.storeId);
-  if (scope.kind === 'owner') return q.where(cols.owner, scope.ownerUserId);
-  return q;
-}
-
 
 export class MpStore implements MpRepo, AuditRepo {
   constructor(private readonly db: Knex) {}
 
   async listCustomers(scope: QueryScope, f: CustomerFilter): Promise<{ items: MpCustomerRow[]; total: number }> {
-    const q = applyScope(this.db('customers').whereNull('customers.merged_into'), scope, { store: 'customers.store_id', owner: 'customers.owner_userid' });
+    const q = applyScope(this.db, this.db('customers').whereNull('customers.merged_into'), scope, { store: 'customers.store_id', owner: 'customers.owner_userid' });
     if (f.q) {
       if (/^\d{4}$/.test(f.q)) q.where('customers.phone_tail', f.q);
       else q.whereRaw("customers.name like ? escape '!'", [likeFragment(f.q)]);
@@ -72,7 +65,7 @@ export class MpStore implements MpRepo, AuditRepo {
   }
 
   async listOpenTasks(scope: QueryScope, page: { limit: number; offset: number }): Promise<{ items: MpTask[]; total: number }> {
-    const q = applyScope(this.tasks().where('tasks.status', 'open'), scope, { store: 'tasks.store_id', owner: 'tasks.staff_userid' });
+    const q = applyScope(this.db, this.tasks().where('tasks.status', 'open'), scope, { store: 'tasks.store_id', owner: 'tasks.staff_userid' });
     const [countRow] = await q.clone().count({ n: '*' });
     const rows = await q
       .orderBy([{ column: 'tasks.due_at' }, { column: 'tasks.id' }])

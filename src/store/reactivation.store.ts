@@ -5,6 +5,7 @@ import type { ArmCounts } from '../domain/segment/reactivation.js';
 import type { DormantCustomer, DormantQuery, LiftScope, NewReactivationEntry, ReactivationRepo } from '../domain/segment/segment.ports.js';
 import { dbClient } from './db.js';
 import { affectedRows, selectedRows } from './rfm.store.js';
+import { applyScope } from './scope.js';
 
 export class ReactivationStore implements ReactivationRepo {
   private readonly mysql: boolean;
@@ -64,12 +65,11 @@ export class ReactivationStore implements ReactivationRepo {
   async countConversions(scope: LiftScope, conversionDays: number, within?: QueryScope): Promise<ArmCounts[]> {
     let where = 'runId' in scope ? 'e.run_id = ?' : 'e.entered_at >= ? AND e.entered_at < ?';
     const args: Array<string | number> = 'runId' in scope ? [scope.runId] : [scope.from, scope.to];
-    if (within?.kind === 'store') {
-      where += ' AND e.store_id = ?';
-      args.push(within.storeId);
-    } else if (within?.kind === 'owner') {
-      where += ' AND e.customer_id IN (SELECT id FROM customers WHERE owner_userid = ?)';
-      args.push(within.ownerUserId);
+    if (within && within.kind !== 'all') {
+      // The scope's WHERE clauses come from the one translator (store/scope.ts), as a subquery.
+      const inScope = applyScope(this.db, this.db('reactivation_entries as e').select('e.id'), within, { store: 'e.store_id', customer: 'e.customer_id' }).toSQL();
+      where += ` AND e.id IN (${inScope.sql})`;
+      args.push(...(inScope.bindings as Array<string | number>));
     }
     const res = await this.db.raw(
       `SELECT segment, arm, COUNT(*) AS entered, SUM(converted) AS converted FROM (

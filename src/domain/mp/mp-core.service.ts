@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { badRequest, conflict, notFound } from '../../shared/errors.js';
 import { shortCode } from '../../shared/ids.js';
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-time.js';
-import { canSeeShared, queryScope, type Principal, type QueryScope } from '../access/access.js';
+import { canSeeShared, hidden, mayChooseAnyStore, queryScope, requirePermission, requireStoreScope, requireVisible, visibleStores, type Principal } from '../access/access.js';
 import type { ChannelListQuery } from '../channel/channel.ports.js';
 import type { ChannelService } from '../channel/channel.service.js';
 import type { Channel, ChannelBatch, ChannelStatus, NewChannel } from '../channel/channel.types.js';
@@ -13,9 +13,7 @@ import type { OrderItem } from '../order/order.types.js';
 import type { ChannelStepCounts, FunnelRepo } from '../report/funnel.js';
 import type { DayCounts, MpCoreRepo, MpOrder, OrderFilter } from './mp-core.ports.js';
 import type { MpRepo } from './mp.ports.js';
-import { requirePermission, requireVisible, storeFilter } from './mp.service.js';
 
-const hidden = () => notFound('MP.NOT_FOUND', '记录不存在');
 /** The channel list and detail show the last 30 days of the funnel, today included. */
 export const CHANNEL_FUNNEL_DAYS = 30;
 export const TREND_DAYS = 7;
@@ -57,20 +55,19 @@ export class MpCoreService {
     },
   ) {}
 
-  private storeFilter(p: Principal, storeId: number | undefined): Promise<number | undefined> {
-    return storeFilter(p, storeId, this.d.storeExists);
+  private async storeFilter(p: Principal, storeId: number | undefined): Promise<number | undefined> {
+    return (await requireStoreScope(p, storeId, this.d.storeExists)).storeId;
   }
 
   async stores(p: Principal, page: { limit: number; offset: number }) {
-    if (p.role === 'hq_admin') return this.d.repo.listStores(undefined, page);
-    if (p.storeId === null) return { items: [], total: 0 };
-    return this.d.repo.listStores(p.storeId, page);
+    const v = visibleStores(p);
+    if (v.kind === 'none') return { items: [], total: 0 };
+    return this.d.repo.listStores(v.kind === 'all' ? undefined : v.storeId, page);
   }
 
   /** Today's numbers and the 7-day trend (oldest first), in the caller's scope or one store for HQ. */
   async dashboard(p: Principal, storeId?: number): Promise<Dashboard> {
-    const store = await this.storeFilter(p, storeId);
-    const scope: QueryScope = p.role === 'hq_admin' && store !== undefined ? { kind: 'store', storeId: store } : queryScope(p);
+    const { scope } = await requireStoreScope(p, storeId, this.d.storeExists);
     const todayStart = shanghaiDayStart(this.d.clock.now());
     const from = todayStart - (TREND_DAYS - 1) * DAY_MS;
     const [days, tasksDue] = await Promise.all([this.d.repo.dailyCounts(scope, from, TREND_DAYS), this.d.repo.tasksDue(scope, todayStart + DAY_MS)]);
@@ -171,7 +168,7 @@ export class MpCoreService {
    */
   private async channelStore(p: Principal, storeId: number | undefined, staffUserIds: string[]): Promise<number | undefined> {
     requirePermission(p, 'channel.create');
-    if (p.role === 'hq_admin') return storeId;
+    if (mayChooseAnyStore(p)) return storeId;
     const own = await this.storeFilter(p, storeId ?? p.storeId ?? undefined);
     if (own === undefined) throw badRequest('MP.NO_STORE', '当前账号未关联门店，无法创建渠道');
     const stores = await this.d.repo.staffStores(staffUserIds);

@@ -1,8 +1,8 @@
-import { AppError, badRequest, isAppError, notFound } from '../../shared/errors.js';
+import { AppError, badRequest, isAppError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { toCsv } from '../../shared/csv.js';
 import { DAY_MS, shanghaiDay, shanghaiMidnightOf, shanghaiMinuteOfDay } from '../../shared/shanghai-time.js';
-import { queryScope, type Principal, type QueryScope } from '../access/access.js';
+import { canEditJourney, canSeeJourney, hidden, queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
 import type { JourneyService } from '../journey/journey.service.js';
 import type { Journey, Step } from '../journey/journey.types.js';
 import type { FunnelService } from '../report/funnel.service.js';
@@ -10,7 +10,6 @@ import { npsOf } from '../report/nps.js';
 import { SEGMENTS, segmentLabel } from '../segment/rfm.js';
 import type { SegmentService } from '../segment/segment.service.js';
 import type { AuditRepo, CustomerFilter, MpRepo } from './mp.ports.js';
-import { requirePermission, requireVisible } from './mp.service.js';
 import type { JourneyEffect, MpReportRepo, Period } from './mp-reports.ports.js';
 
 /** Rows one CSV export carries at most; a larger selection is cut (newest first) and says so. */
@@ -20,7 +19,6 @@ const EXPORT_PAGE = 500;
 export const CONVERSION_DAYS = 14;
 const DEFAULT_PERIOD_DAYS = 30;
 
-const hidden = () => notFound('MP.NOT_FOUND', '记录不存在');
 const forbidden = (message = '当前角色无权执行此操作') => new AppError('MP.FORBIDDEN', message, { status: 403 });
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10000) / 10000 : null);
 
@@ -84,17 +82,14 @@ export class MpReportService {
       customers: { listCustomers(p: Principal, f: CustomerFilter): Promise<{ items: Array<{ id: number; name: string; stage: string; storeId: number | null; ownerUserId: string | null; phoneMasked: string | null; tags: string[] }>; total: number }> };
       placements: Pick<MpRepo, 'findCustomerPlacement'>;
       audit: AuditRepo;
+      storeExists(id: number): Promise<boolean>;
       clock: Clock;
     },
   ) {}
 
-  /** The caller's scope, or one store of it (HQ: any store; others: only their own, else 404). */
-  scope(p: Principal, storeId?: number): QueryScope {
-    const own = queryScope(p);
-    if (storeId === undefined) return own;
-    if (own.kind === 'all') return { kind: 'store', storeId };
-    if (p.storeId !== storeId) throw hidden();
-    return own;
+  /** The caller's scope, or one store of it (HQ: any existing store; others: only their own, else 404). */
+  async scope(p: Principal, storeId?: number): Promise<QueryScope> {
+    return (await requireStoreScope(p, storeId, this.d.storeExists)).scope;
   }
 
   private async visibleJourney(p: Principal, id: number): Promise<Journey> {
@@ -102,14 +97,13 @@ export class MpReportService {
       if (isAppError(e) && e.code === 'JOURNEY.NOT_FOUND') return undefined;
       throw e;
     });
-    if (!j || (p.role !== 'hq_admin' && j.storeId !== null && j.storeId !== p.storeId)) throw hidden();
+    if (!j || !canSeeJourney(p, j)) throw hidden();
     return j;
   }
 
   /** Whether the caller may enable, disable and edit this (visible) journey. */
   canEdit(p: Principal, j: Journey): boolean {
-    if (p.role === 'hq_admin') return true;
-    return p.role === 'store_manager' && j.storeId !== null && j.storeId === p.storeId;
+    return canEditJourney(p, j);
   }
 
   private async effects(p: Principal, period?: Period): Promise<Map<number, JourneyEffect>> {
@@ -117,7 +111,7 @@ export class MpReportService {
   }
 
   async listJourneys(p: Principal): Promise<Array<{ journey: Journey; stats: JourneyEffect; canEdit: boolean }>> {
-    const all = (await this.d.journeys.list()).filter((j) => p.role === 'hq_admin' || j.storeId === null || j.storeId === p.storeId);
+    const all = (await this.d.journeys.list()).filter((j) => canSeeJourney(p, j));
     const effects = await this.effects(p);
     return all.map((j) => ({ journey: j, stats: effects.get(j.id) ?? emptyEffect(j.id), canEdit: this.canEdit(p, j) }));
   }
@@ -176,7 +170,7 @@ export class MpReportService {
   }
 
   async funnel(p: Principal, q: { from?: string; to?: string; groupBy: string; storeId?: number }) {
-    const scope = this.scope(p, q.storeId);
+    const scope = (await this.scope(p, q.storeId));
     const period = dayPeriod(q.from, q.to, this.d.clock.now());
     const report = await this.d.funnel.report({
       from: period.fromDay,
@@ -189,12 +183,12 @@ export class MpReportService {
   }
 
   async journeyReport(p: Principal, q: { from?: string; to?: string; storeId?: number }) {
-    const scope = this.scope(p, q.storeId);
+    const scope = (await this.scope(p, q.storeId));
     const period = dayPeriod(q.from, q.to, this.d.clock.now());
     const [journeys, effects] = await Promise.all([this.d.journeys.list(), this.d.repo.journeyEffects(scope, period, CONVERSION_DAYS)]);
     const byId = new Map(effects.map((e) => [e.journeyId, e]));
     const rows = journeys
-      .filter((j) => byId.has(j.id) || p.role === 'hq_admin' || j.storeId === null || j.storeId === p.storeId)
+      .filter((j) => byId.has(j.id) || canSeeJourney(p, j))
       .map((j) => {
         const e = byId.get(j.id) ?? emptyEffect(j.id);
         return { ...e, name: j.name, enabled: j.enabled, rates: { sent: ratio(e.sent, e.entered), replied: ratio(e.replied, e.entered), converted: ratio(e.converted, e.entered) } };
@@ -203,7 +197,7 @@ export class MpReportService {
   }
 
   async reactivation(p: Principal, q: { runId?: number; from?: string; to?: string; storeId?: number }) {
-    const scope = this.scope(p, q.storeId);
+    const scope = (await this.scope(p, q.storeId));
     const period = q.runId === undefined ? dayPeriod(q.from, q.to, this.d.clock.now()) : undefined;
     const report = await this.d.segments.measureLift(period ? { from: period.from, to: period.to } : { runId: q.runId! }, CONVERSION_DAYS, scope);
     const arm = (a: 'treated' | 'holdout') => {
@@ -225,7 +219,7 @@ export class MpReportService {
   }
 
   async nps(p: Principal, q: { from?: string; to?: string; storeId?: number }) {
-    const scope = this.scope(p, q.storeId);
+    const scope = (await this.scope(p, q.storeId));
     const period = dayPeriod(q.from, q.to, this.d.clock.now());
     const answers = await this.d.repo.npsScores(scope, period);
     const overall = npsOf(answers.map((a) => a.score));
@@ -238,7 +232,7 @@ export class MpReportService {
   }
 
   async rfm(p: Principal, q: { storeId?: number }) {
-    const { asOf, counts } = await this.d.repo.rfmCounts(this.scope(p, q.storeId));
+    const { asOf, counts } = await this.d.repo.rfmCounts((await this.scope(p, q.storeId)));
     const total = counts.reduce((s, c) => s + c.customers, 0);
     return {
       asOf,
@@ -251,7 +245,7 @@ export class MpReportService {
   }
 
   async ltv(p: Principal, q: { from?: string; to?: string; storeId?: number }) {
-    const scope = this.scope(p, q.storeId);
+    const scope = (await this.scope(p, q.storeId));
     const period = dayPeriod(q.from, q.to, this.d.clock.now());
     const rows = (await this.d.repo.ltvByFirstChannel(scope, period))
       .map((r) => ({ ...r, channelName: r.channelName ?? (r.channelId === null ? '无来源渠道' : '已删除渠道'), ltvFen: r.customers ? Math.round(r.revenueFen / r.customers) : 0 }))

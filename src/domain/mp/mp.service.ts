@@ -1,33 +1,10 @@
-import { AppError, conflict, notFound } from '../../shared/errors.js';
+import { conflict, notFound } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
-import { canSee, may, queryScope, type Permission, type Placement, type Principal, type QueryScope } from '../access/access.js';
+import { hidden, queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
 import type { CustomerService } from '../customer/customer.service.js';
 import type { AuditRepo, CustomerFilter, MpRepo, MpTask } from './mp.ports.js';
 
 export const TIMELINE_LIMIT = 50;
-
-const hidden = () => notFound('MP.NOT_FOUND', '记录不存在');
-
-/** Role-gated actions answer 403: which role someone has is no secret, which ids exist is. */
-export function requirePermission(p: Principal, perm: Permission): void {
-  if (!may(p, perm)) throw new AppError('MP.FORBIDDEN', '当前角色无权执行此操作', { status: 403 });
-}
-
-/** Throws MP.NOT_FOUND (404) for a resource the principal may not see, so ids reveal nothing. */
-export function requireVisible<T extends Placement>(p: Principal, r: T | undefined): T {
-  if (!r || !canSee(p, r)) throw hidden();
-  return r;
-}
-
-/**
- * A store id a caller filters by: HQ any existing store, everyone else only their own; any other
- * id reads as missing (404), like any id outside the caller's scope.
- */
-export async function storeFilter(p: Principal, storeId: number | undefined, storeExists: (id: number) => Promise<boolean>): Promise<number | undefined> {
-  if (storeId === undefined) return undefined;
-  if (p.role === 'hq_admin' ? !(await storeExists(storeId)) : storeId !== p.storeId) throw hidden();
-  return storeId;
-}
 
 /**
  * What the store operators' mini-program reads and does, scoped by the principal: every list
@@ -47,7 +24,7 @@ export class MpService {
 
   /** Customers in the caller's scope; a store filter outside it reads as missing. */
   async listCustomers(p: Principal, f: CustomerFilter) {
-    const storeId = await storeFilter(p, f.storeId, this.d.storeExists);
+    const { storeId } = await requireStoreScope(p, f.storeId, this.d.storeExists);
     const { items, total } = await this.d.repo.listCustomers(queryScope(p), { ...f, storeId });
     return { items: items.map(({ phoneEnc, ...c }) => ({ ...c, phoneMasked: phoneEnc ? this.d.phones.mask(phoneEnc) : null })), total };
   }

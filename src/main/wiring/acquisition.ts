@@ -1,0 +1,77 @@
+import { AcquisitionService } from '../../domain/acquisition/acquisition.service.js';
+import { EventInbox } from '../../domain/acquisition/event-inbox.js';
+import { EventProcessor } from '../../domain/acquisition/event-processor.js';
+import { toContactEvent } from '../../integrations/wecom/callback.js';
+import { isUnavailable } from '../../shared/unavailable.js';
+import { CallbackEventStore } from '../../store/callback-event.store.js';
+import { customerTransactor } from '../../store/customer.store.js';
+import { createDb } from '../../store/db.js';
+import type { ChannelParts } from './channels.js';
+import type { JourneyParts } from './journeys.js';
+import type { Platform } from './platform.js';
+import type { WecomParts } from './wecom.js';
+
+/**
+ * WeCom's contact callbacks: the durable inbox the callback answers from, the processor that
+ * turns events into customers, tags, welcomes and timelines, and its retry sweep (jobs role).
+ * Rules live in domain/acquisition (what an event means, the welcome window, failure classes).
+ */
+export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, j: JourneyParts) {
+  const { db, clock, log, config, metrics, closers } = p;
+  const acquisition = new AcquisitionService({
+    corpId: config.wecom.corpId,
+    channels: c.channelStore,
+    lookup: c.lookup,
+    tx: customerTransactor(db),
+    tags: c.tags,
+    wecom: w.gateways,
+    clock,
+    log: log.child({ module: 'acquisition' }),
+    defaultWelcome: config.welcome.defaultText,
+    welcomeWindowMs: config.welcome.windowMs,
+    media: c.media,
+    leads: {
+      findByState: (state) => c.landing.findLeadByState(state),
+      markLinked: (id, at) => c.landingStore.markLeadLinked(id, at),
+    },
+    onAdded: (a) => j.journeys.service.trigger({ trigger: 'contact_added', customerId: a.customerId, storeId: a.storeId, ref: `add:${a.eventId}`, at: a.at }),
+    metrics: {
+      welcome: (outcome, latencyMs) => {
+        metrics.welcomes.inc({ outcome });
+        if (latencyMs !== undefined) metrics.welcomeLatency.observe(latencyMs / 1000);
+      },
+    },
+  });
+  const processor = new EventProcessor({
+    queue: new CallbackEventStore(db),
+    acquisition,
+    decode: (f) => toContactEvent(f as never),
+    clock,
+    log: log.child({ module: 'events' }),
+    onOutcome: (kind, outcome) => metrics.callbackEvents.inc({ kind, outcome }),
+    onInFlight: (n) => metrics.eventBacklog.set(n),
+    isTransient: isUnavailable,
+  });
+  closers.push(() => processor.stop());
+  // The callback acknowledgement gets connections of its own, so it never queues behind
+  // processing transactions (SQLite has one writer anyway and shares the instance).
+  let inboxDb = db;
+  if (config.db.mysqlUrl) {
+    inboxDb = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: 4, log: log.child({ module: 'db-inbox' }) });
+    closers.push(() => inboxDb.destroy());
+  }
+  const inbox = new EventInbox(new CallbackEventStore(inboxDb), {
+    maxBatch: config.callback.maxBatch,
+    leaseMs: 60_000,
+    maxConcurrent: config.db.mysqlUrl ? 3 : 1,
+    onFlush: (size, seconds) => {
+      metrics.inboxBatch.observe(size);
+      metrics.inboxFlush.observe(seconds);
+    },
+    now: () => clock.now(),
+    onCommitted: (owner, batch) => void processor.dispatch(owner, batch),
+  });
+  return { processor, inbox };
+}
+
+export type AcquisitionParts = ReturnType<typeof wireAcquisition>;

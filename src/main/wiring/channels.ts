@@ -1,0 +1,68 @@
+import { ChannelLookup } from '../../domain/channel/channel-lookup.js';
+import { ChannelService } from '../../domain/channel/channel.service.js';
+import { CustomerService } from '../../domain/customer/customer.service.js';
+import { LandingService } from '../../domain/landing/landing.service.js';
+import { MediaService } from '../../domain/media/media.service.js';
+import { TagService } from '../../domain/tag/tag.service.js';
+import { PiiCipher } from '../../shared/pii.js';
+import { CacheMutex, CacheRateLimiter } from '../../store/cache/rate-limiter.js';
+import { ChannelStore } from '../../store/channel.store.js';
+import { CustomerStore } from '../../store/customer.store.js';
+import { LandingStore, landingTransactor } from '../../store/landing.store.js';
+import { MediaStore } from '../../store/media.store.js';
+import { TagStore } from '../../store/tag.store.js';
+import type { Platform } from './platform.js';
+import type { WecomParts } from './wecom.js';
+
+/**
+ * Channels (one per place a QR code is shown), their tags and welcome media, the landing page
+ * behind each QR, and the customer lookups the other areas share. Rules live in
+ * domain/channel, domain/landing, domain/tag, domain/media and domain/customer.
+ */
+export function wireChannels(p: Platform, w: WecomParts) {
+  const { db, cache, keys, clock, log, config } = p;
+  const channelStore = new ChannelStore(db);
+  const customerStore = new CustomerStore(db);
+  const tags = new TagService({ tags: new TagStore(db), corpTags: w.gateways, log: log.child({ module: 'tags' }) });
+  const lookup = new ChannelLookup(channelStore, clock);
+  const media = new MediaService({
+    repo: new MediaStore(db),
+    uploader: w.gateways,
+    cache: {
+      get: (sha1) => cache.get(keys.mediaId(config.wecom.corpId, sha1)),
+      set: (sha1, mediaId, ttlMs) => cache.set(keys.mediaId(config.wecom.corpId, sha1), mediaId, ttlMs),
+    },
+    clock,
+    log: log.child({ module: 'media' }),
+  });
+  const channels = new ChannelService({
+    channels: channelStore,
+    contactWays: w.gateways,
+    tags,
+    clock,
+    log: log.child({ module: 'channels' }),
+    onChange: (c) => lookup.forget(c.code),
+    assetExists: (id) => media.exists(id),
+  });
+  const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
+  const pii = new PiiCipher(config.piiKey);
+  const landingStore = new LandingStore(db);
+  const limiter = new CacheRateLimiter(cache, keys, clock);
+  const landing = new LandingService({
+    channels: channelStore,
+    lookup,
+    landing: landingStore,
+    tx: landingTransactor(db),
+    tags,
+    contactWays: w.gateways,
+    limiter,
+    mutex: new CacheMutex(cache, keys),
+    pii,
+    clock,
+    log: log.child({ module: 'landing' }),
+  });
+  const storeExists = (id: number) => channelStore.storeExists(id);
+  return { channelStore, customerStore, tags, lookup, media, channels, customers, pii, landingStore, limiter, landing, storeExists };
+}
+
+export type ChannelParts = ReturnType<typeof wireChannels>;
