@@ -119,6 +119,10 @@ import { mpReportRoutes } from '../http/routes/mp-reports.routes.js';
 import { StoreService } from '../domain/store/store.service.js';
 import { StoresStore } from '../store/stores.store.js';
 import { storeRoutes } from '../http/routes/stores.routes.js';
+import { PersonalDataService } from '../domain/customer/personal-data.service.js';
+import { personalDataTransactor } from '../store/personal-data.store.js';
+import { mpPersonRoutes } from '../http/routes/mp-person.routes.js';
+import { randomToken } from '../shared/ids.js';
 
 /** Reps the sandbox emulator knows, so channels can be created and scanned by hand. */
 export const SANDBOX_STAFF = ['rep001', 'rep002', 'rep003'];
@@ -549,6 +553,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
     const ipHash = (ip: string) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32);
     const funnel = new FunnelService({ funnel: funnelStore, channels: channelStore });
+    const personalData = new PersonalDataService({ tx: personalDataTransactor(db), clock, newToken: () => randomToken(16), reveal: (enc) => pii.decrypt(enc) });
     const mpReports = new MpReportService({ repo: new MpReportStore(db), journeys: journeyService, funnel, segments, customers: mp, placements: mpStore, audit: mpStore, clock });
 
     const siyu: Siyu = { config, log, metrics, db, cache, clock, emulator, wechatEmulator, wecom, channels, customers, processor, roomPools, appMessages, rules, templates, bot, journeys, orders, segments: { service: segments, rfm: rfmStore, reactivation: reactivationStore }, monitoring, stores, close };
@@ -571,6 +576,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           mpRoutes({ auth: mpAuth, mp, ipHash, limiter }),
           mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
           mpReportRoutes({ auth: mpAuth, reports: mpReports, ipHash }),
+          mpPersonRoutes({ auth: mpAuth, personalData, ipHash }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,
@@ -582,7 +588,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
           channelQrRoutes({ channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
-          customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
+          customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }), personalData, ipHash }),
           mediaRoutes({ media }),
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel, nps: conversationStore }),

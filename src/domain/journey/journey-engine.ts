@@ -321,7 +321,7 @@ export class JourneyEngine {
       d.log.info({ touchId: t.id }, 'interrupted template call left no task in WeCom; delivering again');
       if (!(await d.repo.markTemplateAttempt(t.id, d.owner, null))) return;
     }
-    if (!customer || customer.mergedInto !== null) return skip('customer_gone');
+    if (!customer || customer.mergedInto !== null || customer.erased) return skip('customer_gone');
     const journey = t.journeyId === null ? undefined : await this.journey(t.journeyId);
     // Disabling a journey stops what it has queued, not only what it would queue next.
     if (journey && !journey.enabled) return skip('journey_disabled');

@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { CustomerService } from '../../domain/customer/customer.service.js';
 import type { MergeService } from '../../domain/customer/merge.service.js';
+import type { PersonalDataService } from '../../domain/customer/personal-data.service.js';
+import { eraseBody, presentErasure } from './mp-person.routes.js';
 import { readJson } from '../body.js';
 import type { TimelineEntry } from '../../domain/customer/customer.types.js';
 import { iso, parseId } from '../validation.js';
@@ -23,8 +25,9 @@ const presentMerge = (m: { id: number; sourceId: number; targetId: number; reaso
 export const presentTimeline = (entries: TimelineEntry[]) =>
   entries.map((e) => ({ id: e.id, kind: e.kind, channelId: e.channelId, staffUserId: e.staffUserId, data: e.data, occurredAt: iso(e.occurredAt) }));
 
-export function customerRoutes(d: { customers: CustomerService; merges: MergeService }): Router {
+export function customerRoutes(d: { customers: CustomerService; merges: MergeService; personalData: PersonalDataService; ipHash(ip: string): string }): Router {
   const r = new Router({ prefix: '/api/customers' });
+  const customerId = (raw: string | undefined) => parseId(raw, 'CUSTOMER.INVALID_ID', '客户');
 
   // Two records that are one person: the source's timeline, tags, relationships, identities,
   // leads, consents and coupons move to the target. Recorded, and undone by the merge id.
@@ -36,6 +39,14 @@ export function customerRoutes(d: { customers: CustomerService; merges: MergeSer
 
   r.post('/merges/:id/undo', async (ctx) => {
     ctx.body = presentMerge(await d.merges.undo(parseId(ctx.params.id, 'MERGE.INVALID_ID', '合并记录'), 'admin-api'));
+  });
+
+  // The person's right to erasure (PIPL): everything personal, on every merged record, in one
+  // audited transaction. Repeating it is harmless.
+  r.post('/:id/erase', async (ctx) => {
+    const id = customerId(ctx.params.id);
+    const { reason } = eraseBody.parse(await readJson(ctx));
+    ctx.body = presentErasure(await d.personalData.erase({ kind: 'admin' }, id, reason, d.ipHash(ctx.ip)));
   });
 
   r.get('/:id', async (ctx) => {
@@ -51,6 +62,7 @@ export function customerRoutes(d: { customers: CustomerService; merges: MergeSer
       stage: c.stage,
       optedOut: c.optedOut,
       mergedInto: c.mergedInto ?? null,
+      erasedAt: iso(c.erasedAt ?? null),
       createdAt: iso(c.createdAt),
       tags: c.tags,
       follows: c.follows.map((f) => ({ staffUserId: f.staffUserId, channelId: f.channelId, state: f.state, status: f.status, addedAt: iso(f.addedAt), removedAt: iso(f.removedAt) })),
