@@ -185,3 +185,38 @@ test(`${b} in the mini-program only HQ may erase a person, and the audit log nam
   t.is(Number(row.staff_id), Number((await w.siyu.db('staff').where({ wecom_userid: 'hq' }).first()).id));
   t.is(JSON.parse(row.detail).actor, 'staff:hq');
 });
+
+test(`${b} an access request hands the person everything held about them as a JSON file, and is audited`, async (t) => {
+  const siyu = await startApp(t);
+  const p = await seedPerson(siyu);
+  const res = await fetch(`${siyu.url}/api/customers/${p.customerId}/personal-data`, { headers: { authorization: `Bearer ${siyu.config.adminApiKey}` } });
+  t.is(res.status, 200);
+  t.regex(res.headers.get('content-disposition') ?? '', new RegExp(`attachment; filename="personal-data-${p.customerId}\\.json"`));
+  t.is(res.headers.get('cache-control'), 'no-store');
+  const file = JSON.parse(await res.text());
+  t.is(file.customerId, p.customerId);
+  t.deepEqual(file.phones, [PHONE], 'the phone in clear, once');
+  t.is(file.leads[0].name, NAME);
+  t.true(file.identities.some((i: { value: string }) => i.value === p.externalUserId));
+  t.true(file.timeline.some((e: { kind: string; data: { text?: string } }) => e.kind === 'message_in' && e.data.text === MESSAGE));
+  t.is(file.orders[0].amountFen, 12_800);
+  t.is(file.surveyAnswers[0].value, '9');
+  t.true(file.consents.length >= 1);
+  t.true(file.tags.some((x: { group: string; name: string }) => x.group === '海报' && x.name === '春季'));
+  const audit = await siyu.db('audit_log').where({ action: 'customer.export_data' });
+  t.is(audit.length, 1);
+  t.is(audit[0].target_id, String(p.customerId));
+  t.false(audit[0].detail.includes(PHONE), 'the audit says who was exported, not what');
+  t.is((await admin(siyu).get('/api/customers/999999/personal-data')).status, 404);
+});
+
+test(`${b} in the mini-program only HQ may export a person's data`, async (t) => {
+  const w = await mpWorld(t);
+  const id = await w.customer('吴店客', w.stores.s1, 'rep1a', '13911112222');
+  for (const who of ['mgr1', 'rep1a'] as const) t.is((await w.raw(who, `/customers/${id}/personal-data`)).status, 403, who);
+  const res = await w.raw('hq', `/customers/${id}/personal-data`);
+  t.is(res.status, 200);
+  const file = JSON.parse(await res.text());
+  t.deepEqual(file.phones, ['13911112222']);
+  t.is(Number((await w.siyu.db('audit_log').where({ action: 'customer.export_data' }).first()).staff_id), Number((await w.siyu.db('staff').where({ wecom_userid: 'hq' }).first()).id));
+});

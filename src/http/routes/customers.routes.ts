@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CustomerService } from '../../domain/customer/customer.service.js';
 import type { MergeService } from '../../domain/customer/merge.service.js';
 import type { PersonalDataService } from '../../domain/customer/personal-data.service.js';
-import { eraseBody, presentErasure } from './mp-person.routes.js';
+import { eraseBody, presentErasure, sendAccessExport } from './mp-person.routes.js';
 import { readJson } from '../body.js';
 import type { TimelineEntry } from '../../domain/customer/customer.types.js';
 import { iso, parseId } from '../validation.js';
@@ -47,6 +47,11 @@ export function customerRoutes(d: { customers: CustomerService; merges: MergeSer
     const id = customerId(ctx.params.id);
     const { reason } = eraseBody.parse(await readJson(ctx));
     ctx.body = presentErasure(await d.personalData.erase({ kind: 'admin' }, id, reason, d.ipHash(ctx.ip)));
+  });
+
+  // The person's right of access: everything held about them, as a JSON file; audited.
+  r.get('/:id/personal-data', async (ctx) => {
+    sendAccessExport(ctx, await d.personalData.export({ kind: 'admin' }, customerId(ctx.params.id), d.ipHash(ctx.ip)));
   });
 
   r.get('/:id', async (ctx) => {

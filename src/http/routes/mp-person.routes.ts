@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/access.js';
-import type { ErasureResult, PersonalDataService } from '../../domain/customer/personal-data.service.js';
+import type { AccessExport, ErasureResult, PersonalDataService } from '../../domain/customer/personal-data.service.js';
 import { readJson } from '../body.js';
 import { mpAuth, principalOf } from '../middleware/mp-auth.js';
 import { iso, parseId, printableText } from '../validation.js';
@@ -18,6 +18,14 @@ export const presentErasure = (r: ErasureResult) => ({
   counts: r.counts,
 });
 
+/** The access export as a downloaded JSON file, never cached on the way. */
+export function sendAccessExport(ctx: Context, r: AccessExport): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.attachment(`personal-data-${r.customerId}.json`);
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = JSON.stringify({ customerId: r.customerId, customerIds: r.customerIds, exportedAt: iso(r.exportedAt), ...r.data }, null, 2);
+}
+
 /**
  * A person's rights in the mini-program (HQ): erasure and the access export. Scoping and the
  * audit live in PersonalDataService; these handlers parse and present.
@@ -31,6 +39,10 @@ export function mpPersonRoutes(d: { auth: { authenticate(token: string): Promise
     const id = customerId(ctx);
     const { reason } = eraseBody.parse(await readJson(ctx));
     ctx.body = presentErasure(await d.personalData.erase({ kind: 'staff', principal: principalOf(ctx) }, id, reason, d.ipHash(ctx.ip)));
+  });
+
+  r.get('/customers/:id/personal-data', authed, async (ctx) => {
+    sendAccessExport(ctx, await d.personalData.export({ kind: 'staff', principal: principalOf(ctx) }, customerId(ctx), d.ipHash(ctx.ip)));
   });
 
   return r;
