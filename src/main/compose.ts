@@ -553,6 +553,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
     const ipHash = (ip: string) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32);
     const funnel = new FunnelService({ funnel: funnelStore, channels: channelStore });
+    const merges = new MergeService({ tx: mergeTransactor(db), clock });
     const personalData = new PersonalDataService({ tx: personalDataTransactor(db), clock, newToken: () => randomToken(16), reveal: (enc) => pii.decrypt(enc) });
     const mpReports = new MpReportService({ repo: new MpReportStore(db), journeys: journeyService, funnel, segments, customers: mp, placements: mpStore, audit: mpStore, clock });
 
@@ -576,7 +577,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           mpRoutes({ auth: mpAuth, mp, ipHash, limiter }),
           mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
           mpReportRoutes({ auth: mpAuth, reports: mpReports, ipHash }),
-          mpPersonRoutes({ auth: mpAuth, personalData, ipHash }),
+          mpPersonRoutes({ auth: mpAuth, personalData, merges, ipHash }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,
@@ -588,7 +589,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
           channelQrRoutes({ channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
-          customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }), personalData, ipHash }),
+          customerRoutes({ customers, merges, personalData, ipHash }),
           mediaRoutes({ media }),
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel, nps: conversationStore }),
