@@ -120,7 +120,8 @@ import { StoreService } from '../domain/store/store.service.js';
 import { StoresStore } from '../store/stores.store.js';
 import { storeRoutes } from '../http/routes/stores.routes.js';
 import { PersonalDataService } from '../domain/customer/personal-data.service.js';
-import { personalDataTransactor } from '../store/personal-data.store.js';
+import { optOutTransactor, personalDataTransactor } from '../store/personal-data.store.js';
+import { OptOutService } from '../domain/customer/opt-out.service.js';
 import { mpPersonRoutes } from '../http/routes/mp-person.routes.js';
 import { randomToken } from '../shared/ids.js';
 
@@ -554,6 +555,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     const ipHash = (ip: string) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32);
     const funnel = new FunnelService({ funnel: funnelStore, channels: channelStore });
     const merges = new MergeService({ tx: mergeTransactor(db), clock });
+    const optOut = new OptOutService({ tx: optOutTransactor(db), clock });
     const personalData = new PersonalDataService({ tx: personalDataTransactor(db), clock, newToken: () => randomToken(16), reveal: (enc) => pii.decrypt(enc) });
     const mpReports = new MpReportService({ repo: new MpReportStore(db), journeys: journeyService, funnel, segments, customers: mp, placements: mpStore, audit: mpStore, clock });
 
@@ -577,7 +579,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           mpRoutes({ auth: mpAuth, mp, ipHash, limiter }),
           mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
           mpReportRoutes({ auth: mpAuth, reports: mpReports, ipHash }),
-          mpPersonRoutes({ auth: mpAuth, personalData, merges, ipHash }),
+          mpPersonRoutes({ auth: mpAuth, personalData, merges, optOut, ipHash }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
             orders,
@@ -589,7 +591,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
           channelQrRoutes({ channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
           channelRoutes({ channels }),
-          customerRoutes({ customers, merges, personalData, ipHash }),
+          customerRoutes({ customers, merges, personalData, optOut, ipHash }),
           mediaRoutes({ media }),
           botRoutes({ rules: botRules, templates }),
           funnelRoutes({ funnel, nps: conversationStore }),

@@ -3,6 +3,8 @@ import type { ErasureCounts, PersonalDataExport, PersonalDataRepo, PersonCluster
 import type { PersonalDataTx } from '../domain/customer/personal-data.js';
 import { transact } from './db.js';
 import { MpStore } from './mp.store.js';
+import { CustomerStore } from './customer.store.js';
+import type { OptOutTx } from '../domain/customer/opt-out.service.js';
 
 /** Merge chains longer than this are not real (merges are made one at a time by people). */
 const MAX_CLUSTER = 500;
@@ -186,5 +188,15 @@ export class PersonalDataStore implements PersonalDataRepo {
 export function personalDataTransactor(db: Knex) {
   return {
     transaction: <T>(fn: (r: PersonalDataTx) => Promise<T>): Promise<T> => transact(db, (trx) => fn({ data: new PersonalDataStore(trx), audit: new MpStore(trx) })),
+  };
+}
+
+export function optOutTransactor(db: Knex) {
+  return {
+    transaction: <T>(fn: (r: OptOutTx) => Promise<T>): Promise<T> =>
+      transact(db, (trx) => {
+        const mp = new MpStore(trx);
+        return fn({ customers: new CustomerStore(trx), audit: mp, placements: mp });
+      }),
   };
 }

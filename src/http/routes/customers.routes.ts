@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { CustomerService } from '../../domain/customer/customer.service.js';
 import type { MergeService } from '../../domain/customer/merge.service.js';
+import type { OptOutService } from '../../domain/customer/opt-out.service.js';
 import type { AccessExport, ErasureResult, PersonalDataService } from '../../domain/customer/personal-data.service.js';
 import type { Context } from 'koa';
 import { readJson } from '../body.js';
@@ -41,10 +42,13 @@ export function sendAccessExport(ctx: Context, r: AccessExport): void {
   ctx.body = JSON.stringify({ customerId: r.customerId, customerIds: r.customerIds, exportedAt: iso(r.exportedAt), ...r.data }, null, 2);
 }
 
+/** Set or clear 退订 on the person's behalf; the reason is kept on the timeline and in the audit log. */
+export const optOutBody = z.object({ optedOut: z.boolean(), reason: printableText(200) }).strict();
+
 export const presentTimeline = (entries: TimelineEntry[]) =>
   entries.map((e) => ({ id: e.id, kind: e.kind, channelId: e.channelId, staffUserId: e.staffUserId, data: e.data, occurredAt: iso(e.occurredAt) }));
 
-export function customerRoutes(d: { customers: CustomerService; merges: MergeService; personalData: PersonalDataService; ipHash(ip: string): string }): Router {
+export function customerRoutes(d: { customers: CustomerService; merges: MergeService; personalData: PersonalDataService; optOut: OptOutService; ipHash(ip: string): string }): Router {
   const r = new Router({ prefix: '/api/customers' });
   const customerId = (raw: string | undefined) => parseId(raw, 'CUSTOMER.INVALID_ID', '客户');
 
@@ -71,6 +75,12 @@ export function customerRoutes(d: { customers: CustomerService; merges: MergeSer
   // The person's right of access: everything held about them, as a JSON file; audited.
   r.get('/:id/personal-data', async (ctx) => {
     sendAccessExport(ctx, await d.personalData.export({ kind: 'admin' }, customerId(ctx.params.id), d.ipHash(ctx.ip)));
+  });
+
+  r.post('/:id/opt-out', async (ctx) => {
+    const id = customerId(ctx.params.id);
+    const body = optOutBody.parse(await readJson(ctx));
+    ctx.body = await d.optOut.set({ kind: 'admin' }, id, body.optedOut, body.reason, d.ipHash(ctx.ip));
   });
 
   r.get('/:id', async (ctx) => {
