@@ -3,6 +3,7 @@ import { transact } from './db.js';
 import type { MergeJournal, MergeRecord, MergeRepo } from '../domain/customer/merge.js';
 import type { MergeTx } from '../domain/customer/merge.service.js';
 import { CustomerStore } from './customer.store.js';
+import { MpStore } from './mp.store.js';
 
 /** Tables whose rows simply follow the customer (moved by id). */
 const BY_ID: Array<{ table: string; column: string }> = [
@@ -123,6 +124,6 @@ export class MergeStore implements MergeRepo {
 
 export function mergeTransactor(db: Knex) {
   return {
-    transaction: <T>(fn: (r: MergeTx) => Promise<T>): Promise<T> => transact(db, (trx) => fn({ merges: new MergeStore(trx), customers: new CustomerStore(trx) })),
+    transaction: <T>(fn: (r: MergeTx) => Promise<T>): Promise<T> => transact(db, (trx) => fn({ merges: new MergeStore(trx), customers: new CustomerStore(trx), audit: new MpStore(trx) })),
   };
 }

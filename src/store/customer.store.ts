@@ -18,6 +18,7 @@ interface CustomerRow {
   stage: Stage;
   opted_out: number | boolean;
   merged_into: number | null;
+  erased_at?: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -35,6 +36,7 @@ const toCustomer = (r: CustomerRow): Customer => ({
   stage: r.stage,
   optedOut: !!r.opted_out,
   mergedInto: nn(r.merged_into),
+  erasedAt: nn(r.erased_at ?? null),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });

@@ -116,6 +116,8 @@ export class JourneyStore implements JourneyRepo {
     const key = { journey_id: r.journeyId, customer_id: r.customerId, trigger_ref: r.triggerRef };
     const before = await this.db('journey_runs').where(key).first('id');
     if (before) return undefined;
+    // A person whose data was erased enters no journey again (a journey would tag and message them).
+    if (await this.db('customers').where({ id: r.customerId }).whereNotNull('erased_at').first('id')) return undefined;
     await this.db('journey_runs')
       .insert({ ...key, store_id: r.storeId, status: 'active', step_index: 0, next_at: r.nextAt, entered_at: r.enteredAt })
       .onConflict(['journey_id', 'customer_id', 'trigger_ref'])
@@ -342,12 +344,12 @@ export class CustomerFactsStore implements CustomerFacts {
     const rows = await this.db('customers')
       .leftJoin('customer_identities as ext', (j) => j.on('ext.customer_id', 'customers.id').andOnVal('ext.kind', 'wecom_external').andOnVal('ext.scope', this.corpId))
       .whereIn('customers.id', customerIds)
-      .select('customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.merged_into', 'ext.value as external_userid');
+      .select('customers.id', 'customers.store_id', 'customers.name', 'customers.owner_userid', 'customers.opted_out', 'customers.merged_into', 'customers.erased_at', 'ext.value as external_userid');
     const out = new Map<number, CustomerFact>();
     for (const r of rows) {
       // A customer with two external ids (two corps' views) keeps the first.
       if (out.has(Number(r.id))) continue;
-      out.set(Number(r.id), { id: Number(r.id), storeId: nn(r.store_id), name: r.name, ownerUserId: r.owner_userid ?? null, optedOut: !!r.opted_out, mergedInto: nn(r.merged_into), externalUserId: r.external_userid ?? null });
+      out.set(Number(r.id), { id: Number(r.id), storeId: nn(r.store_id), name: r.name, ownerUserId: r.owner_userid ?? null, optedOut: !!r.opted_out, mergedInto: nn(r.merged_into), erased: r.erased_at !== null && r.erased_at !== undefined, externalUserId: r.external_userid ?? null });
     }
     return out;
   }

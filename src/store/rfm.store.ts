@@ -62,7 +62,7 @@ export class RfmStore implements RfmRepo {
           ${this.quintile('order_count')} AS f,
           ${this.quintile('total_spent_fen')} AS m
         FROM customers
-        WHERE store_id IN (${placeholders(storeIds.length)}) AND order_count >= 1 AND merged_into IS NULL AND last_purchase_at IS NOT NULL
+        WHERE store_id IN (${placeholders(storeIds.length)}) AND order_count >= 1 AND merged_into IS NULL AND erased_at IS NULL AND last_purchase_at IS NOT NULL
       ) s`;
     const cols = '(customer_id, store_id, r, f, m, segment, prev_segment, run_id, computed_at)';
     // prev_segment keeps the segment before this run: a retried batch of the same run leaves it.

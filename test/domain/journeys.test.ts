@@ -194,7 +194,9 @@ test('two dispatchers racing, and one that dies after claiming: every touch is d
   t.is(new Set(rows.map((r) => r.customer_id)).size, 20);
 
   // A dispatcher claims a due touch and dies: nobody else sends it until the lease runs out.
-  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'race', customerId, storeId: null, ref: 'race-2', at: T0 });
+  // (A day later: outside an order journey the step is marketing, so the daily cap counts it.)
+  clock.advance(DAY);
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'race', customerId, storeId: null, ref: 'race-2', at: clock.now() });
   const dead = siyu.journeys.makeEngine('engine-dead');
   await dead.advanceDue({ runsAdvanced: 0, touchesCreated: 0, sent: 0, skipped: 0, deferred: 0, failed: 0 });
   const claimed = await siyu.journeys.store.claimDueTouches('engine-dead', clock.now(), clock.now() + siyu.config.journeys.leaseMs, 10);
@@ -377,4 +379,54 @@ test('a delivered NPS question counts as delivered in the journey stats and the 
   t.is(report.status, 200, JSON.stringify(report.json));
   const mine = (report.json.rows as Array<{ journeyId: number; delivered: number; sent: number }>).find((x) => x.journeyId === j.id);
   t.like(mine, { sent: 1, delivered: 1 });
+});
+
+test('an operator-set opt-out stops every journey message an author marked non-marketing, except order notices of an order journey; each step says so', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const api = admin(siyu);
+  const promo = (await api.post('/api/journeys', { name: '加微后', trigger: 'tag_added', triggerArg: 'y', steps: [{ type: 'send', text: '新品上架', marketing: false }, { type: 'task', title: '回访' }] })).json;
+  const notice = (await api.post('/api/journeys', { name: '订单通知', trigger: 'order_paid', steps: [{ type: 'send', text: '您的订单已发货', marketing: false }, { type: 'send', text: '再来一单' }] })).json;
+  t.deepEqual(promo.steps.map((s: { messageClass: string | null; optedOutReceives: boolean | null }) => [s.messageClass, s.optedOutReceives]), [['marketing', false], [null, null]]);
+  t.deepEqual(notice.steps.map((s: { messageClass: string | null; optedOutReceives: boolean | null }) => [s.messageClass, s.optedOutReceives]), [['order_notice', true], ['marketing', false]]);
+
+  const set = await api.post(`/api/customers/${customerId}/opt-out`, { optedOut: true, reason: '客户电话告知不要再发消息' });
+  t.is(set.status, 200, set.text);
+  t.deepEqual(set.json, { customerId, optedOut: true, changed: true });
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'y', customerId, storeId: null, ref: 'r', at: T0 });
+  await siyu.journeys.service.trigger({ trigger: 'order_paid', customerId, storeId: null, ref: 'order:1', at: T0 });
+  await advanceTo(clock, siyu, T0);
+  const rows = async (id: number) => (await siyu.db('touches').where({ journey_id: id }).orderBy('step_index')).map((r) => [r.kind, r.status, r.skip_reason]);
+  t.deepEqual(await rows(promo.id), [['message', 'skipped', 'opted_out'], ['task', 'sent', null]]);
+  t.deepEqual(await rows(notice.id), [['message', 'sent', null], ['message', 'skipped', 'opted_out']]);
+  t.deepEqual(await outboxTexts(siyu, customerId), ['您的订单已发货']);
+
+  // Cleared, with a reason: both on the timeline and in the audit log, by the admin key.
+  t.is((await api.post(`/api/customers/${customerId}/opt-out`, { optedOut: false })).status, 400, 'a reason is required');
+  t.is((await api.post(`/api/customers/${customerId}/opt-out`, { optedOut: false, reason: '客户到店要求恢复' })).json.changed, true);
+  const audit = (await siyu.db('audit_log').orderBy('id')).map((r) => [r.action, Number(r.staff_id), JSON.parse(r.detail).reason]);
+  t.deepEqual(audit, [['customer.opt_out', 0, '客户电话告知不要再发消息'], ['customer.opt_in', 0, '客户到店要求恢复']]);
+  const timeline = (await siyu.db('customer_events').where({ customer_id: customerId }).whereIn('kind', ['opted_out', 'opted_in']).orderBy('id')).map((r) => [r.kind, JSON.parse(r.data).via]);
+  t.deepEqual(timeline, [['opted_out', 'operator'], ['opted_in', 'operator']]);
+});
+
+test('in the mini-program any role sets 退订 within its scope, audited with who did it', async (t) => {
+  const { siyu, customerId } = await setup(t);
+  const store = (await siyu.stores.create({ code: 'oo', name: 'oo店', quietHours: null, dormantDays: null })).id;
+  const other = (await siyu.stores.create({ code: 'op', name: 'op店', quietHours: null, dormantDays: null })).id;
+  await siyu.db('customers').where({ id: customerId }).update({ store_id: store, owner_userid: 'rep001' });
+  for (const [u, role, storeId] of [['rep001', 'rep', store], ['rep002', 'rep', store], ['mgrx', 'store_manager', other]] as const) {
+    siyu.emulator!.addEmployee(u, { name: u });
+    await saveStaff(siyu, { wecomUserId: u, role, storeId });
+  }
+  const call = mp(siyu);
+  const as = async (u: string) => (await loginAs(siyu, u)).accessToken;
+  const body = { optedOut: true, reason: '客户当面要求' };
+  for (const u of ['rep002', 'mgrx']) t.is((await call('POST', `/customers/${customerId}/opt-out`, { token: await as(u), body })).status, 404, u);
+  t.is(await siyu.db('audit_log').count({ n: '*' }).then((r) => Number(r[0]!.n)), 0);
+  const ok = await call('POST', `/customers/${customerId}/opt-out`, { token: await as('rep001'), body });
+  t.is(ok.status, 200, JSON.stringify(ok.json));
+  t.true(!!(await siyu.db('customers').where({ id: customerId }).first()).opted_out);
+  const row = await siyu.db('audit_log').first();
+  t.is(row.action, 'customer.opt_out');
+  t.is(JSON.parse(row.detail).actor, 'staff:rep001');
 });

@@ -2,6 +2,7 @@ import test from 'ava';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
+import { mpWorld } from '../support/mp-world.js';
 
 const b = `[${backendName}]`;
 
@@ -66,4 +67,41 @@ test(`${b} two records of one person are merged with everything moved, and the m
   t.deepEqual(await snapshot(siyu), before, 'every row is back where it was');
   t.is((await api.post(`/api/customers/merges/${merged.json.id}/undo`)).status, 409);
   t.true((await api.get(`/api/customers/${wecomCustomer}`)).json.timeline.some((e: { kind: string }) => e.kind === 'customer_unmerged'));
+});
+
+test(`${b} merges and their undo are in the audit log with who did them, and HQ can do both in the mini-program`, async (t) => {
+  const w = await mpWorld(t);
+  const a = await w.customer('郑甲', w.stores.s1, 'rep1a');
+  const c = await w.customer('郑甲（重复）', w.stores.s1, 'rep1a');
+  for (const who of ['mgr1', 'rep1a'] as const) t.is((await w.as(who, 'POST', '/customers/merge', { sourceId: c, targetId: a })).status, 403, who);
+  t.is(Number((await w.siyu.db('customer_merges').count({ n: '*' }))[0]!.n), 0);
+
+  const merged = await w.as('hq', 'POST', '/customers/merge', { sourceId: c, targetId: a, reason: '同一手机号' });
+  t.is(merged.status, 201, JSON.stringify(merged.json));
+  t.is(merged.json.actor, 'staff:hq');
+  t.is((await w.siyu.db('customers').where({ id: c }).first()).merged_into, a);
+  t.is((await w.as('mgr1', 'POST', `/customers/merges/${merged.json.id}/undo`)).status, 403);
+  const undone = await w.as('hq', 'POST', `/customers/merges/${merged.json.id}/undo`);
+  t.is(undone.status, 200, JSON.stringify(undone.json));
+  t.is((await w.siyu.db('customers').where({ id: c }).first()).merged_into, null);
+
+  // The admin key too, recorded as such.
+  const again = await admin(w.siyu).post('/api/customers/merge', { sourceId: c, targetId: a });
+  t.is(again.status, 201);
+  const hqId = Number((await w.siyu.db('staff').where({ wecom_userid: 'hq' }).first()).id);
+  const log = (await w.siyu.db('audit_log').whereIn('action', ['customer.merge', 'customer.unmerge']).orderBy('id')).map((r) => ({
+    staffId: Number(r.staff_id),
+    action: r.action,
+    targetId: r.target_id,
+    actor: JSON.parse(r.detail).actor,
+    sourceId: JSON.parse(r.detail).sourceId,
+  }));
+  t.deepEqual(log, [
+    { staffId: hqId, action: 'customer.merge', targetId: String(a), actor: 'staff:hq', sourceId: c },
+    { staffId: hqId, action: 'customer.unmerge', targetId: String(a), actor: 'staff:hq', sourceId: c },
+    { staffId: 0, action: 'customer.merge', targetId: String(a), actor: 'admin-api', sourceId: c },
+  ]);
+  // HQ reads them in the mini-program's audit log.
+  const read = await w.as('hq', 'GET', '/audit-log');
+  t.deepEqual(read.json.items.filter((e: { action: string }) => e.action.startsWith('customer.')).map((e: { action: string }) => e.action), ['customer.merge', 'customer.unmerge', 'customer.merge']);
 });

@@ -84,7 +84,10 @@ export function canSeeShared(p: Principal, r: { storeId: number | null; userIds:
 }
 
 /** Actions gated by role rather than by placement (answered 403: the role is no secret). */
-export type Permission = 'customer.revealPhone' | 'task.listStore' | 'channel.create' | 'channel.pause' | MpReportPermission;
+export type Permission = 'customer.revealPhone' | 'task.listStore' | 'channel.create' | 'channel.pause' | PersonalDataPermission | MpReportPermission;
+
+/** A person's rights (erasure, access export) and merges, which act on a person across stores. */
+export type PersonalDataPermission = 'customer.erase' | 'customer.exportData' | 'customer.merge';
 
 /** Journeys, exports and the audit log (the mini-program's reports part). */
 export type MpReportPermission = 'journey.edit' | 'export.csv' | 'audit.read';
@@ -98,6 +101,10 @@ const GRANTS: Record<Permission, readonly StaffRole[]> = {
   'journey.edit': ['hq_admin', 'store_manager'],
   'export.csv': ['hq_admin', 'store_manager'],
   'audit.read': ['hq_admin'],
+  // A person may be known to several stores (merged records), so only HQ acts on the whole person.
+  'customer.erase': ['hq_admin'],
+  'customer.exportData': ['hq_admin'],
+  'customer.merge': ['hq_admin'],
 };
 
 export function may(p: Principal, perm: Permission): boolean {

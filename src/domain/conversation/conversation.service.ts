@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../shared/errors.js';
+import { mayReceive } from '../customer/messaging-policy.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TimelineEntry } from '../customer/customer.types.js';
@@ -193,7 +194,7 @@ export class ConversationService {
     if (!contactId) throw notFound('CONVERSATION.NO_CONTACT', '该客户还没有和机器人账号聊过，无法发起提问');
     const customer = await d.contacts.findCustomerByContact(d.config.account, contactId);
     if (!customer) throw notFound('CUSTOMER.NOT_FOUND', '客户不存在');
-    if (customer.optedOut) throw new AppError('CUSTOMER.OPTED_OUT', '该客户已退订，不能发送自动消息', { status: 409 });
+    if (!mayReceive(customer, 'marketing')) throw new AppError('CUSTOMER.OPTED_OUT', '该客户已退订，不能发送自动消息', { status: 409 });
     const to: ConversationRef = { kind: 'dm', contactId };
     await this.upsert(conversationKey(d.config.account, to), to, customerId, { pendingQuestion: question, pendingRef: ref, pendingTries: 0, pendingUntil: now + d.config.questionTtlMs }, now);
     const outboxKey = o.outboxKey ?? this.accountKey(`ask:${customerId}:${question}:${ref}`);

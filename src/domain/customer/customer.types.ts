@@ -16,6 +16,8 @@ export interface Customer {
   optedOut: boolean;
   /** Set when this record was merged into another customer (the one to read instead). */
   mergedInto?: number | null;
+  /** Set when the person's data was erased on request: the row is anonymous from then on. */
+  erasedAt?: number | null;
   createdAt: number;
   updatedAt: number;
 }

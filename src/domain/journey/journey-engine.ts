@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { journeyStepClass, mayReceive } from '../customer/messaging-policy.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
@@ -179,7 +180,7 @@ export class JourneyEngine {
     const idemKey = `${j.id}:${run.customerId}:${run.triggerRef}:${i}`;
     const base = { idemKey, runId: run.id, journeyId: j.id, customerId: run.customerId, storeId: run.storeId, stepIndex: i, dueAt, createdAt: this.d.clock.now() };
     if (step.type === 'send') {
-      await this.d.repo.insertTouch({ ...base, kind: 'message', payload: { text: step.text, ...(step.coupon ? { coupon: couponFor(idemKey) } : {}) }, marketing: step.marketing ?? true });
+      await this.d.repo.insertTouch({ ...base, kind: 'message', payload: { text: step.text, ...(step.coupon ? { coupon: couponFor(idemKey) } : {}) }, marketing: journeyStepClass(j.trigger, step) === 'marketing' });
     } else if (step.type === 'ask') {
       await this.d.repo.insertTouch({ ...base, kind: 'question', payload: { question: step.question }, marketing: true });
     } else {
@@ -321,7 +322,7 @@ export class JourneyEngine {
       d.log.info({ touchId: t.id }, 'interrupted template call left no task in WeCom; delivering again');
       if (!(await d.repo.markTemplateAttempt(t.id, d.owner, null))) return;
     }
-    if (!customer || customer.mergedInto !== null) return skip('customer_gone');
+    if (!customer || customer.mergedInto !== null || customer.erased) return skip('customer_gone');
     const journey = t.journeyId === null ? undefined : await this.journey(t.journeyId);
     // Disabling a journey stops what it has queued, not only what it would queue next.
     if (journey && !journey.enabled) return skip('journey_disabled');
@@ -333,7 +334,8 @@ export class JourneyEngine {
         return skip('goal_reached');
       }
     }
-    if (t.marketing && customer.optedOut) return skip('opted_out');
+    // Tasks are for the rep; every message goes by the one opt-out rule (a non-marketing touch is an order notice).
+    if (t.kind !== 'task' && !mayReceive(customer, t.marketing ? 'marketing' : 'order_notice')) return skip('opted_out');
     const quiet = await this.quietHoursOf(t.storeId ?? customer.storeId);
     if (t.kind !== 'task' && inQuietHours(now, quiet)) {
       await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: nextSendable(now, quiet), deferrals: t.deferrals + 1 });

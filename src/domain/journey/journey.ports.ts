@@ -110,6 +110,8 @@ export interface CustomerFact {
   ownerUserId: string | null;
   optedOut: boolean;
   mergedInto: number | null;
+  /** The person's data was erased on request: nothing reaches them any more. */
+  erased: boolean;
   externalUserId: string | null;
 }
 

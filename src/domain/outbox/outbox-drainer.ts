@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import { mayReceive, outboxClass } from '../customer/messaging-policy.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { OptOutLookup, OutboxRepo } from './outbox.ports.js';
@@ -158,7 +159,8 @@ export class OutboxDrainer {
       return this.record(m, 'failed', 'abandoned', m.attempts);
     }
     if (!(await this.waitForSlot())) return undefined;
-    if (m.purpose === 'marketing' && m.customerId !== null && (await this.d.optOut.optedOut([m.customerId])).has(m.customerId)) {
+    const cls = outboxClass(m.purpose);
+    if (m.customerId !== null && !mayReceive({ optedOut: true }, cls) && !mayReceive({ optedOut: (await this.d.optOut.optedOut([m.customerId])).has(m.customerId) }, cls)) {
       // No send happened, so the slot stays free for the next row.
       await this.recordHeld(m, this.d.repo.cancel(m.id, 'opted_out', this.d.owner));
       this.log.info({ outboxId: m.id, customerId: m.customerId }, 'marketing cancelled: customer opted out');

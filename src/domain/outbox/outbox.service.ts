@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import { mayReceive, outboxClass } from '../customer/messaging-policy.js';
 import { badRequest } from '../../shared/errors.js';
 import type { NewOutboxMessage, OptOutLookup, OutboxRepo, OutboxStats } from './outbox.ports.js';
 import type { OutboxMessage, OutboxPurpose, OutboxRequest } from './outbox.types.js';
@@ -54,13 +55,14 @@ export async function enqueueWith(d: OutboxDeps, reqs: OutboxRequest | OutboxReq
     return field ? [{ index, field }] : [];
   });
   if (bad.length) throw badRequest('OUTBOX.INVALID', '消息内容不合法，请检查账号、接收方和文字', bad);
-  const marketingOf = list.flatMap((r) => (r.purpose === 'marketing' && r.customerId != null ? [r.customerId] : []));
-  const optedOut = marketingOf.length ? await d.optOut.optedOut(marketingOf) : new Set<number>();
+  // Only messages an opted-out person would not receive need the lookup (messaging-policy.ts decides).
+  const restricted = list.flatMap((r) => (r.customerId != null && !mayReceive({ optedOut: true }, outboxClass(r.purpose)) ? [r.customerId] : []));
+  const optedOut = restricted.length ? await d.optOut.optedOut(restricted) : new Set<number>();
   const now = d.clock.now();
   const skipped: EnqueueResult['skipped'] = [];
   const rows: NewOutboxMessage[] = [];
   list.forEach((r, index) => {
-    if (r.purpose === 'marketing' && r.customerId != null && optedOut.has(r.customerId)) {
+    if (r.customerId != null && !mayReceive({ optedOut: optedOut.has(r.customerId) }, outboxClass(r.purpose))) {
       skipped.push({ index, customerId: r.customerId, reason: 'opted_out' });
       return;
     }

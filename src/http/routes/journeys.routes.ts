@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { stepAudience } from '../../domain/customer/messaging-policy.js';
 import { z } from 'zod';
 import type { JourneyService } from '../../domain/journey/journey.service.js';
 import type { Journey } from '../../domain/journey/journey.types.js';
@@ -37,7 +38,8 @@ const createBody = z
   .strict();
 const editBody = z.object(fields).partial().strict().refine((o) => Object.keys(o).length > 0, '请至少修改一项');
 
-const present = (j: Journey) => ({ ...j, createdAt: iso(j.createdAt), updatedAt: iso(j.updatedAt) });
+// Every step says whether a person who opted out still gets it (messaging-policy.ts decides).
+const present = (j: Journey) => ({ ...j, steps: j.steps.map((s) => ({ ...s, ...stepAudience(j.trigger, s) })), createdAt: iso(j.createdAt), updatedAt: iso(j.updatedAt) });
 
 export function journeyRoutes(d: { journeys: JourneyService; stats(journeyId: number): Promise<Record<string, number>> }): Router {
   const r = new Router({ prefix: '/api/journeys' });

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { stepAudience } from '../../domain/customer/messaging-policy.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/access.js';
@@ -59,7 +60,7 @@ const presentJourney = ({ journey: j, stats, canEdit }: { journey: Journey; stat
   goal: j.goal,
   reentry: j.reentry,
   reentryDays: j.reentryDays,
-  steps: j.steps.map(presentStep),
+  steps: j.steps.map((s, i) => ({ ...presentStep(s, i), ...stepAudience(j.trigger, s) })),
   stats: { entered: stats.entered, sent: stats.sent, delivered: stats.delivered, replied: stats.replied, converted: stats.converted, skipped: stats.skipped },
   canEdit,
   updatedAt: iso(j.updatedAt),

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MergeService } from '../../domain/customer/merge.service.js';
 import { StaffService } from '../../domain/staff/staff.service.js';
 import { createHttpApp } from '../../http/app.js';
 import { FormTokens } from '../../http/form-token.js';
@@ -19,6 +18,7 @@ import { journeyRoutes } from '../../http/routes/journeys.routes.js';
 import { landingRoutes, scanPage } from '../../http/routes/landing.routes.js';
 import { mediaRoutes } from '../../http/routes/media.routes.js';
 import { mpCoreRoutes } from '../../http/routes/mp-core.routes.js';
+import { mpPersonRoutes } from '../../http/routes/mp-person.routes.js';
 import { mpReportRoutes } from '../../http/routes/mp-reports.routes.js';
 import { mpRoutes } from '../../http/routes/mp.routes.js';
 import { orderRoutes } from '../../http/routes/orders.routes.js';
@@ -33,7 +33,6 @@ import { RenderCache } from '../../integrations/qr/index.js';
 import { toContactEvent } from '../../integrations/wecom/callback.js';
 import { CallbackCrypto } from '../../integrations/wecom/crypto.js';
 import { WechatPayNotify } from '../../integrations/wechat/pay-notify.js';
-import { mergeTransactor } from '../../store/customer-merge.store.js';
 import { dbClient, pingDb } from '../../store/db.js';
 import { StaffStore } from '../../store/staff.store.js';
 import type { Monitoring } from '../monitoring.js';
@@ -89,6 +88,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
       mpRoutes({ auth: mp.auth, mp: mp.mp, ipHash: mp.ipHash, limiter: c.limiter }),
       mpCoreRoutes({ auth: mp.auth, core: mp.core, mp: mp.mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
       mpReportRoutes({ auth: mp.auth, reports: mp.reports, ipHash: mp.ipHash }),
+      mpPersonRoutes({ auth: mp.auth, personalData: mp.personalData, merges: mp.merges, optOut: mp.optOut, ipHash: mp.ipHash }),
       wechatPayRoutes({
         notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
         orders: o.orders,
@@ -100,7 +100,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
       // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
       channelQrRoutes({ channels: c.channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
       channelRoutes({ channels: c.channels }),
-      customerRoutes({ customers: c.customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
+      customerRoutes({ customers: c.customers, merges: mp.merges, personalData: mp.personalData, optOut: mp.optOut, ipHash: mp.ipHash }),
       mediaRoutes({ media: c.media }),
       botRoutes({ rules: b.botRules, templates: b.templates }),
       funnelRoutes({ funnel: mp.funnel, nps: b.conversationStore }),

@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { CustomerEditService } from '../../domain/customer/customer-edit.service.js';
+import { MergeService } from '../../domain/customer/merge.service.js';
+import { OptOutService } from '../../domain/customer/opt-out.service.js';
+import { PersonalDataService } from '../../domain/customer/personal-data.service.js';
 import { MpAuthService } from '../../domain/mp/mp-auth.service.js';
 import { MpCoreService } from '../../domain/mp/mp-core.service.js';
 import { MpReportService } from '../../domain/mp/mp-reports.service.js';
@@ -7,13 +10,16 @@ import { MpService } from '../../domain/mp/mp.service.js';
 import { FunnelService } from '../../domain/report/funnel.service.js';
 import { JwtCodec } from '../../http/mp-tokens.js';
 import { MiniProgramApi } from '../../integrations/wechat/mini-program.js';
+import { randomToken } from '../../shared/ids.js';
 import { maskMobile } from '../../shared/pii.js';
+import { mergeTransactor } from '../../store/customer-merge.store.js';
 import { customerTransactor } from '../../store/customer.store.js';
 import { FunnelStore } from '../../store/funnel.store.js';
 import { MpAuthStore, mpAuthTransactor } from '../../store/mp-auth.store.js';
 import { MpCoreStore } from '../../store/mp-core.store.js';
 import { MpReportStore } from '../../store/mp-report.store.js';
 import { MpStore } from '../../store/mp.store.js';
+import { optOutTransactor, personalDataTransactor } from '../../store/personal-data.store.js';
 import type { ChannelParts } from './channels.js';
 import type { JourneyParts } from './journeys.js';
 import type { OrderParts } from './orders.js';
@@ -22,7 +28,8 @@ import type { WecomParts } from './wecom.js';
 
 /**
  * The store operators' surface: wx.login sign-in and tokens, the customer, channel, order and
- * task views scoped by role and store, and the reports (funnel, journeys, LTV). Who may see
+ * task views scoped by role and store, the reports (funnel, journeys, LTV), and the customer's
+ * rights (erasure, access export, opt-out) and merges. Who may see
  * what is decided in domain/access; the services are in domain/mp and domain/report.
  */
 export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: JourneyParts, o: OrderParts) {
@@ -61,7 +68,11 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
   const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
   /** Client addresses in audit rows are keyed hashes: enough to tell two apart, not to recover one. */
   const ipHash = (ip: string) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32);
-  return { auth, mp, core, funnel, reports, ipHash };
+  // The customer's rights (erasure, access export, opt-out) and merges, for HQ here and the admin API.
+  const merges = new MergeService({ tx: mergeTransactor(db), clock });
+  const optOut = new OptOutService({ tx: optOutTransactor(db), clock });
+  const personalData = new PersonalDataService({ tx: personalDataTransactor(db), clock, newToken: () => randomToken(16), reveal: (enc) => c.pii.decrypt(enc) });
+  return { auth, mp, core, funnel, reports, ipHash, merges, optOut, personalData };
 }
 
 export type MiniProgramParts = ReturnType<typeof wireMiniProgram>;
