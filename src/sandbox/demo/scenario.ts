@@ -12,23 +12,9 @@ import { MockChat, startMockChat } from './mock-chat.js';
 import type { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import { collectSummary, type Driven, type Summary } from './summary.js';
+import { BUILDINGS, COHORT_AGE_DAYS, DEMO_BATCH_KEY, DEMO_DAYS, DEMO_HQ_USERID, DEMO_STORE_CODE, ELEVATORS, GIVEN, HOUR, HOUR_WEIGHTS, isoShanghai, MIN, PULL, SURNAMES, type DemoChannel as Channel, type Person, type PlannedOrder } from './world.js';
 
-const HOUR = 3_600_000;
-const MIN = 60_000;
-export const DEMO_STORE_CODE = 'demo';
-export const DEMO_HQ_USERID = 'hq_demo';
-export const DEMO_BATCH_KEY = 'demo-elevators';
-const BUILDINGS = ['1号楼', '2号楼', '3号楼'];
-const ELEVATORS = ['A', 'B'];
-/** How much each placement draws (1号楼-A … 3号楼-B): the funnel should show a difference. */
-const PULL = [1.6, 0.8, 1.2, 0.6, 1.0, 0.5];
-/** Traffic by hour of day, 09:00 … 21:00 (lunch and evening peaks). */
-const HOUR_WEIGHTS = [0.4, 0.6, 0.9, 1.3, 1.0, 0.7, 0.6, 0.8, 1.1, 1.4, 1.5, 1.0, 0.5];
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高'.split('');
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '洋', '艳', '勇', '军', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '晨', '悦'];
-/** The pre-history: the dormant cohort was acquired this long before the simulated month. */
-const COHORT_AGE_DAYS = 150;
-export const DEMO_DAYS = 30;
+export { DEMO_BATCH_KEY, DEMO_DAYS, DEMO_HQ_USERID, DEMO_STORE_CODE, isoShanghai };
 
 export interface DemoOptions {
   /** Multiplies the traffic (1 = the default size, about a minute on 2 CPUs). */
@@ -47,32 +33,6 @@ export interface DemoResult {
   /** An unused invite of the demo HQ admin, for logging in to the mini-program by hand. */
   inviteCode: string;
   hqUserId: string;
-}
-
-/** A person of the demo: a prospect who may become a customer. */
-interface Person {
-  who: number;
-  name: string;
-  phone: string;
-  channel: number;
-  cohort: boolean;
-  externalUserId?: string;
-  customerId?: number;
-  ordered: number;
-}
-
-interface PlannedOrder {
-  at: number;
-  who: number;
-  amountFen: number;
-  via: 'pos' | 'operator';
-}
-
-interface Channel {
-  id: number;
-  code: string;
-  configId: string;
-  name: string;
 }
 
 /** Thrown when the database already holds a demo run: the entry explains --fresh. */
@@ -519,9 +479,4 @@ class Scenario {
       if (calm < 2) await sleep(calm ? 5 : 15);
     }
   }
-}
-
-/** ISO 8601 with the +08:00 offset, as stores and POS systems write times. */
-export function isoShanghai(ms: number): string {
-  return new Date(ms + 8 * HOUR).toISOString().replace(/\.\d{3}Z$/, '+08:00');
 }
