@@ -52,7 +52,7 @@ module.exports = {
       name: 'surfaces-do-not-cross',
       comment: 'HTTP, the bot and the jobs are separate surfaces wired by src/main; none imports another or the composition.',
       severity: 'error',
-      from: { path: '^src/(http|bot)/' },
+      from: { path: '^src/(http|bot|jobs)/' },
       to: { path: '^src/(http|bot|jobs|main)/', pathNot: '^src/$1/' },
     },
     {

@@ -1,4 +1,10 @@
-import type { Siyu } from '../main/compose.js';
+import type { Config } from '../config/config.js';
+import type { AlertService } from '../domain/alert/alert.service.js';
+import type { JourneyEngine } from '../domain/journey/journey-engine.js';
+import type { JourneyService } from '../domain/journey/journey.service.js';
+import type { ReactivationRepo, RfmRepo } from '../domain/segment/segment.ports.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
 import { cacheKeys } from '../shared/cache-keys.js';
 import { runReactivation } from './reactivation.job.js';
 import { runRfmNightly } from './rfm-nightly.job.js';
@@ -30,12 +36,26 @@ export async function withJobLock<T>(cache: Cache, key: string, run: () => Promi
   }
 }
 
+/** What the scheduled jobs run, and nothing else of the process's graph. */
+export interface ScheduleDeps {
+  config: Pick<Config, 'cache' | 'journeys' | 'alerts'>;
+  cache: Cache;
+  clock: Clock;
+  log: Logger;
+  processor: { sweep(): Promise<unknown> };
+  channels: { retryFailedSyncs(): Promise<unknown>; applyDailyCaps(): Promise<unknown> };
+  roomPools: { retryFailedSyncs(): Promise<unknown> };
+  journeys: { service: JourneyService; engine: Pick<JourneyEngine, 'tick'>; pollTemplateResults(): Promise<unknown> };
+  segments: { rfm: RfmRepo; reactivation: ReactivationRepo };
+  monitoring: { alerts: Pick<AlertService, 'evaluate'> };
+}
+
 /**
  * The one list of schedules (Asia/Shanghai), used by the jobs role and the all-in-one role.
  * Each run holds a Redis lock named after the job (withJobLock), so instances on several hosts
  * take turns instead of working side by side (the work itself is lease-safe either way).
  */
-export function scheduleOf(siyu: Siyu): ScheduledJob[] {
+export function scheduleOf(siyu: ScheduleDeps): ScheduledJob[] {
   const keys = cacheKeys(siyu.config.cache.prefix);
   const every = siyu.config.journeys.tickSeconds;
   const { alerts } = siyu.config;

@@ -7,7 +7,7 @@ import { AppError } from '../shared/errors.js';
 import { imageHasQr } from '../integrations/qr/qr-detect.js';
 import { cacheKeys } from '../shared/cache-keys.js';
 import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
-import type { Siyu } from './compose.js';
+import type { BotGraph } from './compose.js';
 
 const LOCK_TTL_MS = 30_000;
 const HEARTBEAT_EVERY_MS = 15_000;
@@ -19,11 +19,11 @@ export interface BotRole {
 }
 
 /**
- * The bot of one account inside a process built by createSiyu: holds the account's lock (a
+ * The bot of one account inside a process built by createBotGraph (or createSiyu): holds the account's lock (a
  * second process refuses to start and says why), runs Wechaty with the adapter, drains the
  * outbox at the configured pace, exports login state and outbox depth, and alerts admins.
  */
-export async function startBotRole(siyu: Siyu, o: { puppet?: unknown; drainPollMs?: number; lockWaitMs?: number } = {}): Promise<BotRole> {
+export async function startBotRole(siyu: BotGraph, o: { puppet?: unknown; drainPollMs?: number; lockWaitMs?: number } = {}): Promise<BotRole> {
   const { config, cache, clock, metrics } = siyu;
   const account = config.bot.account;
   const log = siyu.log.child({ module: 'bot', account });

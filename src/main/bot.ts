@@ -1,12 +1,12 @@
 import { startBotRole } from './bot-role.js';
-import { createSiyu } from './compose.js';
+import { createBotGraph } from './compose.js';
 import { startMetricsServer } from './metrics-server.js';
 import { runRole } from './process.js';
 
 // The bot of one account: exactly one process per account (PM2 role `bot`, one instance). A
 // second one finds the account's lock taken and exits non-zero saying so.
 await runRole('bot', async (config, log) => {
-  const siyu = await createSiyu(config, { log, http: false });
+  const siyu = await createBotGraph(config, { log });
   try {
     const bot = await startBotRole(siyu);
     const scrape = config.metricsPort ? await startMetricsServer(siyu.metrics, config.host, config.metricsPort) : undefined;

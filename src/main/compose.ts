@@ -78,34 +78,79 @@ export interface Siyu {
   close(): Promise<void>;
 }
 
+/** What the bot role runs: conversations, the outbox and the bot's status reports. */
+export type BotGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'db' | 'cache' | 'clock' | 'appMessages' | 'bot' | 'monitoring' | 'close'>;
+
+/** What the jobs role runs: the schedule's job bodies (src/jobs/schedule.ts) and what they touch. */
+export type JobsGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'cache' | 'clock' | 'processor' | 'channels' | 'roomPools' | 'journeys' | 'segments' | 'monitoring' | 'close'>;
+
+type Core = Awaited<ReturnType<typeof wireCore>>;
+
+/** The areas every role needs: platform, WeCom, channels and tags, alerts, the bot's services. */
+async function wireCore(config: Config, opts: SiyuOptions, closers: Closers, log: Logger, metrics: Metrics) {
+  const clock = opts.clock ?? systemClock;
+  const p = await wirePlatform(config, { clock, log, metrics, closers, migrate: opts.migrate });
+  const wecom = await wireWecom(p, { backoffMs: opts.wecomBackoffMs });
+  const channels = wireChannels(p, wecom);
+  const monitoring = buildMonitoring({ config, db: p.db, cache: p.cache, keys: p.keys, clock, log, metrics, appMessages: wecom.appMessages });
+  closers.push(() => monitoring.close());
+  const conversations = wireConversations(p, wecom, channels);
+  return { p, wecom, channels, monitoring, conversations };
+}
+
+/** Builds a graph with `build`, closing whatever was opened when it fails half-way. */
+async function assemble<T>(config: Config, opts: SiyuOptions, build: (core: Core, closers: Closers) => Promise<T>): Promise<T> {
+  const log = opts.log ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics({ defaults: config.env !== 'test' });
+  const closers = new Closers(log);
+  try {
+    return await build(await wireCore(config, opts, closers, log, metrics), closers);
+  } catch (e) {
+    await closers.closeAll();
+    throw e;
+  }
+}
+
+function base(core: Core, closers: Closers) {
+  const { p, wecom, conversations } = core;
+  return {
+    config: p.config,
+    log: p.log,
+    metrics: p.metrics,
+    db: p.db,
+    cache: p.cache,
+    clock: p.clock,
+    appMessages: wecom.appMessages,
+    bot: { conversations: conversations.conversations, groups: conversations.groups, outbox: conversations.outbox },
+    monitoring: core.monitoring,
+    close: () => closers.closeAll(),
+  };
+}
+
+/** The bot role's graph: no journeys, orders, callback processing or HTTP. */
+export function createBotGraph(config: Config, opts: SiyuOptions = {}): Promise<BotGraph> {
+  return assemble(config, opts, async (core, closers) => base(core, closers));
+}
+
+/** The jobs role's graph: everything the schedule runs, no HTTP. */
+export function createJobsGraph(config: Config, opts: SiyuOptions = {}): Promise<JobsGraph> {
+  return createSiyu(config, { ...opts, http: false });
+}
+
 /**
  * Builds the object graph of one process from validated config: one wiring module per area
  * (src/main/wiring/), each taking only the parts it uses. The only place that constructs
  * concrete parts; tests call it with their own config and clock. Where each rule lives is
  * written at the top of each area's wiring and in src/README.md.
  */
-export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu> {
-  const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? createLogger({ level: config.logLevel });
-  const metrics = createMetrics({ defaults: config.env !== 'test' });
-  const closers = new Closers(log);
-  try {
-    const p = await wirePlatform(config, { clock, log, metrics, closers, migrate: opts.migrate });
-    const wecom = await wireWecom(p, { backoffMs: opts.wecomBackoffMs });
-    const channels = wireChannels(p, wecom);
-    const monitoring = buildMonitoring({ config, db: p.db, cache: p.cache, keys: p.keys, clock, log, metrics, appMessages: wecom.appMessages });
-    closers.push(() => monitoring.close());
-    const conversations = wireConversations(p, wecom, channels);
+export function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu> {
+  return assemble(config, opts, async (core, closers) => {
+    const { p, wecom, channels, conversations } = core;
     const journeys = wireJourneys(p, wecom, channels, conversations);
     const orders = wireOrders(p, channels, journeys);
     const acquisition = wireAcquisition(p, wecom, channels, journeys);
     const siyu: Siyu = {
-      config,
-      log,
-      metrics,
-      db: p.db,
-      cache: p.cache,
-      clock,
+      ...base(core, closers),
       emulator: wecom.sandbox?.emulator,
       wechatEmulator: wecom.sandbox?.wechat,
       wecom: wecom.wecom,
@@ -113,26 +158,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       customers: channels.customers,
       processor: acquisition.processor,
       roomPools: conversations.roomPools,
-      appMessages: wecom.appMessages,
       rules: conversations.rules,
       templates: conversations.templates,
-      bot: { conversations: conversations.conversations, groups: conversations.groups, outbox: conversations.outbox },
       journeys: journeys.journeys,
       segments: orders.segments,
       orders: orders.orders,
-      monitoring,
       stores: journeys.stores,
-      close: () => closers.closeAll(),
     };
     if (opts.http !== false) {
       const mp = wireMiniProgram(p, wecom, channels, journeys, orders);
-      const served = await serveHttp(p, { wecom, channels, conversations, journeys, acquisition, orders, mp, monitoring });
+      const served = await serveHttp(p, { wecom, channels, conversations, journeys, acquisition, orders, mp, monitoring: core.monitoring });
       siyu.server = served.server;
       siyu.url = served.url;
     }
     return siyu;
-  } catch (e) {
-    await closers.closeAll();
-    throw e;
-  }
+  });
 }
