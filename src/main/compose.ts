@@ -54,7 +54,8 @@ import { ConversationService } from '../domain/conversation/conversation.service
 import { GroupService } from '../domain/conversation/group.service.js';
 import type { Cooldowns, RuleMatcher, TemplatePort } from '../domain/conversation/conversation.ports.js';
 import type { TemplateKey } from '../domain/conversation/default-templates.js';
-import { compileTemplate, renderTemplate } from '../domain/conversation/templates.js';
+import { renderText } from '../domain/template/template-engine.js';
+import { StoreNames } from '../domain/store/store-names.js';
 import { OutboxService } from '../domain/outbox/outbox.service.js';
 import { maskMobile } from '../shared/pii.js';
 import { ConversationStore } from '../store/conversation.store.js';
@@ -378,8 +379,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
     };
     const templatePort: TemplatePort = {
       render: (k, storeId, vars) => templates.render(k as TemplateKey, storeId, vars),
-      renderText: (text, vars) => renderTemplate(compileTemplate(text), vars),
+      renderText,
     };
+    const storeNames = new StoreNames({ repo: new StoresStore(db), clock });
     const botLog = log.child({ module: 'conversations', account: config.bot.account });
     const rulePort: RuleMatcher = {
       // Templates reload on the same beat as rules, so an edited text shows up as fast.
@@ -398,6 +400,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       outbox: botWrites.outbox,
       notifier: new WecomStaffNotifier({ api: appMessages, miniAppId: config.wecom.linkedMiniAppId, log: botLog }),
       cooldowns,
+      storeNames,
       maskPhone: (enc) => (enc ? maskMobile(pii.decrypt(enc)) : '未留手机号'),
       clock,
       log: botLog,
@@ -419,6 +422,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       outbox: botWrites.outbox,
       timeline: botWrites.timeline,
       cooldowns,
+      storeNames,
       rooms: roomActivity,
       membership: roomPools,
       clock,
