@@ -44,7 +44,6 @@ export interface AcquisitionResult {
   welcome: WelcomeOutcome;
 }
 
-
 const ALREADY_DELIVERED = 41051;
 
 export const isAddEvent = (e: ContactEvent) => e.changeType === 'add_external_contact' || e.changeType === 'add_half_external_contact';
