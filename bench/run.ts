@@ -168,7 +168,7 @@ async function callbackScenario(opts: { mode: 'saturate' | 'steady' | 'ack'; rat
     const res = await fetch(`${base}/api/channels`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: '压测渠道', kind: 'poster', staffUserIds: REPS, welcomeText: '您好{{name}}，欢迎！', tags: ['楼栋:1号楼'] }),
+      body: JSON.stringify({ name: '压测渠道', kind: 'poster', staffUserIds: REPS, welcomeText: '您好{name}，欢迎！', tags: ['楼栋:1号楼'] }),
     });
     const channel = (await res.json()) as { code: string };
     if (res.status !== 201) throw new Error(`channel create failed: ${res.status} ${JSON.stringify(channel)}`);

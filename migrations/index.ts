@@ -55,6 +55,7 @@ import * as g1302 from './20261125130200_stores_dormant_days.js';
 import * as g1303 from './20261125130300_coupon_claims_journeys.js';
 import * as j1700 from './20261125170000_touches_template_attempt.js';
 import * as p2000 from './20261126200000_customers_erased_at.js';
+import * as t1900 from './20261207190000_templates_single_braces.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -114,4 +115,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125130300_coupon_claims_journeys', module: g1303 },
   { name: '20261125170000_touches_template_attempt', module: j1700 },
   { name: '20261126200000_customers_erased_at', module: p2000 },
+  { name: '20261207190000_templates_single_braces', module: t1900 },
 ];

@@ -230,7 +230,7 @@ try {
 
   const channel = await must(
     'channel',
-    adminCall('POST', '/api/channels', { name: '电梯广告-3号楼-A', kind: 'elevator', storeId: store1, staffUserIds: ['rep001'], welcomeText: '您好{{name}}，欢迎来到3号楼！', tags: ['楼栋:3号楼', '电梯:A'], attributes: { 楼栋: '3号楼', 电梯: 'A' } }),
+    adminCall('POST', '/api/channels', { name: '电梯广告-3号楼-A', kind: 'elevator', storeId: store1, staffUserIds: ['rep001'], welcomeText: '您好{name}，欢迎来到3号楼！', tags: ['楼栋:3号楼', '电梯:A'], attributes: { 楼栋: '3号楼', 电梯: 'A' } }),
     201,
   );
   const customerIds: number[] = [];
@@ -299,11 +299,11 @@ try {
   save('channel-not-found', 'GET /api/mp/channels/999999', await mp('GET', '/channels/999999', token));
   save('channel-pause', `POST /api/mp/channels/${channel.id}/pause`, await mp('POST', `/channels/${channel.id}/pause`, token));
   save('channel-resume', `POST /api/mp/channels/${channel.id}/resume`, await mp('POST', `/channels/${channel.id}/resume`, token));
-  const newChannel = { name: '收银台立牌', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '您好{{name}}，感谢光临！', tags: ['收银台'] };
+  const newChannel = { name: '收银台立牌', kind: 'counter', staffUserIds: ['rep001'], welcomeText: '您好{name}，感谢光临！', tags: ['收银台'] };
   save('channel-create', 'POST /api/mp/channels', await mp('POST', '/channels', token, newChannel));
   save('channel-create-invalid', 'POST /api/mp/channels', await mp('POST', '/channels', token, { ...newChannel, staffUserIds: [] }));
   save('channel-create-forbidden', 'POST /api/mp/channels', await mp('POST', '/channels', rep, newChannel));
-  save('channel-batch', 'POST /api/mp/channels/batch', await mp('POST', '/channels/batch', token, { prefix: '电梯', kind: 'elevator', staffUserIds: ['rep001'], welcomeText: '您好{{name}}！', tags: [], dimensions: [{ label: '楼栋', values: ['1号楼', '2号楼'] }, { label: '电梯', values: ['A', 'B'] }] }));
+  save('channel-batch', 'POST /api/mp/channels/batch', await mp('POST', '/channels/batch', token, { prefix: '电梯', kind: 'elevator', staffUserIds: ['rep001'], welcomeText: '您好{name}！', tags: [], dimensions: [{ label: '楼栋', values: ['1号楼', '2号楼'] }, { label: '电梯', values: ['A', 'B'] }] }));
   save('customer-patch', `PATCH /api/mp/customers/${customerIds[0]}`, await mp('PATCH', `/customers/${customerIds[0]}`, token, { tags: { add: ['高意向'] }, note: '喜欢周末到店' }));
   save('orders-create', 'POST /api/mp/orders', await mp('POST', '/orders', token, { customerId: customerIds[1], amountFen: 9900, note: '门店补录' }, { 'Idempotency-Key': 'fixture-order-1' }));
   save('orders-create-invalid', 'POST /api/mp/orders', await mp('POST', '/orders', token, { customerId: customerIds[1], amountFen: 0 }, { 'Idempotency-Key': 'fixture-order-2' }));

@@ -35,7 +35,7 @@ test.serial('single channel: validates, posts the form and lists what was create
     name: '收银台立牌',
     kind: 'counter',
     staffUserIds: ['rep001'],
-    welcomeText: '您好{{name}}，感谢关注！有任何问题随时在这里留言。',
+    welcomeText: '您好{name}，感谢关注！有任何问题随时在这里留言。',
     tags: ['收银台'],
     attributes: { 楼栋: '3号楼', 电梯: 'A' },
   })

@@ -238,3 +238,34 @@ test('a contact whose WeCom external_userid is known (WorkPro handle) chats on t
   t.is(Number(link.customer_id), Number(customerId));
   t.is(Number((await w.siyu.db('customers').count({ n: '*' }).first())!.n), 1, 'no second customer');
 });
+
+/** A customer of a store who is already a bot contact (as after an add through that store's channel). */
+async function storeCustomer(w: BotWorld, contactId: string, storeName: string): Promise<number> {
+  const [storeId] = await w.siyu.db('stores').insert({ code: `s${contactId.slice(-6)}`, name: storeName, created_at: Date.now() });
+  const [customerId] = await w.siyu.db('customers').insert({ store_id: Number(storeId), name: '王女士', stage: 'new', gender: 0, opted_out: false, created_at: 1, updated_at: 1 });
+  await w.siyu.db('customer_identities').insert({ customer_id: Number(customerId), kind: 'bot_contact', scope: w.siyu.config.bot.account, value: contactId, created_at: 1 });
+  return Number(storeId);
+}
+
+test('{store} in a rule reply and in the bot texts is the customer’s store name (issue 14 defect 7)', async (t) => {
+  const w = await startBotWorld(t);
+  t.is((await rule(w, { pattern: '营业时间', reply: '{name}您好，{store}每天 10:00-22:00 营业' })).status, 201);
+  const put = await admin(w.siyu).call('PUT', '/api/bot/templates/fallback', { text: '抱歉，{store}的小助手没听懂' });
+  t.is(put.status, 200, put.text);
+  const alice = w.contact('小爱');
+  await storeCustomer(w, alice.id, '南京西路店');
+  alice.say('营业时间？').to(w.me);
+  t.is(await w.nextFromBot(alice), '王女士您好，南京西路店每天 10:00-22:00 营业');
+  alice.say('随便说说').to(w.me);
+  t.is(await w.nextFromBot(alice), '抱歉，南京西路店的小助手没听懂');
+});
+
+test('{store} in a group rule reply is the asker’s store name', async (t) => {
+  const w = await startBotWorld(t);
+  t.is((await admin(w.siyu).post('/api/bot/rules', { name: '地址', scope: 'group', matchKind: 'exact', pattern: '地址', reply: '{store}在人民路 1 号' })).status, 201);
+  const a = w.contact('阿明');
+  await storeCustomer(w, a.id, '人民路店');
+  const g = w.room('R:300@chatroom', 'VIP群', [a]);
+  a.say('地址').to(g);
+  t.is(await w.nextFromBot(g), '@阿明 人民路店在人民路 1 号');
+});

@@ -24,7 +24,7 @@ test(`[${backendName}] a person on a phone fills the landing form, sees the erro
       name: '电梯-5号楼-C',
       kind: 'elevator',
       staffUserIds: ['rep001'],
-      welcomeText: '欢迎{{name}}',
+      welcomeText: '欢迎{name}',
       attributes: { 楼栋: '5号楼', 电梯: 'C' },
     })
   ).json as { code: string };

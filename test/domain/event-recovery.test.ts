@@ -8,7 +8,7 @@ import { backendName } from '../support/backends.js';
 const b = `[${backendName}]`;
 
 async function channel(siyu: Siyu) {
-  const res = await admin(siyu).post('/api/channels', { name: '社区-幸福里', kind: 'community', staffUserIds: ['rep001'], welcomeText: '欢迎{{name}}', tags: ['小区:幸福里'] });
+  const res = await admin(siyu).post('/api/channels', { name: '社区-幸福里', kind: 'community', staffUserIds: ['rep001'], welcomeText: '欢迎{name}', tags: ['小区:幸福里'] });
   return res.json as { id: number; code: string; configId: string };
 }
 

@@ -99,7 +99,7 @@ if (backends) {
     // Things to aim at: a live landing code and a real order source (so signatures can be right
     // while the body is wrong), and the app's own callback keys (so the envelope verifies and
     // what is inside is garbage).
-    const channel = await admin(siyu).post('/api/channels', { name: '故障-模糊', kind: 'elevator', staffUserIds: ['rep001'], welcomeText: '您好{{name}}' });
+    const channel = await admin(siyu).post('/api/channels', { name: '故障-模糊', kind: 'elevator', staffUserIds: ['rep001'], welcomeText: '您好{name}' });
     t.is(channel.status, 201, channel.text);
     const code = channel.json.code as string;
     const src = await admin(siyu).post('/api/order-sources', { key: 'fuzz-pos', name: '模糊收银' });

@@ -35,7 +35,7 @@ async function outageScenario(t: ExecutionContext, which: 'db' | 'cache', mode: 
   const siyu = await startApp(t, { via: which === 'db' ? { mysql: (u) => proxy.rewrite(u) } : { redis: (u) => proxy.rewrite(u) } });
   t.true(proxy.accepted > 0, 'the app talks to the backend through the proxy');
   const em = siyu.emulator!;
-  const ch = await admin(siyu).post('/api/channels', { name: `故障-${which}`, kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{{name}}' });
+  const ch = await admin(siyu).post('/api/channels', { name: `故障-${which}`, kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{name}' });
   t.is(ch.status, 201, ch.text);
   t.is((await health(siyu)).status, 200);
 

@@ -8,7 +8,7 @@ if (backends) {
   test('an add-contact callback delivered twice at once and replayed 3 times is one event, one welcome, one customer', async (t) => {
     const siyu = await startApp(t);
     const em = siyu.emulator!;
-    const ch = await admin(siyu).post('/api/channels', { name: '故障-重放', kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{{name}}' });
+    const ch = await admin(siyu).post('/api/channels', { name: '故障-重放', kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{name}' });
     t.is(ch.status, 201, ch.text);
     // Twenty customers at once, so the duplicates race each other and other customers' events.
     const scans = Array.from({ length: 20 }, (_, i) => `重放客户${i}`);

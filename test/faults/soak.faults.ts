@@ -32,7 +32,7 @@ if (backends) {
     const siyu = await startApp(t);
     const em = siyu.emulator!;
     const api = admin(siyu);
-    const ch = await api.post('/api/channels', { name: '浸泡', kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{{name}}' });
+    const ch = await api.post('/api/channels', { name: '浸泡', kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{name}' });
     t.is(ch.status, 201, ch.text);
     const src = await api.post('/api/order-sources', { key: 'soak-pos', name: '浸泡收银' });
     t.is(src.status, 201, src.text);

@@ -16,7 +16,7 @@ if (backends) {
     const instances = [a, b];
     world.balancer.setTargets(instances.map((i) => ({ host: '127.0.0.1', port: Number(new URL(i.url).port) })));
 
-    const ch = await adminCall(world, a, 'POST', '/api/channels', { name: '双实例', kind: 'elevator', staffUserIds: ['rep001', 'rep002', 'rep003'], welcomeText: '您好{{name}}' });
+    const ch = await adminCall(world, a, 'POST', '/api/channels', { name: '双实例', kind: 'elevator', staffUserIds: ['rep001', 'rep002', 'rep003'], welcomeText: '您好{name}' });
     t.is(ch.status, 201, JSON.stringify(ch.json));
     const journeyId = await createJourney(world, b, '双实例购后', 'order_paid', [{ type: 'send', text: '谢谢{name}', marketing: false }]);
     const src = await adminCall(world, a, 'POST', '/api/order-sources', { key: 'two-pos', name: '双实例收银' });

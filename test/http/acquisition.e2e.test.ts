@@ -12,7 +12,7 @@ async function createChannel(siyu: Siyu, over: Record<string, unknown> = {}) {
     name: '电梯广告-3号楼-A',
     kind: 'elevator',
     staffUserIds: ['rep001', 'rep002'],
-    welcomeText: '您好{{name}}，欢迎来到3号楼！',
+    welcomeText: '您好{name}，欢迎来到3号楼！',
     tags: ['楼栋:3号楼', '电梯:A', '海报:春季'],
     ...over,
   });
@@ -84,7 +84,7 @@ test(`${b} an unknown state gets the default welcome and only the behaviour tag`
   const scan = await siyu.emulator!.customerScans(way.config_id, { name: '赵六' });
   await siyu.processor.drain();
   const welcome = siyu.emulator!.welcomes.find((w) => w.externalUserId === scan.externalUserId);
-  t.is(welcome?.text, siyu.config.welcome.defaultText.replace('{{name}}', '赵六'));
+  t.is(welcome?.text, siyu.config.welcome.defaultText.replace('{name}', '赵六'));
   const id = await siyu.customers.findIdByExternalUserId(scan.externalUserId);
   const view = await siyu.customers.view(id!);
   t.deepEqual(view.tags.map((x) => x.name), ['已加微']);

@@ -3,7 +3,7 @@ import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 
 const b = `[${backendName}]`;
-const base = { kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{{name}}' };
+const base = { kind: 'elevator', staffUserIds: ['rep001', 'rep002'], welcomeText: '您好{name}' };
 
 test(`${b} a placement matrix makes one channel per combination, and repeating it makes none`, async (t) => {
   const siyu = await startApp(t);
@@ -103,7 +103,7 @@ test(`${b} editing reps and name is pushed to WeCom; a paused channel welcomes w
   t.is((await api.post(`/api/channels/${ch.id}/pause`)).json.status, 'paused');
   const scan2 = await siyu.emulator!.customerScans(ch.configId, { name: '乙' });
   await siyu.processor.drain();
-  t.is(siyu.emulator!.welcomes.find((w) => w.externalUserId === scan2.externalUserId)?.text, siyu.config.welcome.defaultText.replace('{{name}}', '乙'));
+  t.is(siyu.emulator!.welcomes.find((w) => w.externalUserId === scan2.externalUserId)?.text, siyu.config.welcome.defaultText.replace('{name}', '乙'));
   t.is((await api.post(`/api/channels/${ch.id}/resume`)).json.status, 'active');
 });
 

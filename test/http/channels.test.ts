@@ -106,7 +106,7 @@ test(`${b} WeCom unreachable keeps the channel as failed and sync retries it`, a
 test(`${b} the sandbox scan route walks the whole loop and survives an emulator that forgot the channel`, async (t) => {
   const siyu = await startApp(t);
   const api = admin(siyu);
-  const ch = (await api.post('/api/channels', { ...valid, welcomeText: '欢迎{{name}}' })).json;
+  const ch = (await api.post('/api/channels', { ...valid, welcomeText: '欢迎{name}' })).json;
   const scan = await api.post('/sandbox/scan', { channelId: ch.id, name: '沙盒客户' });
   t.is(scan.status, 200, scan.text);
   t.true(scan.json.callbackDelivered);

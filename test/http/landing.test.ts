@@ -11,7 +11,7 @@ async function channel(siyu: Siyu) {
     name: '电梯-3号楼-A',
     kind: 'elevator',
     staffUserIds: ['rep001', 'rep002'],
-    welcomeText: '您好{{name}}，福利已备好',
+    welcomeText: '您好{name}，福利已备好',
     tags: ['海报:春季'],
     attributes: { 楼栋: '3号楼', 电梯: 'A' },
   });

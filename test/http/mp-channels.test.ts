@@ -121,6 +121,8 @@ test(`${b} channel actions refuse another store (404), a lower role (403) and fo
     ['mgr1', 'POST', '/channels', channelBody({ staffUserIds: ['rep1a', 'rep2'] }), 400, 'MP.STAFF_OTHER_STORE'],
     ['mgr2', 'GET', `/channels?storeId=${stores.s1}`, undefined, 404, 'MP.NOT_FOUND'],
     ['hq', 'POST', '/channels', { ...channelBody(), kind: 'rocket' }, 400, 'REQUEST.INVALID'],
+    ['hq', 'POST', '/channels', channelBody({ welcomeText: '您好{{name}}，欢迎！' }), 400, 'TEMPLATE.DOUBLE_BRACES'],
+    ['mgr1', 'POST', '/channels/batch', { prefix: 'x', kind: 'poster', staffUserIds: ['rep1a'], welcomeText: '{vip}您好', tags: [], dimensions: [{ label: 'a', values: ['1', '2'] }] }, 400, 'TEMPLATE.UNKNOWN_VARIABLE'],
   ];
   for (const [who, method, path, body, status, code] of cases) {
     const r = await as(who, method, path, body);

@@ -97,6 +97,7 @@ test('a step edit is refused whole when a step is missing, of another kind, repe
     [{ steps: [{ id: 0, templateText: '你好' }] }, 400, 'MP.STEP_NOT_EDITABLE'],
     [{ steps: [{ id: 1, templateText: 'a' }, { id: 1, templateText: 'b' }] }, 400, 'MP.STEP_DUPLICATE'],
     [{ steps: [{ id: 0, delayMinutes: 0 }] }, 400, 'JOURNEY.INVALID'],
+    [{ steps: [{ id: 1, templateText: '{name}您好，{store}上新了' }] }, 400, 'TEMPLATE.UNKNOWN_VARIABLE'],
     [{ steps: [{ id: 1, templateText: 'x'.repeat(1001) }] }, 400, 'REQUEST.INVALID'],
     [{ steps: [{ id: 1 }] }, 400, 'REQUEST.INVALID'],
     [{ steps: [{ id: 1, templateText: '好', name: '改名' }] }, 400, 'REQUEST.INVALID'],

@@ -11,6 +11,7 @@ import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
 import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, MediaIds, WelcomeAttachment, WelcomeOutcome } from './acquisition.ports.js';
 import type { ContactEvent } from './contact-event.js';
 import type { EventQueueRepo } from './event-queue.ports.js';
+import { checkTemplate, compileTemplate, renderText, usesVariable } from '../template/template-engine.js';
 
 export interface AcquisitionDeps {
   corpId: string;
@@ -23,6 +24,7 @@ export interface AcquisitionDeps {
   metrics: AcquisitionMetrics;
   clock: Clock;
   log: Logger;
+  /** The welcome of adds through no known channel (WELCOME_DEFAULT_TEXT); a template of the welcome context. */
   defaultWelcome: string;
   /** How long a WelcomeCode is usable after the callback arrived (WeCom: 20 s). */
   welcomeWindowMs: number;
@@ -42,13 +44,7 @@ export interface AcquisitionResult {
   welcome: WelcomeOutcome;
 }
 
-/** Renders a welcome template; `{{name}}` becomes the customer's WeCom name. */
-export function renderWelcome(template: string, vars: { name: string }): string {
-  return template.replace(/\{\{\s*name\s*\}\}/g, vars.name);
-}
-
 const ALREADY_DELIVERED = 41051;
-const NAME_VAR = /\{\{\s*name\s*\}\}/;
 
 export const isAddEvent = (e: ContactEvent) => e.changeType === 'add_external_contact' || e.changeType === 'add_half_external_contact';
 
@@ -90,7 +86,10 @@ function customerPatch(c: Customer, p: PreparedAdd, now: number): Partial<Custom
  * already delivered is recognised by WeCom's 41051 and counted as sent.
  */
 export class AcquisitionService {
-  constructor(private readonly d: AcquisitionDeps) {}
+  /** Throws (start-up fails) when the configured default welcome uses a variable welcomes do not have. */
+  constructor(private readonly d: AcquisitionDeps) {
+    checkTemplate(d.defaultWelcome, 'welcome', 'WELCOME_DEFAULT_TEXT');
+  }
 
   async handle(e: ContactEvent, ctx: EventContext): Promise<AcquisitionResult> {
     switch (e.changeType) {
@@ -153,7 +152,7 @@ export class AcquisitionService {
       });
     let detail: ContactDetail | undefined;
     let welcome: WelcomeResult;
-    if (NAME_VAR.test(template) && !lead) {
+    if (usesVariable(compileTemplate(template), 'name') && !lead) {
       detail = await fetchDetail();
       welcome = await this.sendWelcome(e, ctx, template, detail?.name, attachments, deadline);
     } else if (lead) {
@@ -289,7 +288,7 @@ export class AcquisitionService {
       return { outcome: 'expired' };
     }
     try {
-      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderWelcome(template, { name: name ?? '' }), attachments, deadline });
+      await this.d.wecom.sendWelcome({ welcomeCode: e.welcomeCode, text: renderText(template, { name: name ?? '' }), attachments, deadline });
       const latencyMs = this.d.clock.now() - ctx.receivedAt;
       this.d.metrics.welcome('sent', latencyMs);
       return { outcome: 'sent', latencyMs };

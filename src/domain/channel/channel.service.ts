@@ -3,6 +3,7 @@ import { AppError, badRequest, notFound } from '../../shared/errors.js';
 import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
+import { checkTemplate } from '../template/template-engine.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import { PlacementTakenError, type ChannelListQuery, type ChannelRepo, type ContactWayGateway } from './channel.ports.js';
 import { routingStrangers, sharedQrReps } from './routing.js';
@@ -101,6 +102,7 @@ export class ChannelService {
   async create(input: NewChannel, batch?: { batchKey: string; placementKey: string }): Promise<Channel> {
     const now = this.d.clock.now();
     if (input.activeFrom && input.activeUntil && input.activeUntil <= input.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
+    checkTemplate(input.welcomeText, 'welcome', '欢迎语');
     await this.checkAssets(input);
     this.checkRouting(input.staffUserIds, input.routing);
     if (input.storeId !== undefined && !(await this.d.channels.storeExists(input.storeId))) {
@@ -214,6 +216,7 @@ export class ChannelService {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as ChannelEdit;
     const next: Channel = { ...c, ...defined, updatedAt: this.d.clock.now() };
     if (next.activeFrom && next.activeUntil && next.activeUntil <= next.activeFrom) throw badRequest('CHANNEL.BAD_WINDOW', '结束时间需晚于开始时间');
+    if (patch.welcomeText !== undefined) checkTemplate(patch.welcomeText, 'welcome', '欢迎语');
     await this.checkAssets(patch);
     this.checkRouting(next.staffUserIds, next.routing);
     const wecomChanged =

@@ -81,6 +81,11 @@ export interface StaffNotifier {
   handoff(userIds: string[], n: HandoffNotice): Promise<void>;
 }
 
+/** The name of a store for `{store}` in the bot's texts ('' for none); implemented by StoreNames. */
+export interface StoreNameLookup {
+  nameOf(storeId: number | null): Promise<string>;
+}
+
 /** Short-lived per-person state: rule cooldowns, consecutive misses. */
 export interface Cooldowns {
   /** true when the key was free (and is now taken for ttlMs). */
@@ -101,6 +106,7 @@ export interface ConversationDeps {
   outbox: OutboxWriter;
   notifier: StaffNotifier;
   cooldowns: Cooldowns;
+  storeNames: StoreNameLookup;
   /** Masks a stored (encrypted) phone for display, e.g. 138****0000. */
   maskPhone(phoneEnc: string | null): string;
 }

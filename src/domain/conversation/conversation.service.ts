@@ -66,8 +66,10 @@ export class ConversationService {
   private async decide(m: InboundMessage, customer: BotCustomer, key: string, now: number, timeline: TimelineEntry[]): Promise<void> {
     const { d } = this;
     const text = clean(m.text);
+    // The variables every text to a customer documents ({name} {store}).
+    const who = { name: customer.name, store: await d.storeNames.nameOf(customer.storeId) };
     const reply = (tplKey: string, vars: Record<string, string | number>, purpose: OutboxPurpose = 'reply') =>
-      this.renderAndSay(m, customer, tplKey, vars, purpose, timeline);
+      this.renderAndSay(m, customer, tplKey, { ...who, ...vars }, purpose, timeline);
 
     if (m.kind === 'text' && OPT_OUT.test(text)) {
       if (await d.contacts.setOptedOut(customer.id, true, now)) {
@@ -119,7 +121,7 @@ export class ConversationService {
       if (rule.action === 'ask' && (rule.actionArg === 'nps' || rule.actionArg === 'birthday')) {
         await this.upsert(key, m.conversation, customer.id, { pendingQuestion: rule.actionArg, pendingRef: `rule:${rule.id}`, pendingTries: 0, pendingUntil: now + d.config.questionTtlMs }, now);
       }
-      const text = rule.renderReply ? rule.renderReply({ name: customer.name }) : d.templates.renderText(rule.reply, { name: customer.name });
+      const text = rule.renderReply ? rule.renderReply(who) : d.templates.renderText(rule.reply, who);
       await this.say(m.conversation, text, { purpose: 'reply', dedupeKey: `r:${m.id}`, customerId: customer.id }, timeline, customer);
       return;
     }
@@ -140,7 +142,7 @@ export class ConversationService {
     const { d } = this;
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
     await this.upsert(key, m.conversation, customer.id, { needsHuman: true, handoffAt: now, quietUntil: now + d.config.handoffQuietMs }, now);
-    const vars = { customer: customer.name || '客户', text: excerpt(m.text, 60), customerId: customer.id };
+    const vars = { customer: customer.name || '客户', text: excerpt(m.text, 60), customerId: customer.id, store: await d.storeNames.nameOf(customer.storeId) };
     let taskId: number | null = null;
     if (owner) {
       taskId = await d.tasks.insertTask({
@@ -164,7 +166,7 @@ export class ConversationService {
     } else {
       d.log.warn({ customerId: customer.id }, 'hand-off without an owner rep or admins to tell');
     }
-    await this.renderAndSay(m, customer, 'handoff.customer', { name: customer.name }, 'reply', timeline);
+    await this.renderAndSay(m, customer, 'handoff.customer', { name: customer.name, store: vars.store }, 'reply', timeline);
   }
 
   /**
@@ -199,7 +201,7 @@ export class ConversationService {
     await this.upsert(conversationKey(d.config.account, to), to, customerId, { pendingQuestion: question, pendingRef: ref, pendingTries: 0, pendingUntil: now + d.config.questionTtlMs }, now);
     const outboxKey = o.outboxKey ?? this.accountKey(`ask:${customerId}:${question}:${ref}`);
     const timeline: TimelineEntry[] = [];
-    await this.say(to, await d.templates.render(`ask.${question}`, customer.storeId, { name: customer.name }), { purpose: 'marketing', outboxKey, customerId }, timeline, customer);
+    await this.say(to, await d.templates.render(`ask.${question}`, customer.storeId, { name: customer.name, store: await d.storeNames.nameOf(customer.storeId) }), { purpose: 'marketing', outboxKey, customerId }, timeline, customer);
     await d.timeline.insertTimelines(timeline);
     return { outboxKey };
   }

@@ -31,7 +31,8 @@ export const DEFAULT_TEMPLATES = {
     text: '您已退订，不会再收到活动消息。如需恢复，回复“恢复订阅”即可。',
   },
   'group.welcome': {
-    vars: ['count', 'store'],
+    // No {store}: a group is not one store's, and the bot does not know which store a room serves.
+    vars: ['count'],
     text: '欢迎加入本群！有问题可以直接@我，营业时间、地址、优惠都能帮您查。',
   },
   'spam.warn': {

@@ -45,7 +45,7 @@ export class GroupService {
   private readonly pending = new Map<string, PendingWelcome>();
 
   constructor(
-    private readonly d: Pick<ConversationDeps, 'rules' | 'templates' | 'contacts' | 'staff' | 'outbox' | 'timeline' | 'cooldowns'> & {
+    private readonly d: Pick<ConversationDeps, 'rules' | 'templates' | 'contacts' | 'staff' | 'outbox' | 'timeline' | 'cooldowns' | 'storeNames'> & {
       rooms: RoomActivityRepo;
       membership?: RoomMembership;
       clock: Clock;
@@ -78,7 +78,8 @@ export class GroupService {
       if (!rule || rule.action === 'ask') return;
       if (rule.cooldownSec > 0 && !(await d.cooldowns.take(`rule:${rule.id}:${room.roomId}:${m.talker.id}`, rule.cooldownSec * 1000))) return;
       // Hand-off rules answer in the group with their reply; the human follow-up happens 1:1.
-      const text = rule.renderReply ? rule.renderReply({ name: m.talker.name }) : d.templates.renderText(rule.reply, { name: m.talker.name });
+      const vars = { name: m.talker.name, store: await d.storeNames.nameOf(storeId) };
+      const text = rule.renderReply ? rule.renderReply(vars) : d.templates.renderText(rule.reply, vars);
       await this.say(room, text, [m.talker.id], 'reply', `r:${m.id}`, customer?.id ?? null);
       if (customer) timeline.push({ customerId: customer.id, kind: 'message_out', channelId: customer.firstChannelId, staffUserId: null, data: { via: 'room', roomId: room.roomId, by: 'bot', text }, occurredAt: now, sourceEventId: null });
     } finally {

@@ -8,9 +8,9 @@ import {
   type BotRulePatch,
   type MatchInput,
   type NewBotRule,
-  type TemplateVars,
 } from './rules.types.js';
-import { compileTemplate, renderTemplate, templateProblem, type CompiledTemplate } from './templates.js';
+import { checkTemplate, compileTemplate, renderTemplate, type CompiledTemplate, type TemplateVars } from '../template/template-engine.js';
+import { templateProblem } from './templates.js';
 import { VersionedCopy, type VersionedDeps } from './versioned.js';
 
 export const MAX_PATTERN_CHARS = 255;
@@ -240,6 +240,7 @@ export class BotRuleService {
   }
 
   private async check(r: NewBotRule, knownStore?: number | null): Promise<void> {
+    checkTemplate(r.reply, RULE_REPLY_VARS, '回复');
     const problem = ruleProblem(r);
     if (problem) throw badRequest('BOT.RULE_INVALID', problem);
     if (r.storeId !== null && r.storeId !== knownStore && !(await this.d.storeExists(r.storeId))) {

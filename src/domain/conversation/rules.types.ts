@@ -1,3 +1,5 @@
+import { TEXT_CONTEXTS } from '../template/template-engine.js';
+
 /** Where a rule answers: a 1:1 chat, a group, or both. */
 export const RULE_SCOPES = ['dm', 'group', 'both'] as const;
 export type RuleScope = (typeof RULE_SCOPES)[number];
@@ -13,8 +15,8 @@ export type RuleAction = (typeof RULE_ACTIONS)[number];
 export const ASK_QUESTIONS = ['nps', 'birthday'] as const;
 export type AskQuestion = (typeof ASK_QUESTIONS)[number];
 
-/** The variables a rule's reply may use: the customer's name and the store's name. */
-export const RULE_REPLY_VARS = ['name', 'store'] as const;
+/** The variables a rule's reply may use (the template engine's catalogue): the customer's name and the store's name. */
+export const RULE_REPLY_VARS = TEXT_CONTEXTS.botReply;
 
 /** A keyword rule of the chat bot, as stored; storeId null applies to every store. */
 export interface BotRule {
@@ -45,5 +47,4 @@ export interface MatchInput {
   mentioned: boolean;
 }
 
-/** Values for template variables; a missing one renders as ''. */
-export type TemplateVars = Readonly<Record<string, string | number | null | undefined>>;
+export type { TemplateVars } from '../template/template-engine.js';

@@ -1,47 +1,19 @@
 import { badRequest, notFound } from '../../shared/errors.js';
 import { DEFAULT_TEMPLATES, isTemplateKey, TEMPLATE_KEYS, type TemplateKey } from './default-templates.js';
 import type { BotTemplateRepo, TemplateOverride } from './rules.ports.js';
-import type { TemplateVars } from './rules.types.js';
+import { checkTemplate, compileTemplate, renderTemplate, templateProblem as engineProblem, type CompiledTemplate, type TemplateVars } from '../template/template-engine.js';
 import { VersionedCopy, type VersionedDeps } from './versioned.js';
 
 export const MAX_TEMPLATE_CHARS = 1000;
-const VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
- * A template split once into literal text and variable names (literals at even indexes,
- * names at odd ones), so rendering is a loop of concatenations.
+ * Why a bot text cannot be saved (Chinese), or undefined: emptiness and length are the bot's
+ * rules, variables are the template engine's.
  */
-export type CompiledTemplate = readonly string[];
-
-export function compileTemplate(text: string): CompiledTemplate {
-  const parts: string[] = [];
-  let last = 0;
-  for (const m of text.matchAll(VARIABLE)) {
-    parts.push(text.slice(last, m.index), m[1]!);
-    last = m.index + m[0].length;
-  }
-  parts.push(text.slice(last));
-  return parts;
-}
-
-/** Replaces each variable by its value; a missing value renders as ''. Never throws. */
-export function renderTemplate(t: CompiledTemplate, vars: TemplateVars): string {
-  let out = t[0]!;
-  for (let i = 1; i < t.length; i += 2) {
-    const v = vars[t[i]!];
-    out += (v === undefined || v === null ? '' : String(v)) + t[i + 1]!;
-  }
-  return out;
-}
-
-/** Why a template text cannot be used with these variables (Chinese), or undefined. */
 export function templateProblem(text: string, allowed: readonly string[]): string | undefined {
   if (!text.trim()) return '内容不能为空';
   if (text.length > MAX_TEMPLATE_CHARS) return `内容不能超过 ${MAX_TEMPLATE_CHARS} 字`;
-  const unknown = [...new Set([...text.matchAll(VARIABLE)].map((m) => m[1]!))].filter((v) => !allowed.includes(v));
-  if (!unknown.length) return undefined;
-  const known = allowed.length ? `可用变量：${allowed.map((v) => `{${v}}`).join('、')}` : '此文案不支持变量';
-  return `包含未知变量 ${unknown.map((v) => `{${v}}`).join('、')}，${known}`;
+  return engineProblem(text, allowed)?.message;
 }
 
 export interface TemplateEntry {
@@ -103,6 +75,7 @@ export class TemplateBook extends VersionedCopy {
   /** Sets the store's (or the global) text of `key`. Unknown key → 404; bad text or store → 400. */
   async setOverride(key: string, storeId: number | null, text: string): Promise<TemplateEntry> {
     const k = this.known(key);
+    checkTemplate(text, DEFAULT_TEMPLATES[k].vars, '文案');
     const problem = templateProblem(text, DEFAULT_TEMPLATES[k].vars);
     if (problem) throw badRequest('BOT.TEMPLATE_INVALID', `文案${problem}`);
     if (storeId !== null && !(await this.d.storeExists(storeId))) throw badRequest('BOT.STORE_NOT_FOUND', '门店不存在');

@@ -6,6 +6,7 @@ import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings, TemplateResults } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, TemplateAttempt, Touch, TouchChannel } from './journey.types.js';
 import { findTemplateTask, textSha } from './template-reconcile.js';
+import { renderText } from '../template/template-engine.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
 export interface EngineConfig {
@@ -404,8 +405,9 @@ export class JourneyEngine {
   }
 }
 
+/** A journey text with its variables (TEXT_CONTEXTS.journeyMessage / journeyTask) filled in. */
 function fill(text: string, name: string, coupon?: string): string {
-  return text.replaceAll('{name}', name).replaceAll('{coupon}', coupon ?? '');
+  return renderText(text, { name, coupon });
 }
 
 function shanghaiMonthStart(ms: number): number {

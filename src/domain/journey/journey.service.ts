@@ -4,6 +4,7 @@ import { DAY_MS } from '../../shared/shanghai-time.js';
 import { decodeTagCursor, encodeTagCursor, type JourneyRepo, type TriggerCursors, type TriggerSources } from './journey.ports.js';
 import type { Journey, Step, Trigger } from './journey.types.js';
 import { parseHm } from './policy.js';
+import { checkTemplate } from '../template/template-engine.js';
 
 export type JourneyInput = Omit<Journey, 'id' | 'createdAt' | 'updatedAt' | 'key'>;
 
@@ -42,6 +43,18 @@ export function journeyProblems(j: Pick<Journey, 'steps' | 'goal' | 'reentry' | 
   if (j.reentry === 'after_days' && !(j.reentryDays && j.reentryDays > 0)) p.push('“间隔后可再次进入”需要天数');
   if ((j.trigger === 'tag_added' || j.trigger === 'segment_entered') && !j.triggerArg) p.push('该触发方式需要指定标签或分群');
   return p;
+}
+
+/**
+ * Refuses a journey whose message texts or task titles use a variable the engine does not fill
+ * there (TEMPLATE.*, 400, naming the step): checked before the other problems, so the operator
+ * is told which variable, not only that the journey is invalid.
+ */
+function checkStepTexts(steps: Step[]): void {
+  steps.forEach((s, i) => {
+    if (s.type === 'send') checkTemplate(s.text, 'journeyMessage', `第 ${i + 1} 步`);
+    if (s.type === 'task') checkTemplate(s.title, 'journeyTask', `第 ${i + 1} 步`);
+  });
 }
 
 /**
@@ -109,6 +122,7 @@ export class JourneyService {
   }
 
   async create(input: JourneyInput): Promise<Journey> {
+    checkStepTexts(input.steps);
     const problems = journeyProblems(input);
     if (problems.length) throw badRequest('JOURNEY.INVALID', problems.join('；'), problems);
     const now = this.d.clock.now();
@@ -120,6 +134,7 @@ export class JourneyService {
   async edit(id: number, patch: Partial<JourneyInput>): Promise<Journey> {
     const j = await this.get(id);
     const next = { ...j, ...patch };
+    if (patch.steps) checkStepTexts(patch.steps);
     const problems = journeyProblems(next);
     if (problems.length) throw badRequest('JOURNEY.INVALID', problems.join('；'), problems);
     await this.d.repo.updateJourney(id, { ...patch, updatedAt: this.d.clock.now() });

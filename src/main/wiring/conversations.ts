@@ -3,10 +3,12 @@ import { ConversationService } from '../../domain/conversation/conversation.serv
 import type { TemplateKey } from '../../domain/conversation/default-templates.js';
 import { GroupService } from '../../domain/conversation/group.service.js';
 import { BotRuleService, RuleBook } from '../../domain/conversation/rules.js';
-import { compileTemplate, renderTemplate, TemplateBook } from '../../domain/conversation/templates.js';
+import { TemplateBook } from '../../domain/conversation/templates.js';
 import { OutboxService } from '../../domain/outbox/outbox.service.js';
 import { RoomPoolService } from '../../domain/room/room-pool.service.js';
 import { StaffDirectory } from '../../domain/staff/staff-directory.js';
+import { StoreNames } from '../../domain/store/store-names.js';
+import { renderText } from '../../domain/template/template-engine.js';
 import { WecomStaffNotifier } from '../../integrations/wecom/staff-notifier.js';
 import { CacheVersion } from '../../shared/cache-version.js';
 import { maskMobile } from '../../shared/pii.js';
@@ -19,6 +21,7 @@ import { CustomerOptOutStore, OutboxStore } from '../../store/outbox.store.js';
 import { RoomActivityStore } from '../../store/room-activity.store.js';
 import { RoomPoolStore, roomPoolTransactor } from '../../store/room-pool.store.js';
 import { StaffStore } from '../../store/staff.store.js';
+import { StoresStore } from '../../store/stores.store.js';
 import { TaskStore } from '../../store/task.store.js';
 import type { ChannelParts } from './channels.js';
 import type { Platform } from './platform.js';
@@ -66,8 +69,9 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
   };
   const templatePort: TemplatePort = {
     render: (k, storeId, vars) => templates.render(k as TemplateKey, storeId, vars),
-    renderText: (text, vars) => renderTemplate(compileTemplate(text), vars),
+    renderText,
   };
+  const storeNames = new StoreNames({ repo: new StoresStore(db), clock });
   const botLog = log.child({ module: 'conversations', account: config.bot.account });
   const rulePort: RuleMatcher = {
     // Texts reload on the same beat as rules, so an edited text shows up as fast.
@@ -86,6 +90,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     outbox: botWrites.outbox,
     notifier: new WecomStaffNotifier({ api: w.appMessages, miniAppId: config.wecom.linkedMiniAppId, log: botLog }),
     cooldowns,
+    storeNames,
     maskPhone: (enc) => (enc ? maskMobile(c.pii.decrypt(enc)) : '未留手机号'),
     clock,
     log: botLog,
@@ -107,6 +112,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     outbox: botWrites.outbox,
     timeline: botWrites.timeline,
     cooldowns,
+    storeNames,
     rooms: roomActivity,
     membership: roomPools,
     clock,

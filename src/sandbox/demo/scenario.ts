@@ -188,7 +188,7 @@ class Scenario {
       kind: 'elevator',
       storeId: this.storeId,
       staffUserIds: SANDBOX_STAFF,
-      welcomeText: '您好{{name}}，欢迎关注思语示范店！回复「营业时间」「地址」「优惠」了解更多。',
+      welcomeText: '您好{name}，欢迎关注思语示范店！回复「营业时间」「地址」「优惠」了解更多。',
       tags: ['活动:电梯广告'],
     });
     this.channels = (batch.items as Array<Channel>).map((c) => ({ id: c.id, code: c.code, configId: c.configId, name: c.name }));

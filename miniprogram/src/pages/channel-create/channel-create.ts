@@ -27,7 +27,7 @@ Component({
     name: '',
     prefix: '',
     staff: '',
-    welcomeText: '您好{{name}}，感谢关注！有任何问题随时在这里留言。',
+    welcomeText: '您好{name}，感谢关注！有任何问题随时在这里留言。',
     tags: '',
     attributes: '',
     dims: [{ label: '', values: '' }] as Dim[],
@@ -40,7 +40,7 @@ Component({
     formError: '',
     submitting: false,
     created: [] as Channel[],
-    nameVar: '{{name}}',
+    nameVar: '{name}',
   },
   methods: {
     onLoad() {
