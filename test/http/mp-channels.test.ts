@@ -63,6 +63,14 @@ test(`${b} a placement batch makes one channel per combination, and a retry with
   t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 4);
   const bad = await withHeaders('mgr1', 'POST', '/channels/batch', { ...body, dimensions: [] }, {});
   t.is(bad.status, 400);
+  // 10^8 combinations: refused from the counts, before anything is expanded or looked up.
+  const huge = await withHeaders('mgr1', 'POST', '/channels/batch', { ...body, dimensions: ['a', 'b', 'c', 'd'].map((label) => ({ label, values: Array.from({ length: 100 }, (_, i) => `${label}${i}`) })) }, {});
+  t.is(huge.status, 400);
+  t.like(huge.json.error, { code: 'CHANNEL.BATCH_TOO_LARGE', message: '一次最多创建 200 个渠道，当前为 100000000 个' });
+  const tooMany = await withHeaders('mgr1', 'POST', '/channels/batch', { ...body, dimensions: [{ label: 'a', values: Array.from({ length: 101 }, (_, i) => `a${i}`) }] }, {});
+  t.is(tooMany.status, 400);
+  t.regex(tooMany.json.error.message, /每个投放维度最多 100 个取值/);
+  t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 4);
 });
 
 test(`${b} managers pause and resume channels of their store; the list filters by status`, async (t) => {

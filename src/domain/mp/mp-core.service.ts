@@ -5,7 +5,7 @@ import { shortCode } from '../../shared/ids.js';
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import { canSeeShared, queryScope, type Principal, type QueryScope } from '../access/access.js';
 import type { ChannelListQuery } from '../channel/channel.ports.js';
-import type { ChannelService } from '../channel/channel.service.js';
+import { checkMatrixBounds, type ChannelService } from '../channel/channel.service.js';
 import type { Channel, ChannelBatch, ChannelStatus, NewChannel } from '../channel/channel.types.js';
 import type { CustomerEdit, CustomerEditService } from '../customer/customer-edit.service.js';
 import type { OrderService } from '../order/order.service.js';
@@ -123,11 +123,15 @@ export class MpCoreService {
     b: { prefix: string; dimensions: Array<{ label: string; values: string[] }>; template: Omit<NewChannel, 'name' | 'attributes'> },
     idempotencyKey?: string,
   ): Promise<{ batchId: string; created: number; existing: number; items: MpChannel[] }> {
+    const namePattern = b.prefix + b.dimensions.map((dim) => `-{${dim.label}}`).join('');
+    const dimensions = Object.fromEntries(b.dimensions.map((dim) => [dim.label, dim.values]));
+    // Before any lookup: the matrix size is known from the counts.
+    checkMatrixBounds(dimensions, namePattern);
     const storeId = await this.channelStore(p, b.template.storeId, b.template.staffUserIds);
     const batch: ChannelBatch = {
       batchKey: `mp${p.staffId}_${idempotencyKey ? keyOf(p.staffId, idempotencyKey) : shortCode(16)}`,
-      namePattern: b.prefix + b.dimensions.map((dim) => `-{${dim.label}}`).join(''),
-      dimensions: Object.fromEntries(b.dimensions.map((dim) => [dim.label, dim.values])),
+      namePattern,
+      dimensions,
       template: { ...b.template, storeId },
     };
     const r = await this.d.channels.createBatch(batch);
