@@ -127,6 +127,11 @@ test(`${b} channel actions refuse another store (404), a lower role (403) and fo
     ['mgr1', 'POST', '/channels', channelBody({ storeId: stores.s2 }), 404, 'MP.NOT_FOUND'],
     ['mgr1', 'POST', '/channels/batch', { prefix: 'x', kind: 'poster', storeId: stores.s2, staffUserIds: ['rep1a'], welcomeText: 'hi', tags: [], dimensions: [{ label: 'a', values: ['1'] }] }, 404, 'MP.NOT_FOUND'],
     ['mgr1', 'POST', '/channels', channelBody({ staffUserIds: ['rep1a', 'rep2'] }), 400, 'MP.STAFF_OTHER_STORE'],
+    // Every field that names staff is held to the same store rule, not only staffUserIds.
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'round_robin', backupUserIds: ['rep2'] } }), 400, 'MP.STAFF_OTHER_STORE'],
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'round_robin', backupUserIds: ['rep2'], repHours: { rep2: { from: '20:00', to: '23:00' } } } }), 400, 'MP.STAFF_OTHER_STORE'],
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'weighted', weights: { rep2: 3 } } }), 400, 'MP.STAFF_OTHER_STORE'],
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'round_robin', repHours: { rep2: { from: '20:00', to: '23:00' } } } }), 400, 'MP.STAFF_OTHER_STORE'],
     ['mgr2', 'GET', `/channels?storeId=${stores.s1}`, undefined, 404, 'MP.NOT_FOUND'],
     ['hq', 'POST', '/channels', { ...channelBody(), kind: 'rocket' }, 400, 'REQUEST.INVALID'],
   ];

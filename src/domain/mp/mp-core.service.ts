@@ -6,6 +6,7 @@ import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-tim
 import { canSeeShared, queryScope, type Principal, type QueryScope } from '../access/access.js';
 import type { ChannelListQuery } from '../channel/channel.ports.js';
 import { checkMatrixBounds, type ChannelService } from '../channel/channel.service.js';
+import { staffNamedBy } from '../channel/routing.js';
 import type { Channel, ChannelBatch, ChannelStatus, NewChannel } from '../channel/channel.types.js';
 import type { CustomerEdit, CustomerEditService } from '../customer/customer-edit.service.js';
 import type { OrderService } from '../order/order.service.js';
@@ -109,7 +110,7 @@ export class MpCoreService {
   }
 
   async createChannel(p: Principal, input: NewChannel): Promise<MpChannel> {
-    const storeId = await this.channelStore(p, input.storeId, input.staffUserIds);
+    const storeId = await this.channelStore(p, input.storeId, input);
     const c = await this.d.channels.create({ ...input, storeId });
     return (await this.withFunnel([c]))[0]!;
   }
@@ -127,7 +128,7 @@ export class MpCoreService {
     const dimensions = Object.fromEntries(b.dimensions.map((dim) => [dim.label, dim.values]));
     // Before any lookup: the matrix size is known from the counts.
     checkMatrixBounds(dimensions, namePattern);
-    const storeId = await this.channelStore(p, b.template.storeId, b.template.staffUserIds);
+    const storeId = await this.channelStore(p, b.template.storeId, b.template);
     const batch: ChannelBatch = {
       batchKey: `mp${p.staffId}_${idempotencyKey ? keyOf(p.staffId, idempotencyKey) : shortCode(16)}`,
       namePattern,
@@ -173,14 +174,20 @@ export class MpCoreService {
    * The store a new channel goes to: HQ any (or none), a manager only their own. A manager's
    * channel routes only to reps of their store (or to reps Siyu does not know yet).
    */
-  private async channelStore(p: Principal, storeId: number | undefined, staffUserIds: string[]): Promise<number | undefined> {
+  /**
+   * The store a new channel goes to. A manager's channel stays in their store and names only
+   * reps of it, in every field that names staff (reps, backups, weights, per-rep hours): a
+   * backup from another store would receive, and could open, this store's customers.
+   */
+  private async channelStore(p: Principal, storeId: number | undefined, staff: Pick<NewChannel, 'staffUserIds' | 'routing'>): Promise<number | undefined> {
     requirePermission(p, 'channel.create');
     if (p.role === 'hq_admin') return storeId;
     const own = await this.storeFilter(p, storeId ?? p.storeId ?? undefined);
     if (own === undefined) throw badRequest('MP.NO_STORE', '当前账号未关联门店，无法创建渠道');
-    const stores = await this.d.repo.staffStores(staffUserIds);
-    const foreign = staffUserIds.find((u) => stores.has(u) && stores.get(u) !== own);
-    if (foreign) throw badRequest('MP.STAFF_OTHER_STORE', `接待成员 ${foreign} 不属于本店`);
+    const named = staffNamedBy(staff);
+    const stores = await this.d.repo.staffStores(named);
+    const foreign = named.find((u) => stores.has(u) && stores.get(u) !== own);
+    if (foreign) throw badRequest('MP.STAFF_OTHER_STORE', `成员 ${foreign} 不属于本店，不能设为本店渠道的接待或备用成员`);
     return own;
   }
 
