@@ -1,5 +1,5 @@
 import test from 'ava';
-import { backtrackingRisk, normalizeText, ruleProblem, RuleBook } from '../../src/domain/conversation/rules.js';
+import { normalizeText, ruleProblem, RuleBook } from '../../src/domain/conversation/rules.js';
 import type { BotRuleRepo, RuleVersion } from '../../src/domain/conversation/rules.ports.js';
 import type { BotRule, MatchInput, NewBotRule } from '../../src/domain/conversation/rules.types.js';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -145,7 +145,7 @@ test('disabled rules and invalid stored rules never match; the reply renders its
   const { book: b } = await book((r) => {
     r.add({ id: 1, pattern: '地址', priority: 9, enabled: false });
     r.add({ id: 2, pattern: '地址', reply: '{name}您好，{store}在人民路 1 号' });
-    r.add({ id: 3, matchKind: 'regex', pattern: '(a+)+', priority: 99 });
+    r.add({ id: 3, matchKind: 'regex', pattern: '(a)\\1', priority: 99 });
   });
   const m = b.match(dm('地址'));
   t.is(m?.id, 2);
@@ -217,10 +217,8 @@ test('rule validation explains in Chinese what is wrong', (t) => {
     ['long pattern', { pattern: 'x'.repeat(256) }],
     ['blank pattern', { pattern: '　 ' }],
     ['invalid regex', { matchKind: 'regex', pattern: '(营业' }],
-    ['nested quantifier', { matchKind: 'regex', pattern: '(a+)+$' }],
-    ['nested quantifier deeper', { matchKind: 'regex', pattern: '((ab)*c)+' }],
-    ['repeated alternation', { matchKind: 'regex', pattern: '(a|aa)*b' }],
     ['backreference', { matchKind: 'regex', pattern: '(a)\\1' }],
+    ['lookahead', { matchKind: 'regex', pattern: '(?=a)b' }],
     ['ask without question', { action: 'ask', actionArg: null }],
     ['ask with unknown question', { action: 'ask', actionArg: 'age' }],
     ['reply with actionArg', { action: 'reply', actionArg: 'nps' }],
@@ -243,8 +241,6 @@ test('rule validation explains in Chinese what is wrong', (t) => {
     { reply: '{name}您好，欢迎光临{store}！{不是变量' },
   ];
   for (const g of good) t.is(ruleProblem({ ...base, ...g }), undefined, JSON.stringify(g));
-  t.false(backtrackingRisk('[(a+)+]'), 'inside a character class nothing is a quantifier');
-  t.true(backtrackingRisk('(?<n>\\w+)*'));
 });
 
 test('matching stays fast with many rules', async (t) => {
