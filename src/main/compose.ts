@@ -143,6 +143,11 @@ export interface Siyu {
   clock: Clock;
   server?: Server;
   url?: string;
+  /**
+   * Where phones reach this server (landing QR codes, posters): PUBLIC_BASE_URL, or else
+   * (development, tests) the HTTP server's own address once it listens, whatever PORT it got.
+   */
+  publicBaseUrl?: string;
   emulator?: WecomEmulator;
   /** WeChat's jscode2session in sandbox mode (tests issue wx.login codes with it). */
   wechatEmulator?: WechatEmulator;
@@ -555,6 +560,8 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
 
     if (opts.http !== false) {
       const crypto = new CallbackCrypto({ token: config.wecom.token, encodingAesKey: config.wecom.aesKey, corpId: config.wecom.corpId });
+      // Routes answer only after listen, when siyu.publicBaseUrl is set.
+      const publicBase = () => siyu.publicBaseUrl ?? config.publicBaseUrl ?? '';
       const landingDeps = { landing, pii, tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()), cache, keys, clock };
       const app = createHttpApp({
         log,
@@ -569,7 +576,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           }),
           integrationRoutes({ orders }),
           mpRoutes({ auth: mpAuth, mp, ipHash, limiter }),
-          mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
+          mpCoreRoutes({ auth: mpAuth, core: mpCore, mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: publicBase }),
           mpReportRoutes({ auth: mpAuth, reports: mpReports, ipHash }),
           wechatPayRoutes({
             notify: new WechatPayNotify({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key, nowSec: () => clock.now() / 1000 }),
@@ -580,7 +587,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         ],
         adminRoutes: [
           // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
-          channelQrRoutes({ channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
+          channelQrRoutes({ channels, cache: renders, publicBaseUrl: publicBase }),
           channelRoutes({ channels }),
           customerRoutes({ customers, merges: new MergeService({ tx: mergeTransactor(db), clock }) }),
           mediaRoutes({ media }),
@@ -630,6 +637,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       const port = (server.address() as AddressInfo).port;
       siyu.server = server;
       siyu.url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      siyu.publicBaseUrl = config.publicBaseUrl ?? siyu.url;
       emulator?.setCallback({ url: `${siyu.url}/wecom/callback`, token: config.wecom.token, encodingAesKey: config.wecom.aesKey, agentId: String(config.wecom.agentId) });
     }
     return siyu;

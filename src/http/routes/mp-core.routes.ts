@@ -97,7 +97,8 @@ export interface MpCoreDeps {
   /** Where a poster drawn without text (fonts or rasteriser unavailable) is reported. */
   log?: Pick<Logger, 'warn'>;
   /** Where the landing page is reachable from a phone, e.g. https://siyu.example.com */
-  publicBaseUrl: string;
+  /** Where phones reach this server (read per request: without PUBLIC_BASE_URL it is known only after listen). */
+  publicBaseUrl: () => string;
 }
 
 /** PNG sizes stay on a 64 px grid so renders are few and cacheable (as for the admin QR). */
@@ -111,7 +112,7 @@ const PNG_STEP = 64;
 export function mpCoreRoutes(d: MpCoreDeps): Router {
   const r = new Router({ prefix: '/api/mp' });
   const authed = mpAuth(d.auth);
-  const landingUrl = (c: Channel) => `${d.publicBaseUrl.replace(/\/$/, '')}/s/${c.code}`;
+  const landingUrl = (c: Channel) => `${d.publicBaseUrl().replace(/\/$/, '')}/s/${c.code}`;
   const channelId = (ctx: Context) => parseId(ctx.params.id, 'MP.INVALID_ID', '渠道');
 
   const presentChannel = (c: MpChannel) => ({
