@@ -105,7 +105,8 @@ const schema = z.object({
   /** The bot and jobs roles serve GET /metrics on this port (0 = not at all; the http role uses `port`). */
   metricsPort: intish.min(0).max(65535),
   host: z.string().min(1),
-  publicBaseUrl: z.url(),
+  /** Unset outside production: the HTTP server's own listen address stands in (Siyu.publicBaseUrl). */
+  publicBaseUrl: z.url().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   db: z.object({
     mysqlUrl: z.string().regex(/^mysql2?:\/\//, 'must start with mysql://').optional(),
@@ -347,7 +348,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   if (sandbox && nodeEnv === 'production') problems.push('sandbox: the WeCom emulator cannot run with NODE_ENV=production; set the WECOM_* credentials');
   // Landing QR codes and posters encode this address: a loopback one would print useless posters.
-  if (nodeEnv === 'production' && /^https?:\/\/(127\.|localhost|\[::1\])/.test(c.publicBaseUrl)) {
+  if (nodeEnv === 'production' && c.publicBaseUrl === undefined) {
+    problems.push('publicBaseUrl (PUBLIC_BASE_URL): required in production, the public address phones reach');
+  } else if (nodeEnv === 'production' && /^https?:\/\/(127\.|localhost|\[::1\])/.test(c.publicBaseUrl!)) {
     problems.push('publicBaseUrl (PUBLIC_BASE_URL): must be the public address phones reach in production, not a loopback one');
   }
 

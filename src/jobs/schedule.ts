@@ -9,7 +9,7 @@ import { cacheKeys } from '../shared/cache-keys.js';
 import { runReactivation } from './reactivation.job.js';
 import { runRfmNightly } from './rfm-nightly.job.js';
 import type { Cache } from '../shared/cache.js';
-import type { ScheduledJob } from './scheduler.js';
+import type { GuardedRun, ScheduledJob } from './scheduler.js';
 
 /**
  * A job's lock is short and renewed while the run lasts: a run may take as long as it needs,
@@ -19,17 +19,17 @@ import type { ScheduledJob } from './scheduler.js';
  */
 export const JOB_LOCK_MS = 15_000;
 
-/** Runs `run` under the named lock, or answers `skipped` when another instance holds it. */
-export async function withJobLock<T>(cache: Cache, key: string, run: () => Promise<T>, o: { ttlMs?: number; beatMs?: number } = {}): Promise<T | { skipped: string }> {
+/** Runs `run` under the named lock, or answers `ran: false` when another instance holds it. */
+export async function withJobLock<T>(cache: Cache, key: string, run: () => Promise<T>, o: { ttlMs?: number; beatMs?: number } = {}): Promise<GuardedRun<T>> {
   const ttlMs = o.ttlMs ?? JOB_LOCK_MS;
   const lock = await cache.acquireLock(key, ttlMs);
-  if (!lock) return { skipped: 'another instance holds the lock' };
+  if (!lock) return { ran: false, reason: 'another instance holds the lock' };
   // A renewal that fails (Redis blip) lets another instance start the same job: the work is
   // lease-safe, so that costs duplicate effort, never duplicate sends.
   const beat = setInterval(() => void lock.extend(ttlMs).catch(() => false), o.beatMs ?? ttlMs / 3);
   beat.unref();
   try {
-    return await run();
+    return { ran: true, result: await run() };
   } finally {
     clearInterval(beat);
     await lock.release();
@@ -94,7 +94,7 @@ export function scheduleOf(siyu: ScheduleDeps): ScheduledJob[] {
     const expected = [...jobs.map((j) => ({ name: j.name, everyMs: j.everyMs })), { name: 'alerts-evaluate', everyMs: tick.everyMs }];
     jobs.push({ name: 'alerts-evaluate', ...tick, run: () => siyu.monitoring.alerts.evaluate({ jobs: expected }) });
   }
-  return jobs.map((j) => ({ name: j.name, cron: j.cron, everyMs: j.everyMs, run: () => withJobLock(siyu.cache, keys.jobLock(j.name), j.run) }));
+  return jobs.map((j) => ({ name: j.name, cron: j.cron, everyMs: j.everyMs, run: j.run, guard: (run) => withJobLock(siyu.cache, keys.jobLock(j.name), run) }));
 }
 
 const MINUTE = 60_000;

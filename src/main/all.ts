@@ -12,7 +12,7 @@ await runRole('all', async (config, log) => {
   await siyu.journeys.service.ensureDefaults();
   const scheduler = startScheduler(scheduleOf(siyu), log, siyu.metrics, { runs: siyu.monitoring.jobRuns, now: () => siyu.clock.now() });
   log.info(
-    { url: siyu.url, db: config.db.mysqlUrl ? 'mysql' : config.db.sqliteFile, cache: siyu.cache.kind, sandbox: config.sandbox },
+    { url: siyu.url, publicBaseUrl: siyu.publicBaseUrl, db: config.db.mysqlUrl ? 'mysql' : config.db.sqliteFile, cache: siyu.cache.kind, sandbox: config.sandbox },
     'siyu started',
   );
   if (config.sandbox) {

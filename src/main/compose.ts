@@ -51,6 +51,11 @@ export interface Siyu {
   clock: Clock;
   server?: Server;
   url?: string;
+  /**
+   * Where phones reach this server (landing QR codes, posters): PUBLIC_BASE_URL, or else
+   * (development, tests) the HTTP server's own address once it listens, whatever PORT it got.
+   */
+  publicBaseUrl?: string;
   emulator?: WecomEmulator;
   /** WeChat's jscode2session in sandbox mode (tests issue wx.login codes with it). */
   wechatEmulator?: WechatEmulator;
@@ -170,6 +175,7 @@ export function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu
       const served = await serveHttp(p, { wecom, channels, conversations, journeys, acquisition, orders, mp, monitoring: core.monitoring });
       siyu.server = served.server;
       siyu.url = served.url;
+      siyu.publicBaseUrl = served.publicBaseUrl;
     }
     return siyu;
   });

@@ -71,7 +71,7 @@ try {
   } else {
     process.stdout.write(`${formatSummary(r.summary, { seconds, scale, seed })}\n\n`);
     // Where npm start will answer (the demo itself listened on a private port).
-    const base = config.publicBaseUrl.replace(/\/$/, '');
+    const base = (config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '');
     process.stdout.write(
       [
         `数据已写入 ${where}（npm start 在同样配置下用的数据库）。查看：`,

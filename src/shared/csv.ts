@@ -1,9 +1,13 @@
 export type CsvValue = string | number | null | undefined;
 
-/** One CSV cell: quoted when needed, and text that looks like a formula neutralised (=, +, -, @). */
+/**
+ * One CSV cell: quoted when needed, and text a spreadsheet could read as a formula neutralised
+ * with a leading quote. The triggers are OWASP's list: =, +, -, @, TAB and CR (a spreadsheet
+ * skips a leading tab or CR and evaluates what follows); WeCom nicknames arrive as typed.
+ */
 export function csvCell(v: CsvValue): string {
   let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

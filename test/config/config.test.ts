@@ -61,8 +61,15 @@ test('production refuses the sandbox and missing secrets', (t) => {
   const p = problems({ NODE_ENV: 'production' });
   t.true(p.some((x) => x.startsWith('sandbox')));
   for (const k of ['ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY']) t.true(p.some((x) => x.includes(k)), k);
-  t.true(problems({ NODE_ENV: 'production', ...real }).some((x) => x.startsWith('publicBaseUrl')), 'posters must not point at localhost');
+  t.true(problems({ NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).some((x) => x.startsWith('publicBaseUrl')), 'posters must not point at localhost');
   t.deepEqual(problems({ NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'https://siyu.example.com' }), []);
+});
+
+test('PUBLIC_BASE_URL is required in production only; elsewhere, unset, it is derived from the listen address', (t) => {
+  t.true(problems({ NODE_ENV: 'production', ...real }).some((x) => x.startsWith('publicBaseUrl') && x.includes('required')));
+  t.is(loadConfig({ env: { NODE_ENV: 'development' } }).publicBaseUrl, undefined);
+  t.is(loadConfig({ env: { NODE_ENV: 'development', PORT: '4000' } }).publicBaseUrl, undefined);
+  t.is(loadConfig({ env: { NODE_ENV: 'development', PUBLIC_BASE_URL: 'https://a.example.com' } }).publicBaseUrl, 'https://a.example.com');
 });
 
 test('secrets can come from *_FILE and PII_KEY must be 32 bytes', (t) => {

@@ -70,7 +70,8 @@ test(`${b} the schedule evaluates alerts under its lock, knowing each job's inte
   t.is(schedule.at(-1)!.everyMs, MINUTE);
   await siyu.monitoring.jobRuns.register(schedule.map((j) => j.name), clock.now());
   clock.advance(13 * MINUTE);
-  await schedule.at(-1)!.run();
+  const evaluate = schedule.at(-1)!;
+  t.like(await evaluate.guard!(evaluate.run), { ran: true });
   const stale = notices().filter((x) => x.startsWith('【告警】定时任务')).map((x) => /定时任务 (\S+) 未按时运行/.exec(x)![1]).sort();
   t.deepEqual(stale, schedule.filter((j) => j.everyMs! <= MINUTE).map((j) => j.name).sort());
   t.false(stale.includes('rfm-nightly'));

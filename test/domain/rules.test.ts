@@ -1,5 +1,5 @@
 import test from 'ava';
-import { backtrackingRisk, normalizeText, ruleProblem, RuleBook } from '../../src/domain/conversation/rules.js';
+import { normalizeText, ruleProblem, RuleBook } from '../../src/domain/conversation/rules.js';
 import type { BotRuleRepo, RuleVersion } from '../../src/domain/conversation/rules.ports.js';
 import type { BotRule, MatchInput, NewBotRule } from '../../src/domain/conversation/rules.types.js';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -145,7 +145,7 @@ test('disabled rules and invalid stored rules never match; the reply renders its
   const { book: b } = await book((r) => {
     r.add({ id: 1, pattern: '地址', priority: 9, enabled: false });
     r.add({ id: 2, pattern: '地址', reply: '{name}您好，{store}在人民路 1 号' });
-    r.add({ id: 3, matchKind: 'regex', pattern: '(a+)+', priority: 99 });
+    r.add({ id: 3, matchKind: 'regex', pattern: '(a)\\1', priority: 99 });
   });
   const m = b.match(dm('地址'));
   t.is(m?.id, 2);
@@ -217,10 +217,8 @@ test('rule validation explains in Chinese what is wrong', (t) => {
     ['long pattern', { pattern: 'x'.repeat(256) }],
     ['blank pattern', { pattern: '　 ' }],
     ['invalid regex', { matchKind: 'regex', pattern: '(营业' }],
-    ['nested quantifier', { matchKind: 'regex', pattern: '(a+)+$' }],
-    ['nested quantifier deeper', { matchKind: 'regex', pattern: '((ab)*c)+' }],
-    ['repeated alternation', { matchKind: 'regex', pattern: '(a|aa)*b' }],
     ['backreference', { matchKind: 'regex', pattern: '(a)\\1' }],
+    ['lookahead', { matchKind: 'regex', pattern: '(?=a)b' }],
     ['ask without question', { action: 'ask', actionArg: null }],
     ['ask with unknown question', { action: 'ask', actionArg: 'age' }],
     ['reply with actionArg', { action: 'reply', actionArg: 'nps' }],
@@ -243,29 +241,19 @@ test('rule validation explains in Chinese what is wrong', (t) => {
     { reply: '{name}您好，欢迎光临{store}！{不是变量' },
   ];
   for (const g of good) t.is(ruleProblem({ ...base, ...g }), undefined, JSON.stringify(g));
-  t.false(backtrackingRisk('[(a+)+]'), 'inside a character class nothing is a quantifier');
-  t.true(backtrackingRisk('(?<n>\\w+)*'));
 });
 
-test('matching stays fast with many rules', async (t) => {
+test('with 300 rules of every kind, each message finds its rule and unrelated text finds none', async (t) => {
   const { book: b } = await book((r) => {
     for (let i = 1; i <= 300; i++) {
       const kind = (['exact', 'contains', 'regex'] as const)[i % 3]!;
       r.add({ id: i, matchKind: kind, pattern: kind === 'regex' ? `^问题${i}(号|#)` : `关键词${i}`, priority: i % 7 });
     }
   });
-  const texts = ['请问关键词150是什么', '问题299号', '完全不相关的一句话，比较长一些，看看会不会很慢', 'ＡＢＣ全角'];
-  const n = 4_000;
-  let best = 0;
-  // Best of several rounds: this measures the matcher, not other test files sharing the CPU.
-  for (let round = 0; round < 5; round++) {
-    let hitsCount = 0;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) if (b.match(dm(texts[i % texts.length]!))) hitsCount++;
-    best = Math.max(best, n / (Number(process.hrtime.bigint() - start) / 1e9));
-    t.is(hitsCount, n / 2);
-  }
-  t.log(`${Math.round(best)} matches/s`);
-  // The whole pipeline must do 2,000 messages/s; matching gets a tenth of that budget at most.
-  t.true(best > 20_000, `${Math.round(best)} matches/s`);
+  // Matching speed is measured by the bench's bot-inbound scenario (npm run bench), not here.
+  t.is(ids(b, dm('请问关键词151是什么')), 151, 'contains (关键词1 also matches, with a lower priority)');
+  t.is(ids(b, dm('关键词150')), 150, 'exact');
+  t.is(ids(b, dm('问题299号')), 299);
+  t.is(b.match(dm('完全不相关的一句话，比较长一些，看看会不会很慢')), undefined);
+  t.is(b.match(dm('ＡＢＣ全角')), undefined);
 });

@@ -62,7 +62,7 @@ const invalid: Array<[string, Record<string, unknown>]> = [
   ['an empty pattern', { ...valid, pattern: '' }],
   ['a pattern over 255 characters', { ...valid, pattern: '长'.repeat(256) }],
   ['a regex that does not compile', { ...valid, matchKind: 'regex', pattern: '营业(时间' }],
-  ['a regex with nested quantifiers', { ...valid, matchKind: 'regex', pattern: '(营业+)+' }],
+  ['a regex with a lookahead', { ...valid, matchKind: 'regex', pattern: '(?=营业)营业时间' }],
   ['ask without a question', { ...valid, action: 'ask' }],
   ['ask with an unknown question', { ...valid, action: 'ask', actionArg: 'salary' }],
   ['an empty reply', { ...valid, reply: '' }],
@@ -89,7 +89,7 @@ test(`${b} an invalid edit is refused and the rule stays as it was`, async (t) =
   const siyu = await startApp(t);
   const api = admin(siyu);
   const rule = (await api.post('/api/bot/rules', valid)).json;
-  for (const patch of [{ matchKind: 'regex', pattern: '(a*)*' }, { reply: '{coupon}' }, { action: 'ask' }, {}, { pattern: 7 }]) {
+  for (const patch of [{ matchKind: 'regex', pattern: '(a)\\1' }, { reply: '{coupon}' }, { action: 'ask' }, {}, { pattern: 7 }]) {
     const res = await api.call('PATCH', `/api/bot/rules/${rule.id}`, patch);
     t.is(res.status, 400, JSON.stringify(patch));
     t.regex(res.json.error.message, /[\u4e00-\u9fa5]/);

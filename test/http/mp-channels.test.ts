@@ -63,6 +63,14 @@ test(`${b} a placement batch makes one channel per combination, and a retry with
   t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 4);
   const bad = await withHeaders('mgr1', 'POST', '/channels/batch', { ...body, dimensions: [] }, {});
   t.is(bad.status, 400);
+  // 10^8 combinations: refused from the counts, before anything is expanded or looked up.
+  const huge = await withHeaders('mgr1', 'POST', '/channels/batch', { ...body, dimensions: ['a', 'b', 'c', 'd'].map((label) => ({ label, values: Array.from({ length: 100 }, (_, i) => `${label}${i}`) })) }, {});
+  t.is(huge.status, 400);
+  t.like(huge.json.error, { code: 'CHANNEL.BATCH_TOO_LARGE', message: '一次最多创建 200 个渠道，当前为 100000000 个' });
+  const tooMany = await withHeaders('mgr1', 'POST', '/channels/batch', { ...body, dimensions: [{ label: 'a', values: Array.from({ length: 101 }, (_, i) => `a${i}`) }] }, {});
+  t.is(tooMany.status, 400);
+  t.regex(tooMany.json.error.message, /每个投放维度最多 100 个取值/);
+  t.is(Number((await siyu.db('channels').count({ n: '*' }))[0]!.n), 4);
 });
 
 test(`${b} managers pause and resume channels of their store; the list filters by status`, async (t) => {
@@ -119,6 +127,11 @@ test(`${b} channel actions refuse another store (404), a lower role (403) and fo
     ['mgr1', 'POST', '/channels', channelBody({ storeId: stores.s2 }), 404, 'MP.NOT_FOUND'],
     ['mgr1', 'POST', '/channels/batch', { prefix: 'x', kind: 'poster', storeId: stores.s2, staffUserIds: ['rep1a'], welcomeText: 'hi', tags: [], dimensions: [{ label: 'a', values: ['1'] }] }, 404, 'MP.NOT_FOUND'],
     ['mgr1', 'POST', '/channels', channelBody({ staffUserIds: ['rep1a', 'rep2'] }), 400, 'MP.STAFF_OTHER_STORE'],
+    // Every field that names staff is held to the same store rule, not only staffUserIds.
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'round_robin', backupUserIds: ['rep2'] } }), 400, 'MP.STAFF_OTHER_STORE'],
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'round_robin', backupUserIds: ['rep2'], repHours: { rep2: { from: '20:00', to: '23:00' } } } }), 400, 'MP.STAFF_OTHER_STORE'],
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'weighted', weights: { rep2: 3 } } }), 400, 'MP.STAFF_OTHER_STORE'],
+    ['mgr1', 'POST', '/channels', channelBody({ routing: { rule: 'round_robin', repHours: { rep2: { from: '20:00', to: '23:00' } } } }), 400, 'MP.STAFF_OTHER_STORE'],
     ['mgr2', 'GET', `/channels?storeId=${stores.s1}`, undefined, 404, 'MP.NOT_FOUND'],
     ['hq', 'POST', '/channels', { ...channelBody(), kind: 'rocket' }, 400, 'REQUEST.INVALID'],
     ['hq', 'POST', '/channels', channelBody({ welcomeText: '您好{{name}}，欢迎！' }), 400, 'TEMPLATE.DOUBLE_BRACES'],

@@ -42,6 +42,15 @@ test('cells that look like formulas are neutralised and quotes escaped', async (
   t.true(body.includes(`${w.c.c1},"'=HYPERLINK(""x"")",138****1234`));
 });
 
+test('a nickname starting with a TAB or a carriage return is neutralised too', async (t) => {
+  const w = await mpWorld(t);
+  await w.siyu.db('customers').where({ id: w.c.c1 }).update({ name: '\t=1+1' });
+  await w.siyu.db('customers').where({ id: w.c.c2 }).update({ name: '\r=1+1' });
+  const body = await (await w.raw('hq', '/export/customers.csv?stage=new')).text();
+  t.true(body.includes(`${w.c.c1},'\t=1+1,138****1234`));
+  t.true(body.includes(`${w.c.c2},"'\r=1+1",139****5678`));
+});
+
 test('the order export is scoped, filtered by customer and paid day, and audited', async (t) => {
   const w = await mpWorld(t);
   const { siyu, c, stores } = w;

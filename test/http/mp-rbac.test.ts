@@ -177,7 +177,7 @@ test('the OpenAPI document is served and describes exactly the routes of the rou
   // Every router mounted under /api/mp: the document covers them all.
   const routers = [
     mpRoutes({ auth, mp: {} as never, ipHash: (s) => s }),
-    mpCoreRoutes({ auth, core: {} as never, mp: {} as never, renders: {} as never, publicBaseUrl: '' }),
+    mpCoreRoutes({ auth, core: {} as never, mp: {} as never, renders: {} as never, publicBaseUrl: () => '' }),
     mpReportRoutes({ auth, reports: {} as never, ipHash: (s) => s }),
   ];
   const routed = routers.flatMap((router) => router.stack.flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(l.path).replace(/:(\w+)/g, '{$1}')}`))).sort();

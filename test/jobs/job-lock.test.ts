@@ -15,9 +15,9 @@ test('the lock of a job run whose process died is free again after JOB_LOCK_MS',
   const { clock, cache } = cacheWithClock(t);
   // What a SIGKILLed process leaves behind: the lock taken, never released nor renewed.
   t.truthy(await cache.acquireLock('lock:job:x', JOB_LOCK_MS));
-  t.deepEqual(await withJobLock(cache, 'lock:job:x', async () => 'ran'), { skipped: 'another instance holds the lock' });
+  t.deepEqual(await withJobLock(cache, 'lock:job:x', async () => 'ran'), { ran: false, reason: 'another instance holds the lock' });
   clock.advance(JOB_LOCK_MS);
-  t.is(await withJobLock(cache, 'lock:job:x', async () => 'ran'), 'ran');
+  t.deepEqual(await withJobLock(cache, 'lock:job:x', async () => 'ran'), { ran: true, result: 'ran' });
 });
 
 test('a run longer than the lock keeps it: a second instance is refused until the run ends', async (t) => {
@@ -46,7 +46,7 @@ test('a run longer than the lock keeps it: a second instance is refused until th
     },
     { ttlMs, beatMs: 5 },
   );
-  t.is(result, 'first ran');
-  t.deepEqual(second, Array(4).fill({ skipped: 'another instance holds the lock' }), 'two TTLs passed while the run held its lock');
-  t.is(await withJobLock(cache, 'lock:job:y', async () => 'after', { ttlMs }), 'after', 'released when the run ended');
+  t.deepEqual(result, { ran: true, result: 'first ran' });
+  t.deepEqual(second, Array(4).fill({ ran: false, reason: 'another instance holds the lock' }), 'two TTLs passed while the run held its lock');
+  t.deepEqual(await withJobLock(cache, 'lock:job:y', async () => 'after', { ttlMs }), { ran: true, result: 'after' }, 'released when the run ended');
 });

@@ -59,6 +59,16 @@ export function sharedQrReps(c: Pick<Channel, 'staffUserIds' | 'routing'>, today
 }
 
 /** Routing names only reps of the channel: weights and own hours for someone else are a mistake. */
+/**
+ * Every staff member a channel names, in any field: its reps, and the routing's backups, weights
+ * and per-rep hours. A rule about who may be named (a manager names only reps of their store)
+ * checks this list, so a field added to Routing later is covered by adding it here.
+ */
+export function staffNamedBy(c: { staffUserIds: readonly string[]; routing?: Routing | null }): string[] {
+  const r = c.routing;
+  return [...new Set([...c.staffUserIds, ...(r?.backupUserIds ?? []), ...Object.keys(r?.weights ?? {}), ...Object.keys(r?.repHours ?? {})])];
+}
+
 export function routingStrangers(staffUserIds: string[], r: Routing | null | undefined): string[] {
   if (!r) return [];
   const known = new Set([...staffUserIds, ...(r.backupUserIds ?? [])]);

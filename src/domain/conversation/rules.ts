@@ -11,6 +11,7 @@ import {
 } from './rules.types.js';
 import { checkTemplate, compileTemplate, renderTemplate, type CompiledTemplate, type TemplateVars } from '../template/template-engine.js';
 import { templateProblem } from './templates.js';
+import { compileOperatorRegex, compileRegexSet, type OperatorRegexSet } from './operator-regex.js';
 import { VersionedCopy, type VersionedDeps } from './versioned.js';
 
 export const MAX_PATTERN_CHARS = 255;
@@ -24,56 +25,12 @@ export function normalizeText(s: string): string {
   return s.normalize('NFKC').trim().toLowerCase();
 }
 
-/**
- * A heuristic for patterns that can backtrack catastrophically: a repeated group that itself
- * contains a quantifier or an alternation ((a+)+, (\w*x)*, (a|aa)+), and backreferences.
- * It rejects some harmless patterns; keyword rules rarely need any of these.
- */
-export function backtrackingRisk(p: string): boolean {
-  // Per open group: whether it contains a quantifier or an alternation.
-  const risky: boolean[] = [false];
-  let closedRisky = false;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    let afterGroup = false;
-    if (c === '\\') {
-      const n = p[++i];
-      if (n === 'k' || (n !== undefined && n >= '1' && n <= '9')) return true;
-    } else if (c === '[') {
-      for (i++; i < p.length && p[i] !== ']'; i++) if (p[i] === '\\') i++;
-    } else if (c === '(') {
-      risky.push(false);
-      if (p[i + 1] === '?') i += p[i + 2] === '<' && p[i + 3] !== '=' && p[i + 3] !== '!' ? p.indexOf('>', i) - i : p[i + 2] === '<' ? 3 : 2;
-    } else if (c === ')') {
-      closedRisky = risky.pop() ?? false;
-      if (closedRisky) risky[risky.length - 1] = true;
-      afterGroup = true;
-    } else if (c === '|') {
-      risky[risky.length - 1] = true;
-    }
-    const q = p[i + 1];
-    const braces = q === '{' ? /^\{(\d+)(,(\d*))?\}/.exec(p.slice(i + 1)) : null;
-    if (q === '*' || q === '+' || q === '?' || braces) {
-      const repeats = q === '*' || q === '+' || (braces !== null && (braces[2] === undefined ? Number(braces[1]) > 1 : braces[3] !== '1'));
-      if (afterGroup && closedRisky && repeats) return true;
-      risky[risky.length - 1] = true;
-      i += braces ? braces[0].length : 1;
-      if (p[i + 1] === '?') i++;
-    }
-  }
-  return false;
-}
-
 /** Why a rule cannot be saved (Chinese, safe to show), or undefined. */
 export function ruleProblem(r: NewBotRule): string | undefined {
   if (r.pattern.length < 1 || r.pattern.length > MAX_PATTERN_CHARS) return `关键词需为 1 到 ${MAX_PATTERN_CHARS} 个字符`;
   if (r.matchKind === 'regex') {
-    try {
-      new RegExp(r.pattern, 'iu');
-    } catch {
-      return '正则表达式无效，请检查括号、转义等写法';
-    }
-    if (backtrackingRisk(r.pattern)) return '正则表达式过于复杂（如嵌套量词 (a+)+、重复的分支或反向引用），可能拖慢机器人，请简化';
+    const { problem } = compileOperatorRegex(r.pattern);
+    if (problem) return problem;
   } else if (!normalizeText(r.pattern)) {
     return '关键词不能只包含空白';
   }
@@ -106,13 +63,20 @@ interface CompiledRule {
   readonly id: number;
   readonly kind: BotRule['matchKind'];
   readonly needle: string;
-  readonly re: RegExp | undefined;
+  /** A regex rule's index in its list's regex set. */
+  readonly slot: number;
 }
 
-const NONE: readonly CompiledRule[] = [];
+/** One store's rules (or the global ones), best first, with their regexes as one set. */
+interface RuleList {
+  readonly rules: readonly CompiledRule[];
+  readonly regexes: OperatorRegexSet;
+}
+
+const NONE: RuleList = { rules: [], regexes: compileRegexSet([]) };
 const first = (a: CompiledRule, b: CompiledRule) => b.priority - a.priority || a.id - b.id;
 
-function compileRule(r: BotRule): CompiledRule {
+function compileRule(r: BotRule, slot: number): CompiledRule {
   const reply: CompiledTemplate = compileTemplate(r.reply);
   return {
     rule: { ...r, renderReply: (vars) => renderTemplate(reply, vars) },
@@ -121,15 +85,15 @@ function compileRule(r: BotRule): CompiledRule {
     id: r.id,
     kind: r.matchKind,
     needle: r.matchKind === 'regex' ? '' : normalizeText(r.pattern),
-    // No g/y flag: test() keeps no lastIndex state between messages.
-    re: r.matchKind === 'regex' ? new RegExp(r.pattern, 'iu') : undefined,
+    slot,
   };
 }
 
-function hits(c: CompiledRule, text: string): boolean {
-  if (c.kind === 'exact') return text === c.needle;
-  if (c.kind === 'contains') return text.includes(c.needle);
-  return c.re!.test(text);
+/** Sorts a list best first and compiles its regexes (linear-time RE2) as one set. */
+function ruleList(rules: BotRule[]): RuleList {
+  let slots = 0;
+  const compiled = rules.map((r) => compileRule(r, r.matchKind === 'regex' ? slots++ : -1)).sort(first);
+  return { rules: compiled, regexes: compileRegexSet(rules.filter((r) => r.matchKind === 'regex').map((r) => r.pattern)) };
 }
 
 export interface RuleBookDeps extends VersionedDeps {
@@ -138,12 +102,12 @@ export interface RuleBookDeps extends VersionedDeps {
 
 /**
  * The enabled keyword rules, compiled once per version. `match` is synchronous and allocates
- * nothing beyond the normalised text; call `maybeRefresh` per message (cheap) or `refresh`
- * after a known change.
+ * nothing beyond the normalised text and, once a regex rule is reached, its list's regex hits;
+ * call `maybeRefresh` per message (cheap) or `refresh` after a known change.
  */
 export class RuleBook extends VersionedCopy {
-  private byStore = new Map<number, readonly CompiledRule[]>();
-  private global: readonly CompiledRule[] = NONE;
+  private byStore = new Map<number, RuleList>();
+  private global: RuleList = NONE;
 
   constructor(private readonly d: RuleBookDeps) {
     super(d, 'rules');
@@ -158,39 +122,47 @@ export class RuleBook extends VersionedCopy {
     const where = m.where === 'dm' ? DM : m.mentioned ? GROUP_MENTIONED : GROUP_PLAIN;
     const text = normalizeText(m.text);
     if (!text) return undefined;
-    const own = m.storeId === null ? NONE : (this.byStore.get(m.storeId) ?? NONE);
-    const global = this.global;
+    const ownList = m.storeId === null ? NONE : (this.byStore.get(m.storeId) ?? NONE);
+    const own = ownList.rules;
+    const global = this.global.rules;
+    // Each list's regexes are searched in one pass, the first time one of them is reached.
+    let ownFound: ReadonlySet<number> | undefined;
+    let globalFound: ReadonlySet<number> | undefined;
     // Both lists are sorted the same way: merge them and stop at the first hit.
     let i = 0;
     let j = 0;
     while (i < own.length || j < global.length) {
-      const c = j >= global.length || (i < own.length && first(own[i]!, global[j]!) < 0) ? own[i++]! : global[j++]!;
-      if (c.mask & where && hits(c, text)) return c.rule;
+      const mine = j >= global.length || (i < own.length && first(own[i]!, global[j]!) < 0);
+      const c = mine ? own[i++]! : global[j++]!;
+      if (!(c.mask & where)) continue;
+      if (c.kind === 'regex') {
+        const found = mine ? (ownFound ??= ownList.regexes.matching(text)) : (globalFound ??= this.global.regexes.matching(text));
+        if (found.has(c.slot)) return c.rule;
+      } else if (c.kind === 'exact' ? text === c.needle : text.includes(c.needle)) return c.rule;
     }
     return undefined;
   }
 
   protected async load(): Promise<void> {
-    const byStore = new Map<number, CompiledRule[]>();
-    const global: CompiledRule[] = [];
+    const byStore = new Map<number, BotRule[]>();
+    const global: BotRule[] = [];
     for (const r of await this.d.rules.listBotRules({ enabledOnly: true })) {
-      // Rules are validated on the way in; one written around the API must not stop the others.
+      // Rules are validated on the way in; one written around the API, or saved before regexes
+      // ran on RE2 (a lookahead, a backreference), must not stop the others.
       const problem = ruleProblem(r);
       if (problem) {
-        this.d.log.warn({ ruleId: r.id }, 'bot rule skipped: invalid');
+        this.d.log.warn({ ruleId: r.id, reason: problem }, 'bot rule skipped: invalid');
         continue;
       }
-      const c = compileRule(r);
-      if (r.storeId === null) global.push(c);
+      if (r.storeId === null) global.push(r);
       else {
         const list = byStore.get(r.storeId);
-        if (list) list.push(c);
-        else byStore.set(r.storeId, [c]);
+        if (list) list.push(r);
+        else byStore.set(r.storeId, [r]);
       }
     }
-    for (const list of byStore.values()) list.sort(first);
-    this.byStore = byStore;
-    this.global = global.sort(first);
+    this.byStore = new Map([...byStore].map(([storeId, rules]) => [storeId, ruleList(rules)]));
+    this.global = ruleList(global);
   }
 }
 

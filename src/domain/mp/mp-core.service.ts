@@ -5,7 +5,8 @@ import { shortCode } from '../../shared/ids.js';
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import { canSeeShared, hidden, mayChooseAnyStore, queryScope, requirePermission, requireStoreScope, requireVisible, visibleStores, type Principal } from '../access/access.js';
 import type { ChannelListQuery } from '../channel/channel.ports.js';
-import type { ChannelService } from '../channel/channel.service.js';
+import { checkMatrixBounds, type ChannelService } from '../channel/channel.service.js';
+import { staffNamedBy } from '../channel/routing.js';
 import type { Channel, ChannelBatch, ChannelStatus, NewChannel } from '../channel/channel.types.js';
 import type { CustomerEdit, CustomerEditService } from '../customer/customer-edit.service.js';
 import type { OrderService } from '../order/order.service.js';
@@ -106,7 +107,7 @@ export class MpCoreService {
   }
 
   async createChannel(p: Principal, input: NewChannel): Promise<MpChannel> {
-    const storeId = await this.channelStore(p, input.storeId, input.staffUserIds);
+    const storeId = await this.channelStore(p, input.storeId, input);
     const c = await this.d.channels.create({ ...input, storeId });
     return (await this.withFunnel([c]))[0]!;
   }
@@ -120,11 +121,15 @@ export class MpCoreService {
     b: { prefix: string; dimensions: Array<{ label: string; values: string[] }>; template: Omit<NewChannel, 'name' | 'attributes'> },
     idempotencyKey?: string,
   ): Promise<{ batchId: string; created: number; existing: number; items: MpChannel[] }> {
-    const storeId = await this.channelStore(p, b.template.storeId, b.template.staffUserIds);
+    const namePattern = b.prefix + b.dimensions.map((dim) => `-{${dim.label}}`).join('');
+    const dimensions = Object.fromEntries(b.dimensions.map((dim) => [dim.label, dim.values]));
+    // Before any lookup: the matrix size is known from the counts.
+    checkMatrixBounds(dimensions, namePattern);
+    const storeId = await this.channelStore(p, b.template.storeId, b.template);
     const batch: ChannelBatch = {
       batchKey: `mp${p.staffId}_${idempotencyKey ? keyOf(p.staffId, idempotencyKey) : shortCode(16)}`,
-      namePattern: b.prefix + b.dimensions.map((dim) => `-{${dim.label}}`).join(''),
-      dimensions: Object.fromEntries(b.dimensions.map((dim) => [dim.label, dim.values])),
+      namePattern,
+      dimensions,
       template: { ...b.template, storeId },
     };
     const r = await this.d.channels.createBatch(batch);
@@ -166,14 +171,20 @@ export class MpCoreService {
    * The store a new channel goes to: HQ any (or none), a manager only their own. A manager's
    * channel routes only to reps of their store (or to reps Siyu does not know yet).
    */
-  private async channelStore(p: Principal, storeId: number | undefined, staffUserIds: string[]): Promise<number | undefined> {
+  /**
+   * The store a new channel goes to. A manager's channel stays in their store and names only
+   * reps of it, in every field that names staff (reps, backups, weights, per-rep hours): a
+   * backup from another store would receive, and could open, this store's customers.
+   */
+  private async channelStore(p: Principal, storeId: number | undefined, staff: Pick<NewChannel, 'staffUserIds' | 'routing'>): Promise<number | undefined> {
     requirePermission(p, 'channel.create');
     if (mayChooseAnyStore(p)) return storeId;
     const own = await this.storeFilter(p, storeId ?? p.storeId ?? undefined);
     if (own === undefined) throw badRequest('MP.NO_STORE', '当前账号未关联门店，无法创建渠道');
-    const stores = await this.d.repo.staffStores(staffUserIds);
-    const foreign = staffUserIds.find((u) => stores.has(u) && stores.get(u) !== own);
-    if (foreign) throw badRequest('MP.STAFF_OTHER_STORE', `接待成员 ${foreign} 不属于本店`);
+    const named = staffNamedBy(staff);
+    const stores = await this.d.repo.staffStores(named);
+    const foreign = named.find((u) => stores.has(u) && stores.get(u) !== own);
+    if (foreign) throw badRequest('MP.STAFF_OTHER_STORE', `成员 ${foreign} 不属于本店，不能设为本店渠道的接待或备用成员`);
     return own;
   }
 

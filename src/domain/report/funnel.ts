@@ -25,6 +25,19 @@ export interface FunnelRow extends Omit<ChannelStepCounts, 'channelId'> {
   rates: { visitorToLead: number | null; leadToAdd: number | null; addToFirstOrder: number | null };
 }
 
+const UNSET = '未设置';
+
+/**
+ * A channel's value for a placement attribute named by the caller, from its own properties only:
+ * `attributes[label]` would answer Object.prototype's members for labels such as toString,
+ * constructor or __proto__ (a function or an object where a string is expected).
+ */
+export function ownAttribute(attributes: Record<string, string>, label: string): string | undefined {
+  if (!Object.hasOwn(attributes, label)) return undefined;
+  const v: unknown = attributes[label];
+  return typeof v === 'string' ? v : undefined;
+}
+
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10000) / 10000 : null);
 
 /**
@@ -34,8 +47,9 @@ const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10000) / 1
 export function groupFunnel(counts: ChannelStepCounts[], channels: Channel[], groupBy: { kind: 'channel' } | { kind: 'attribute'; label: string }): FunnelRow[] {
   const byId = new Map(channels.map((c) => [c.id, c]));
   const rows = new Map<string, FunnelRow>();
+  const keyOf = (c: Channel) => (groupBy.kind === 'channel' ? c.name : (ownAttribute(c.attributes, groupBy.label) ?? UNSET));
   for (const c of channels) {
-    const key = groupBy.kind === 'channel' ? c.name : (c.attributes[groupBy.label] ?? '未设置');
+    const key = keyOf(c);
     if (!rows.has(key)) {
       rows.set(key, { key, channelIds: [], scans: 0, visitors: 0, leads: 0, adds: 0, claims: 0, firstOrders: 0, revenueFen: 0, rates: { visitorToLead: null, leadToAdd: null, addToFirstOrder: null } });
     }
@@ -44,7 +58,7 @@ export function groupFunnel(counts: ChannelStepCounts[], channels: Channel[], gr
   for (const n of counts) {
     const c = byId.get(n.channelId);
     if (!c) continue;
-    const row = rows.get(groupBy.kind === 'channel' ? c.name : (c.attributes[groupBy.label] ?? '未设置'))!;
+    const row = rows.get(keyOf(c))!;
     row.scans += n.scans;
     row.visitors += n.visitors;
     row.leads += n.leads;

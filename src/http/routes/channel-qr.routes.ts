@@ -9,7 +9,8 @@ export interface ChannelQrDeps {
   channels: ChannelService;
   cache: RenderCache;
   /** Where the landing page is reachable from a phone, e.g. https://siyu.example.com */
-  publicBaseUrl: string;
+  /** Where phones reach this server (read per request: without PUBLIC_BASE_URL it is known only after listen). */
+  publicBaseUrl: () => string;
 }
 
 /** The PNG sizes a caller may pick: a 2048 px PNG costs ~165 ms of CPU, so the set stays small and cacheable. */
@@ -39,7 +40,7 @@ export function channelPoster(c: Channel, url: string): PosterInput {
  */
 export function channelQrRoutes(d: ChannelQrDeps): Router {
   const r = new Router({ prefix: '/api/channels' });
-  const landingUrl = (c: Channel) => `${d.publicBaseUrl.replace(/\/$/, '')}/s/${c.code}`;
+  const landingUrl = (c: Channel) => `${d.publicBaseUrl().replace(/\/$/, '')}/s/${c.code}`;
 
 
   r.get('/:id/qr.:format', async (ctx) => {

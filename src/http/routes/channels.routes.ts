@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { ChannelService } from '../../domain/channel/channel.service.js';
+import { BATCH_LIMITS, type ChannelService } from '../../domain/channel/channel.service.js';
 import { CHANNEL_KINDS, type Channel } from '../../domain/channel/channel.types.js';
 import { DEFAULT_ATTRIBUTE_GROUP } from '../../domain/tag/tag.types.js';
 import { readJson } from '../body.js';
@@ -115,8 +115,15 @@ const batchBody = z
     batchKey: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, '批次编号只能包含字母、数字、下划线和横线'),
     namePattern: text(60),
     dimensions: z
-      .record(text(30), z.array(text(30)).min(1).max(100).refine((a) => new Set(a).size === a.length, '同一维度的取值不能重复'))
-      .refine((o) => Object.keys(o).length >= 1 && Object.keys(o).length <= 4, '批量维度需为 1 到 4 个'),
+      .record(
+        text(BATCH_LIMITS.labelChars),
+        z
+          .array(text(BATCH_LIMITS.valueChars))
+          .min(1, '每个投放维度至少需要 1 个取值')
+          .max(BATCH_LIMITS.valuesPerDimension, `每个投放维度最多 ${BATCH_LIMITS.valuesPerDimension} 个取值`)
+          .refine((a) => new Set(a).size === a.length, '同一维度的取值不能重复'),
+      )
+      .refine((o) => Object.keys(o).length >= 1 && Object.keys(o).length <= BATCH_LIMITS.dimensions, `批量维度需为 1 到 ${BATCH_LIMITS.dimensions} 个`),
     kind: z.enum(CHANNEL_KINDS),
     storeId: z.number().int().positive().optional(),
     staffUserIds,

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/access.js';
+import { BATCH_LIMITS } from '../../domain/channel/channel.service.js';
 import type { Channel } from '../../domain/channel/channel.types.js';
 import type { MpCoreService, MpChannel } from '../../domain/mp/mp-core.service.js';
 import type { MpOrder } from '../../domain/mp/mp-core.ports.js';
@@ -54,13 +55,17 @@ const batchBody = createChannelBody
       .array(
         z
           .object({
-            label: printableText(30).refine((s) => !/[{}]/.test(s), '维度名称不能包含花括号'),
-            values: z.array(printableText(30)).min(1).max(100).refine((a) => new Set(a).size === a.length, '同一维度的取值不能重复'),
+            label: printableText(BATCH_LIMITS.labelChars).refine((s) => !/[{}]/.test(s), '维度名称不能包含花括号'),
+            values: z
+              .array(printableText(BATCH_LIMITS.valueChars))
+              .min(1, '每个投放维度至少需要 1 个取值')
+              .max(BATCH_LIMITS.valuesPerDimension, `每个投放维度最多 ${BATCH_LIMITS.valuesPerDimension} 个取值`)
+              .refine((a) => new Set(a).size === a.length, '同一维度的取值不能重复'),
           })
           .strict(),
       )
       .min(1, '请至少设置一个投放维度')
-      .max(4, '投放维度最多 4 个')
+      .max(BATCH_LIMITS.dimensions, `投放维度最多 ${BATCH_LIMITS.dimensions} 个`)
       .refine((a) => new Set(a.map((x) => x.label)).size === a.length, '维度名称不能重复'),
   })
   .strict();
@@ -92,7 +97,8 @@ export interface MpCoreDeps {
   /** Where a poster drawn without text (fonts or rasteriser unavailable) is reported. */
   log?: Pick<Logger, 'warn'>;
   /** Where the landing page is reachable from a phone, e.g. https://siyu.example.com */
-  publicBaseUrl: string;
+  /** Where phones reach this server (read per request: without PUBLIC_BASE_URL it is known only after listen). */
+  publicBaseUrl: () => string;
 }
 
 /** PNG sizes stay on a 64 px grid so renders are few and cacheable (as for the admin QR). */
@@ -106,7 +112,7 @@ const PNG_STEP = 64;
 export function mpCoreRoutes(d: MpCoreDeps): Router {
   const r = new Router({ prefix: '/api/mp' });
   const authed = mpAuth(d.auth);
-  const landingUrl = (c: Channel) => `${d.publicBaseUrl.replace(/\/$/, '')}/s/${c.code}`;
+  const landingUrl = (c: Channel) => `${d.publicBaseUrl().replace(/\/$/, '')}/s/${c.code}`;
   const channelId = (ctx: Context) => parseId(ctx.params.id, 'MP.INVALID_ID', '渠道');
 
   const presentChannel = (c: MpChannel) => ({

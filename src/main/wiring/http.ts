@@ -61,9 +61,12 @@ export interface HttpAreas {
  * tokens), admin routes behind the admin key, and the two hot paths answered from node:http in
  * front of Koa (WeCom's callback and the landing scan). Handlers are thin; this file only wires.
  */
-export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Server; url: string }> {
+export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Server; url: string; publicBaseUrl: string }> {
   const { config, db, cache, keys, clock, log, metrics, closers } = p;
   const { channels: c, conversations: b, journeys: j, orders: o, mp } = a;
+  // Routes answer only after listen, when the listen address is known.
+  let listening: string | undefined;
+  const publicBase = () => config.publicBaseUrl ?? listening ?? '';
   const renders = new RenderCache({ maxBytes: 32 * 1024 * 1024 });
   const landingDeps = { landing: c.landing, pii: c.pii, tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()), cache, keys, clock };
   const staff = new StaffService({
@@ -86,7 +89,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
       }),
       integrationRoutes({ orders: o.orders }),
       mpRoutes({ auth: mp.auth, mp: mp.mp, ipHash: mp.ipHash, limiter: c.limiter }),
-      mpCoreRoutes({ auth: mp.auth, core: mp.core, mp: mp.mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: config.publicBaseUrl }),
+      mpCoreRoutes({ auth: mp.auth, core: mp.core, mp: mp.mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: publicBase }),
       mpReportRoutes({ auth: mp.auth, reports: mp.reports, ipHash: mp.ipHash }),
       mpPersonRoutes({ auth: mp.auth, personalData: mp.personalData, merges: mp.merges, optOut: mp.optOut, ipHash: mp.ipHash }),
       wechatPayRoutes({
@@ -98,7 +101,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     ],
     adminRoutes: [
       // Before channelRoutes: /api/channels/batch/:key/posters.zip must not be read as /:id.
-      channelQrRoutes({ channels: c.channels, cache: renders, publicBaseUrl: config.publicBaseUrl }),
+      channelQrRoutes({ channels: c.channels, cache: renders, publicBaseUrl: publicBase }),
       channelRoutes({ channels: c.channels }),
       customerRoutes({ customers: c.customers, merges: mp.merges, personalData: mp.personalData, optOut: mp.optOut, ipHash: mp.ipHash }),
       mediaRoutes({ media: c.media }),
@@ -147,6 +150,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
   );
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  listening = url;
   a.wecom.sandbox?.serving(url);
-  return { server, url };
+  return { server, url, publicBaseUrl: publicBase() };
 }
