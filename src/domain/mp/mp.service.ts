@@ -1,6 +1,6 @@
 import { conflict, notFound } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
-import { hidden, queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
+import { queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
 import type { CustomerService } from '../customer/customer.service.js';
 import type { AuditRepo, CustomerFilter, MpRepo, MpTask } from './mp.ports.js';
 
