@@ -462,6 +462,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       repo: journeyStore,
       facts: new CustomerFactsStore(db, config.wecom.corpId),
       templates: templateResults,
+      timeline: customerStore,
       actions: (o.wrapActions ?? ((a: JourneyActions) => a))({
         botContactsOf: (ids) => conversationStore.contactsOf(config.bot.account, ids),
         enqueueBot: async (req) => void (await outbox.enqueue([req])),
@@ -533,7 +534,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       limiter,
     });
     const mpStore = new MpStore(db);
-    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, storeExists, clock });
+    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, storeExists, clock, timeline: customerStore });
     const funnelStore = new FunnelStore(db);
     const mpCore = new MpCoreService({
       repo: new MpCoreStore(db),

@@ -53,7 +53,13 @@ export type TimelineKind =
   | 'opted_in'
   | 'handoff'
   | 'survey_answered'
-  | 'order_paid';
+  | 'order_paid'
+  /** A journey touch went out (bot, WeCom mass message awaiting the rep, or a task). */
+  | 'touch_sent'
+  /** A journey gave the customer a coupon. */
+  | 'coupon_given'
+  /** A rep closed a task about the customer, with its outcome. */
+  | 'task_done';
 
 export interface TimelineEntry {
   id?: number;
