@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
@@ -13,7 +13,7 @@ const T0 = Date.UTC(2026, 0, 1, 2, 0, 0);
 const timeline = async (siyu: Siyu, customerId: number) =>
   (await siyu.db('customer_events').where({ customer_id: customerId }).orderBy('id')).map((r) => ({ kind: r.kind as string, data: JSON.parse(r.data) }));
 
-async function start(t: Parameters<Parameters<typeof test>[1]>[0]) {
+async function start(t: ExecutionContext) {
   const clock = new ManualClock(T0);
   const siyu = await startApp(t, { options: { clock } });
   await siyu.journeys.service.ensureDefaults();
