@@ -14,6 +14,7 @@ import { mediaRoutes } from '../http/routes/media.routes.js';
 import { isUnavailable } from '../store/db-errors.js';
 import { MediaStore } from '../store/media.store.js';
 import { MergeService } from '../domain/customer/merge.service.js';
+import { handleLostCustomer } from '../domain/customer/lifecycle.js';
 import { mergeTransactor } from '../store/customer-merge.store.js';
 import { funnelRoutes } from '../http/routes/funnel.routes.js';
 import { channelQrRoutes } from '../http/routes/channel-qr.routes.js';
@@ -292,6 +293,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       clock,
       log: log.child({ module: 'landing' }),
     });
+    const staffStore = new StaffStore(db);
     const acquisition = new AcquisitionService({
       corpId: config.wecom.corpId,
       channels: channelStore,
@@ -309,6 +311,19 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         markLinked: (id, at) => landingStore.markLeadLinked(id, at),
       },
       onAdded: (a) => journeyService.trigger({ trigger: 'contact_added', customerId: a.customerId, storeId: a.storeId, ref: `add:${a.eventId}`, at: a.at }),
+      onLost: (l) =>
+        handleLostCustomer(
+          {
+            managersOf: async (storeId) => (await staffStore.listStaff({ storeId })).filter((x) => x.active && x.role === 'store_manager').map((x) => x.wecomUserId),
+            render: async (k, storeId, vars) => {
+              await templates.maybeRefresh();
+              return templates.render(k, storeId, vars);
+            },
+            notify: (toUsers, text) => appMessages.sendAppText({ toUsers, text }),
+            startJourneys: (x) => journeyService.trigger({ trigger: 'contact_lost', customerId: x.customerId, storeId: x.storeId, ref: `lost:${x.eventId}`, at: x.at }),
+          },
+          l,
+        ),
       metrics: {
         welcome: (outcome, latencyMs) => {
           metrics.welcomes.inc({ outcome });

@@ -17,6 +17,7 @@ interface CustomerRow {
   first_channel_id: number | null;
   stage: Stage;
   opted_out: number | boolean;
+  order_count?: number | null;
   merged_into: number | null;
   created_at: number;
   updated_at: number;
@@ -34,6 +35,7 @@ const toCustomer = (r: CustomerRow): Customer => ({
   firstChannelId: nn(r.first_channel_id),
   stage: r.stage,
   optedOut: !!r.opted_out,
+  orderCount: Number(r.order_count ?? 0),
   mergedInto: nn(r.merged_into),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),

@@ -14,6 +14,8 @@ export interface Customer {
   firstChannelId: number | null;
   stage: Stage;
   optedOut: boolean;
+  /** Paid orders on record (read only here: orders keep it up to date). */
+  orderCount?: number;
   /** Set when this record was merged into another customer (the one to read instead). */
   mergedInto?: number | null;
   createdAt: number;

@@ -21,7 +21,7 @@ const journey = obj({
   key: { type: ['string', 'null'] },
   name: str,
   storeId: { type: ['integer', 'null'], description: 'null 为总部旅程（全部门店）' },
-  trigger: obj({ type: { enum: ['order_paid', 'contact_added', 'tag_added', 'segment_entered', 'dormant'] }, arg: str }),
+  trigger: obj({ type: { enum: ['order_paid', 'contact_added', 'tag_added', 'segment_entered', 'dormant', 'contact_lost'] }, arg: str }),
   enabled: { type: 'boolean' },
   steps: arr(
     obj({
