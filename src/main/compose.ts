@@ -25,12 +25,13 @@ import { landingRoutes, scanPage } from '../http/routes/landing.routes.js';
 import { PiiCipher } from '../shared/pii.js';
 import { CacheMutex, CacheRateLimiter } from '../store/cache/rate-limiter.js';
 import { LandingStore, landingTransactor } from '../store/landing.store.js';
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createHttpApp } from '../http/app.js';
 import { channelRoutes } from '../http/routes/channels.routes.js';
 import { customerRoutes } from '../http/routes/customers.routes.js';
 import { healthRoutes } from '../http/routes/health.routes.js';
-import { sandboxRoutes } from '../http/routes/sandbox.routes.js';
+import { sandboxQrRoutes, sandboxRoutes } from '../http/routes/sandbox.routes.js';
+import type { MockPhones } from '../sandbox/mock-phones.js';
 import { createWecomCallbackHandler } from '../http/wecom-callback.handler.js';
 import { createLandingScanHandler } from '../http/landing-scan.handler.js';
 import { WecomClient } from '../integrations/wecom/api-client.js';
@@ -145,6 +146,8 @@ export interface Siyu {
   server?: Server;
   url?: string;
   emulator?: WecomEmulator;
+  /** Sandbox: customers' phones on the bot's mock puppet, set while a bot role runs in this process. */
+  sandboxPhones?: MockPhones;
   /** WeChat's jscode2session in sandbox mode (tests issue wx.login codes with it). */
   wechatEmulator?: WechatEmulator;
   wecom: WecomClient;
@@ -205,8 +208,12 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
 
     let emulator: WecomEmulator | undefined;
     let apiBase = config.wecom.apiBase;
+    // Sandbox: contact ways' QR codes are images this server renders (/sandbox/qr/…), known once it listens.
+    let sandboxBase = config.publicBaseUrl;
+    const sandboxSig = (configId: string) => createHmac('sha256', config.jwtSecret).update(`siyu sandbox add:${configId}`).digest('base64url').slice(0, 16);
     if (config.sandbox) {
       emulator = new WecomEmulator({
+        contactWayQrUrl: (configId) => `${sandboxBase.replace(/\/+$/, '')}/sandbox/qr/${configId}.png`,
         corpId: config.wecom.corpId,
         secrets: [config.wecom.contactSecret, config.wecom.agentSecret],
         agentIds: [config.wecom.agentId],
@@ -578,6 +585,17 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         adminApiKey: config.adminApiKey,
         publicRoutes: [
           landingRoutes(landingDeps),
+          ...(emulator
+            ? [
+                sandboxQrRoutes({
+                  emulator,
+                  processor,
+                  customers,
+                  addUrl: (configId) => `${sandboxBase.replace(/\/+$/, '')}/sandbox/add/${configId}?sig=${sandboxSig(configId)}`,
+                  verify: (configId, sig) => sig.length === 16 && timingSafeEqual(Buffer.from(sig), Buffer.from(sandboxSig(configId))),
+                }),
+              ]
+            : []),
           healthRoutes({
             metrics,
             checks: { db: () => pingDb(db), cache: () => cache.ping() },
@@ -611,7 +629,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           staffInviteRoutes({ auth: mpAuth }),
           segmentRoutes({ segments }),
           alertRoutes({ alerts: monitoring.alerts }),
-          ...(emulator ? [sandboxRoutes({ emulator, wechat: wechatEmulator, channels, customers, processor })] : []),
+          ...(emulator ? [sandboxRoutes({ emulator, wechat: wechatEmulator, channels, customers, processor, phones: () => siyu.sandboxPhones })] : []),
         ],
       });
       // WeCom's callback is answered before Koa sees the request: it is the hot path.
@@ -646,6 +664,10 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       const port = (server.address() as AddressInfo).port;
       siyu.server = server;
       siyu.url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      // A loopback public address on another port (the default names 3000) cannot be this
+      // server: the sandbox's QR images and add links use the address it actually listens on.
+      const configured = new URL(config.publicBaseUrl);
+      if (/^(127\.|localhost$|\[::1\]$)/.test(configured.hostname) && Number(configured.port || 80) !== port) sandboxBase = siyu.url;
       emulator?.setCallback({ url: `${siyu.url}/wecom/callback`, token: config.wecom.token, encodingAesKey: config.wecom.aesKey, agentId: String(config.wecom.agentId) });
     }
     return siyu;
