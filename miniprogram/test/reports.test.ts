@@ -28,6 +28,11 @@ test.serial('every report renders from its answer', async (t) => {
   t.true(section(page, 'reactivation').includes(`转化率 ${pctOf(react.treated.rate)}`))
   t.true(section(page, 'reactivation').includes(`${react.lift >= 0 ? '+' : ''}${Math.round(react.lift * 1000) / 10} 个百分点`))
   t.true(section(page, 'reactivation').includes(`进入后 ${react.conversionDays} 天内下单算转化`))
+  // A lift from a handful of people shows its 95% interval and says it cannot tell yet.
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${Math.round(v * 1000) / 10}`
+  t.true(section(page, 'reactivation').includes(`95% 区间 ${signed(react.ci95.low)} ~ ${signed(react.ci95.high)} 个百分点`))
+  t.is(react.note, '样本太少，尚不能判断')
+  t.true(section(page, 'reactivation').includes(react.note))
   t.true(react.bySegment.length > 0)
   for (const g of react.bySegment) t.true(section(page, 'reactivation').includes(g.label), `segment ${g.segment} shown by its Chinese label`)
   t.false(section(page, 'reactivation').includes('important_'))

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import { AppError } from '../shared/errors.js';
+import { MockPhones } from '../sandbox/mock-phones.js';
 
 export type PuppetKind = 'mock' | 'service';
 
@@ -14,14 +15,16 @@ export function puppetKind(config: Config): PuppetKind {
  * wechaty-puppet-service (WorkPro) are supported for real accounts: there is no fallback to a
  * personal-WeChat puppet.
  */
-export async function createPuppet(config: Config): Promise<{ kind: PuppetKind; puppet: unknown; afterStart?(): void }> {
+export async function createPuppet(config: Config): Promise<{ kind: PuppetKind; puppet: unknown; afterStart?(): void; sandbox?: MockPhones }> {
   const kind = puppetKind(config);
   if (kind === 'mock') {
     if (config.env === 'production') throw new AppError('BOT.CONFIG', 'production cannot run the mock puppet; set WECHATY_PUPPET=service and WECHATY_PUPPET_SERVICE_TOKEN');
     const { PuppetMock, mock } = await import('wechaty-puppet-mock');
     const mocker = new mock.Mocker();
-    // Sandbox: the mock account logs itself in, so the bot runs (and drains) like a real one.
-    return { kind, puppet: new PuppetMock({ mocker }), afterStart: () => mocker.login(mocker.createContact({ name: '思语助手（沙箱）' })) };
+    const me = mocker.createContact({ name: '思语助手（沙箱）' });
+    // Sandbox: the mock account logs itself in, so the bot runs (and drains) like a real one;
+    // customers' phones on the same mocker let /sandbox/… play their chats.
+    return { kind, puppet: new PuppetMock({ mocker }), afterStart: () => mocker.login(me), sandbox: new MockPhones(mocker, me) };
   }
   if (!config.bot.puppetToken) throw new AppError('BOT.CONFIG', 'WECHATY_PUPPET_SERVICE_TOKEN is required for the service puppet (e.g. puppet_workpro_…)');
   const { PuppetService } = await import('wechaty-puppet-service');

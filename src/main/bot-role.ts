@@ -44,6 +44,7 @@ export async function startBotRole(siyu: BotGraph, o: { puppet?: unknown; drainP
   let runtime: BotRuntime | undefined;
   let drainer: OutboxDrainer | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let phones: BotGraph['sandboxPhones'];
   const report = (p: Promise<void>) => p.catch((e: Error) => log.warn({ err: e.message }, 'bot status not reported'));
   const alert = async (text: string) => {
     if (!config.bot.adminUserIds.length) return;
@@ -104,6 +105,8 @@ export async function startBotRole(siyu: BotGraph, o: { puppet?: unknown; drainP
       alert,
     });
     made?.afterStart?.();
+    // Sandbox: /sandbox/chat and /sandbox/groups/… play customers' phones on this puppet.
+    if (made?.sandbox) siyu.sandboxPhones = phones = made.sandbox;
     timers.push(
       setInterval(() => {
         void lock.extend(LOCK_TTL_MS).then((held) => {
@@ -129,6 +132,7 @@ export async function startBotRole(siyu: BotGraph, o: { puppet?: unknown; drainP
     drainer: drainer!,
     close: async () => {
       for (const t of timers) clearInterval(t);
+      if (phones && siyu.sandboxPhones === phones) siyu.sandboxPhones = undefined;
       await rt.stop();
       await lock.release();
     },

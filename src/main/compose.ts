@@ -13,6 +13,7 @@ import type { RoomPoolService } from '../domain/room/room-pool.service.js';
 import type { StoreService } from '../domain/store/store.service.js';
 import type { AppMessageApi } from '../integrations/wecom/app-message-api.js';
 import type { WecomClient } from '../integrations/wecom/api-client.js';
+import type { MockPhones } from '../sandbox/mock-phones.js';
 import type { WechatEmulator } from '../sandbox/wechat/index.js';
 import type { WecomEmulator } from '../sandbox/wecom/index.js';
 import type { Cache } from '../shared/cache.js';
@@ -57,6 +58,8 @@ export interface Siyu {
    */
   publicBaseUrl?: string;
   emulator?: WecomEmulator;
+  /** Sandbox: customers' phones on the bot's mock puppet, set while a bot role runs in this process. */
+  sandboxPhones?: MockPhones;
   /** WeChat's jscode2session in sandbox mode (tests issue wx.login codes with it). */
   wechatEmulator?: WechatEmulator;
   wecom: WecomClient;
@@ -84,7 +87,7 @@ export interface Siyu {
 }
 
 /** What the bot role runs: conversations, the outbox and the bot's status reports. */
-export type BotGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'db' | 'cache' | 'clock' | 'appMessages' | 'bot' | 'monitoring' | 'close'>;
+export type BotGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'db' | 'cache' | 'clock' | 'appMessages' | 'bot' | 'monitoring' | 'sandboxPhones' | 'close'>;
 
 /** What the jobs role runs: the schedule's job bodies (src/jobs/schedule.ts) and what they touch. */
 export type JobsGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'cache' | 'clock' | 'processor' | 'channels' | 'roomPools' | 'journeys' | 'segments' | 'monitoring' | 'close'>;
@@ -153,7 +156,7 @@ export function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu
     const { p, wecom, channels, conversations } = core;
     const journeys = wireJourneys(p, wecom, channels, conversations);
     const orders = wireOrders(p, channels, journeys);
-    const acquisition = wireAcquisition(p, wecom, channels, journeys);
+    const acquisition = wireAcquisition(p, wecom, channels, conversations, journeys);
     const siyu: Siyu = {
       ...base(core, closers),
       emulator: wecom.sandbox?.emulator,
@@ -172,7 +175,7 @@ export function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu
     };
     if (opts.http !== false) {
       const mp = wireMiniProgram(p, wecom, channels, journeys, orders);
-      const served = await serveHttp(p, { wecom, channels, conversations, journeys, acquisition, orders, mp, monitoring: core.monitoring });
+      const served = await serveHttp(p, { wecom, channels, conversations, journeys, acquisition, orders, mp, monitoring: core.monitoring, sandboxPhones: () => siyu.sandboxPhones });
       siyu.server = served.server;
       siyu.url = served.url;
       siyu.publicBaseUrl = served.publicBaseUrl;

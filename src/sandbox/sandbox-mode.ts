@@ -1,10 +1,12 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Config } from '../config/config.js';
 import type { EventProcessor } from '../domain/acquisition/event-processor.js';
 import type { ChannelService } from '../domain/channel/channel.service.js';
 import type { CustomerService } from '../domain/customer/customer.service.js';
 import type { Clock } from '../shared/clock.js';
-import { sandboxRoutes } from './sandbox.routes.js';
+import type { MockPhones } from './mock-phones.js';
+import { sandboxQrRoutes, sandboxRoutes } from './sandbox.routes.js';
 import { WechatEmulator } from './wechat/index.js';
 import { WecomEmulator } from './wecom/index.js';
 
@@ -22,14 +24,24 @@ export interface SandboxWorld {
   wechat?: WechatEmulator;
   wecomApiBase: string;
   wechatApiBase?: string;
-  routes(d: { channels: ChannelService; customers: CustomerService; processor: EventProcessor }): Router;
-  /** Points the emulator's callback push at this server once it listens. */
-  serving(url: string): void;
+  /** Admin-key routes: play the customer's side (scan, chat, groups, deletions, wx.login). */
+  routes(d: { channels: ChannelService; customers: CustomerService; processor: EventProcessor; phones: () => MockPhones | undefined }): Router;
+  /** Public routes: the reps' QR images, and the signed add link each one encodes. */
+  publicRoutes(d: { customers: CustomerService; processor: EventProcessor }): Router;
+  /**
+   * Points the emulator's callback push at this server once it listens, and its contact ways'
+   * QR images at the address phones reach it by.
+   */
+  serving(url: string, publicBaseUrl: string): void;
   close(): Promise<void>;
 }
 
 export async function startSandboxWorld(config: Config, clock: Clock): Promise<SandboxWorld> {
+  // Contact ways' QR codes are images this server renders (/sandbox/qr/…): known once it listens.
+  let base = config.publicBaseUrl ?? '';
+  const sig = (configId: string) => createHmac('sha256', config.jwtSecret).update(`siyu sandbox add:${configId}`).digest('base64url').slice(0, 16);
   const emulator = new WecomEmulator({
+    contactWayQrUrl: (configId) => `${base.replace(/\/+$/, '')}/sandbox/qr/${configId}.png`,
     corpId: config.wecom.corpId,
     secrets: [config.wecom.contactSecret, config.wecom.agentSecret],
     agentIds: [config.wecom.agentId],
@@ -51,8 +63,17 @@ export async function startSandboxWorld(config: Config, clock: Clock): Promise<S
     wecomApiBase,
     wechatApiBase,
     routes: (d) => sandboxRoutes({ emulator, wechat, ...d }),
-    serving: (url) =>
-      emulator.setCallback({ url: `${url}/wecom/callback`, token: config.wecom.token, encodingAesKey: config.wecom.aesKey, agentId: String(config.wecom.agentId) }),
+    publicRoutes: (d) =>
+      sandboxQrRoutes({
+        emulator,
+        ...d,
+        addUrl: (configId) => `${base.replace(/\/+$/, '')}/sandbox/add/${configId}?sig=${sig(configId)}`,
+        verify: (configId, s) => s.length === 16 && timingSafeEqual(Buffer.from(s), Buffer.from(sig(configId))),
+      }),
+    serving: (url, publicBaseUrl) => {
+      base = publicBaseUrl;
+      emulator.setCallback({ url: `${url}/wecom/callback`, token: config.wecom.token, encodingAesKey: config.wecom.aesKey, agentId: String(config.wecom.agentId) });
+    },
     close: async () => {
       await wechat?.close();
       await emulator.close();

@@ -17,6 +17,7 @@ interface CustomerRow {
   first_channel_id: number | null;
   stage: Stage;
   opted_out: number | boolean;
+  order_count?: number | null;
   merged_into: number | null;
   erased_at?: number | null;
   created_at: number;
@@ -35,6 +36,7 @@ const toCustomer = (r: CustomerRow): Customer => ({
   firstChannelId: nn(r.first_channel_id),
   stage: r.stage,
   optedOut: !!r.opted_out,
+  orderCount: Number(r.order_count ?? 0),
   mergedInto: nn(r.merged_into),
   erasedAt: nn(r.erased_at ?? null),
   createdAt: Number(r.created_at),

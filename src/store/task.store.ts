@@ -52,8 +52,9 @@ export class TaskStore implements TaskRepo {
     return rows.map((r) => ({ ...toTask(r), customerName: r.customer_name ?? null }));
   }
 
-  async completeTask(id: number, staffUserId: string, outcome: string, now: number): Promise<boolean> {
+  async completeTask(id: number, staffUserId: string, outcome: string, now: number): Promise<Task | undefined> {
     const n = await this.db('tasks').where({ id, staff_userid: staffUserId, status: 'open' }).update({ status: 'done', outcome: outcome.slice(0, 255), done_at: now });
-    return n > 0;
+    if (!n) return undefined;
+    return toTask(await this.db('tasks').where({ id }).first());
   }
 }

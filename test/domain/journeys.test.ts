@@ -172,7 +172,7 @@ test('without a bot chat the touch becomes a task for the owner rep; invalid jou
   const bad = await admin(siyu).post('/api/journeys', { name: '坏的', trigger: 'order_paid', steps: [{ type: 'branch', if: { kind: 'replied' }, then: 5, else: 'end' }] });
   t.is(bad.status, 400);
   t.regex(bad.json.error.message, /分支跳转的步骤不存在/);
-  t.is(Number((await siyu.db('journeys').count({ n: '*' }).first())!.n), 2, 'only the two shipped journeys');
+  t.is(Number((await siyu.db('journeys').count({ n: '*' }).first())!.n), 3, 'only the three shipped journeys');
 });
 
 test('two dispatchers racing, and one that dies after claiming: every touch is delivered exactly once', async (t) => {

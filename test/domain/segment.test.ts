@@ -81,7 +81,10 @@ test('lift is the treated rate minus the holdout rate, per segment and overall',
   t.deepEqual(r.arms.map((a) => a.rate), [0.3, 0.1, 0.1]);
   const iv = r.lift.find((l) => l.segment === 'important_value')!;
   t.is(Math.round(iv.lift! * 1000), 200);
-  t.deepEqual(r.lift.find((l) => l.segment === 'general_retain'), { segment: 'general_retain', treatedRate: 0.1, holdoutRate: null, lift: null });
+  t.deepEqual(r.lift.find((l) => l.segment === 'general_retain'), { segment: 'general_retain', treatedRate: 0.1, holdoutRate: null, lift: null, ci95: null, verdict: 'no_data', note: '没有对照组，无法计算提升' });
+  // 30/100 against 1/10: a 20-point lift whose interval still contains 0.
+  t.like(iv, { verdict: 'unclear', note: '样本太少，尚不能判断' });
+  t.true(iv.ci95!.low < 0 && iv.ci95!.high > 0.2);
   const all = r.lift.find((l) => l.segment === 'all')!;
   t.is(all.treatedRate, 35 / 150);
   t.is(all.holdoutRate, 0.1);

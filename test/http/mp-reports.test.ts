@@ -137,7 +137,8 @@ test('journey effect, NPS, RFM and LTV are counted over the caller’s customers
 
   const jr = await report('rep1a', '/reports/journeys');
   t.like(jr.rows.find((r: { journeyId: number }) => r.journeyId === j.j1), { name: '一店旅程', entered: 1, sent: 1, converted: 1 });
-  t.like((await report('mgr1', '/reports/journeys')).rows.find((r: { journeyId: number }) => r.journeyId === j.j1), { entered: 2, converted: 1 });
+  t.like((await report('mgr1', '/reports/journeys')).rows.find((r: { journeyId: number }) => r.journeyId === j.j1), { entered: 2, converted: 1, rates: { converted: 0.5 }, ci95: { converted: { low: 0.0945, high: 0.9055 } } }, '1 of 2 converted: the rate comes with its Wilson interval');
+  t.like((await report('hq', `/reports/journeys?from=${TODAY}&to=${TODAY}`)).rows.find((r: { journeyId: number }) => r.journeyId === j.j1), { ci95: { converted: null } }, 'no interval where nobody entered');
   t.false((await report('mgr1', '/reports/journeys')).rows.some((r: { journeyId: number }) => r.journeyId === j.j2));
   t.like((await report('hq', `/reports/journeys?from=${TODAY}&to=${TODAY}`)).rows.find((r: { journeyId: number }) => r.journeyId === j.j1), { entered: 0 }, 'runs entered before the period are not counted');
 
@@ -183,7 +184,10 @@ test('reactivation lift compares the treated arm with the holdout within the cal
   const mgr = (await w.as('mgr1', 'GET', '/reports/reactivation?runId=7')).json;
   t.like(mgr, { runId: 7, treated: { n: 1, converted: 1, rate: 1 }, holdout: { n: 1, converted: 0, rate: 0 }, lift: 1, conversionDays: 14 });
   t.like(mgr.bySegment[0], { segment: 'important_retain', label: '重要挽留客户', lift: 1 });
+  // One person per arm: the lift comes with Newcombe's interval, which says nothing can be told yet.
+  t.like(mgr, { ci95: { low: -0.1221, high: 1 }, verdict: 'unclear', note: '样本太少，尚不能判断' });
+  t.like(mgr.bySegment[0], { ci95: { low: -0.1221, high: 1 }, verdict: 'unclear', note: '样本太少，尚不能判断' });
   const hq = (await w.as('hq', 'GET', '/reports/reactivation')).json;
   t.like(hq, { treated: { n: 2, converted: 1, rate: 0.5 }, holdout: { n: 1 }, lift: 0.5 });
-  t.like((await w.as('rep1b', 'GET', '/reports/reactivation?runId=7')).json, { treated: { n: 0, rate: null }, holdout: { n: 1 }, lift: null });
+  t.like((await w.as('rep1b', 'GET', '/reports/reactivation?runId=7')).json, { treated: { n: 0, rate: null }, holdout: { n: 1 }, lift: null, ci95: null, verdict: 'no_data' });
 });

@@ -40,7 +40,7 @@ test(`${b} the admin API shows the segment distribution, movement between runs a
 
   const lift = await api.get(`/api/reactivation/lift?runId=${second.runId}`);
   t.is(lift.status, 200);
-  t.deepEqual(lift.json, { conversionDays: 14, arms: [], lift: [{ segment: 'all', treatedRate: null, holdoutRate: null, lift: null }] });
+  t.deepEqual(lift.json, { conversionDays: 14, arms: [], lift: [{ segment: 'all', treatedRate: null, holdoutRate: null, lift: null, ci95: null, verdict: 'no_data', note: '没有触达组，无法计算提升' }] });
   t.is((await api.get('/api/reactivation/lift')).status, 400);
   t.is((await admin({ ...siyu, config: { ...siyu.config, adminApiKey: 'wrong' } }).get('/api/segments')).status, 401);
 });

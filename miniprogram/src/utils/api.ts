@@ -222,9 +222,22 @@ export interface Reactivation {
   treated: Arm
   holdout: Arm
   lift: number | null
+  /** The lift's 95% interval (Newcombe); null when a group is empty. */
+  ci95: Interval | null
+  /** 'unclear' when the interval contains 0: the groups are too small to tell. */
+  verdict: LiftVerdict
+  /** What the numbers let one say, in Chinese (e.g. 样本太少，尚不能判断). */
+  note: string
   /** Per RFM segment at entry; `label` is the Chinese name ('未评分' for customers not scored). */
-  bySegment: Array<{ segment: string | null; label: string; treatedRate: number | null; holdoutRate: number | null; lift: number | null }>
+  bySegment: Array<{ segment: string | null; label: string; treatedRate: number | null; holdoutRate: number | null; lift: number | null; ci95: Interval | null; verdict: LiftVerdict; note: string }>
 }
+
+export interface Interval {
+  low: number
+  high: number
+}
+
+export type LiftVerdict = 'higher' | 'lower' | 'unclear' | 'no_data'
 
 /** A journey's effect in a period; `rates` are shares of the customers who entered. */
 export interface JourneyReportRow extends JourneyStats {
@@ -232,6 +245,8 @@ export interface JourneyReportRow extends JourneyStats {
   name: string
   enabled: boolean
   rates: { sent: number | null; replied: number | null; converted: number | null }
+  /** 95% (Wilson) intervals of the reply and conversion rates; null when nobody entered. */
+  ci95?: { replied: Interval | null; converted: Interval | null }
 }
 
 export interface Nps {

@@ -70,6 +70,8 @@ export const TIMELINE_LABELS: Record<string, string> = {
   survey_answered: '问卷回答',
   order_paid: '下单',
   touch_sent: '旅程触达',
+  coupon_given: '发放优惠券',
+  task_done: '完成任务',
   scan: '扫码',
 }
 

@@ -6,6 +6,7 @@ import { channelTagRefs } from '../channel/channel.service.js';
 import type { Channel } from '../channel/channel.types.js';
 import { IdentityTakenError, identityKey, type CustomerRepo, type Transactor } from '../customer/customer.ports.js';
 import type { Customer, Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
+import { isLost, stageOnReturn, type LostCustomer } from '../customer/lifecycle.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
 import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, MediaIds, WelcomeAttachment, WelcomeOutcome } from './acquisition.ports.js';
@@ -32,6 +33,12 @@ export interface AcquisitionDeps {
   media?: MediaIds;
   /** After an add is recorded (journeys with the contact_added trigger). Failures are logged. */
   onAdded?(a: { customerId: number; storeId: number | null; channelId: number | null; eventId: number; at: number }): Promise<unknown>;
+  /**
+   * After a deletion left a customer with no rep (stage set to churned, in the same transaction):
+   * notices to staff and the contact_lost journeys. Called once, by the processing that made the
+   * change; failures are logged.
+   */
+  onLost?(l: LostCustomer): Promise<unknown>;
 }
 
 export interface EventContext {
@@ -268,6 +275,16 @@ export class AcquisitionService {
       }
     });
     await customers.upsertFollows([...upserts.values()]);
+    // A lost customer who adds a rep again is no longer lost: back to what their purchases say.
+    const back = new Set([...upserts.values()].filter((f) => f.status === 'active' && known.get(f.customerId)?.stage === 'churned').map((f) => f.customerId));
+    for (const id of back) {
+      const c = known.get(id)!;
+      const stage = stageOnReturn(c.orderCount ?? 0);
+      c.stage = stage;
+      await customers.updateCustomer(id, { stage, updatedAt: now });
+      const added = timeline.find((r) => r.customerId === id && r.kind === 'contact_added');
+      if (added) added.data = { ...added.data, stage, stageBefore: 'churned' };
+    }
     await customers.insertCustomerTags(tagRows, now);
     await customers.insertTimelines(timeline);
     return ids;
@@ -349,26 +366,36 @@ export class AcquisitionService {
     extra: Record<string, unknown> = {},
   ): Promise<AcquisitionResult> {
     const now = this.d.clock.now();
-    const customerId = await this.inTx(async ({ customers }) => {
+    const { customerId, lost } = await this.inTx(async ({ customers }) => {
       const id = await this.resolveCustomer(customers, e, undefined, undefined, now);
+      let lost: LostCustomer | undefined;
+      let stageBefore: string | undefined;
       if (followStatus) {
         const at = e.createTime * 1000;
         const existing = await customers.findFollow(id, e.userId);
         // A deletion processed before its add leaves a row the add will not reactivate.
         if (!existing) await customers.upsertFollow({ customerId: id, staffUserId: e.userId, channelId: null, state: null, status: followStatus, addedAt: at, removedAt: at });
         else if (existing.addedAt <= at) await customers.updateFollowStatus(id, e.userId, followStatus, at);
+        // No rep can reach them any more: they are lost (流失), once.
+        const c = await customers.findCustomer(id);
+        if (c && c.stage !== 'churned' && !c.mergedInto && isLost(await customers.listFollows(id))) {
+          stageBefore = c.stage;
+          await customers.updateCustomer(id, { stage: 'churned', updatedAt: now });
+          lost = { customerId: id, customerName: c.name, storeId: c.storeId, ownerUserId: c.ownerUserId, staffUserId: e.userId, by: followStatus === 'deleted_by_staff' ? 'staff' : 'customer', eventId: ctx.eventId, at };
+        }
       }
       await customers.insertTimeline({
         customerId: id,
         kind,
         channelId: null,
         staffUserId: e.userId,
-        data: { changeType: e.changeType, ...extra },
+        data: { changeType: e.changeType, ...extra, ...(stageBefore ? { stage: 'churned', stageBefore } : {}) },
         occurredAt: e.createTime * 1000,
         sourceEventId: ctx.eventId,
       });
-      return id;
+      return { customerId: id, lost };
     });
+    if (lost && this.d.onLost) await this.d.onLost(lost).catch((err: Error) => this.d.log.warn({ eventId: ctx.eventId, err: err.message }, 'lost-customer notices or journeys failed'));
     return { customerId, welcome: 'none' };
   }
 

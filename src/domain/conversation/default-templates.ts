@@ -75,6 +75,15 @@ export const DEFAULT_TEMPLATES = {
     vars: ['customer', 'text'],
     text: '回复客户{customer}：{text}',
   },
+  // Staff notices (WeCom app messages) when a customer is lost: no rep has them as a contact any more.
+  'notice.customer_lost': {
+    vars: ['customer', 'customerId', 'rep', 'store'],
+    text: '客户{customer}（编号 {customerId}）删除了导购{rep}，已没有导购能联系到 TA，客户阶段已改为“流失”。可在小程序客户列表按“流失”筛选查看。',
+  },
+  'notice.customer_removed': {
+    vars: ['customer', 'customerId', 'rep', 'store'],
+    text: '导购{rep}删除了客户{customer}（编号 {customerId}），已没有导购能联系到 TA，客户阶段已改为“流失”。可在小程序客户列表按“流失”筛选查看。',
+  },
   // Journey touches that neither the bot nor a WeCom template could carry become these rep tasks.
   'task.journey.message': {
     vars: ['customer', 'text'],

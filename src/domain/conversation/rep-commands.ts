@@ -3,6 +3,7 @@ import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { ConversationRef } from '../outbox/outbox.types.js';
 import type { ConversationDeps } from './conversation.ports.js';
 import type { InboundMessage, StaffMember } from './conversation.types.js';
+import { recordJourneyEvent } from '../journey/journey-timeline.js';
 
 const TASKS = /^(?:今日任务|今天任务|任务)$/u;
 const DONE = /^完成\s*#?(\d{1,12})(?:\s+([\s\S]{1,200}))?$/u;
@@ -17,7 +18,7 @@ const SEARCH_MAX = 5;
  */
 export class RepCommands {
   constructor(
-    private readonly d: Pick<ConversationDeps, 'tasks' | 'contacts' | 'templates' | 'maskPhone'> & {
+    private readonly d: Pick<ConversationDeps, 'tasks' | 'contacts' | 'templates' | 'maskPhone' | 'timeline'> & {
       clock: Clock;
       say(to: ConversationRef, text: string, dedupeKey: string): Promise<void>;
     },
@@ -43,8 +44,9 @@ export class RepCommands {
     if (done) {
       const id = Number(done[1]);
       const outcome = (done[2] ?? '').trim() || '已完成';
-      const ok = await d.tasks.completeTask(id, staff.userId, outcome, now);
-      return t(ok ? 'rep.task.done' : 'rep.task.not_found', { id, outcome });
+      const task = await d.tasks.completeTask(id, staff.userId, outcome, now);
+      if (task) await recordJourneyEvent(d.timeline, { kind: 'task_done', task, outcome: task.outcome ?? outcome, at: now });
+      return t(task ? 'rep.task.done' : 'rep.task.not_found', { id, outcome });
     }
     const who = CUSTOMER.exec(text);
     if (who) {

@@ -14,6 +14,8 @@ export interface Customer {
   firstChannelId: number | null;
   stage: Stage;
   optedOut: boolean;
+  /** Paid orders on record (read only here: orders keep it up to date). */
+  orderCount?: number;
   /** Set when this record was merged into another customer (the one to read instead). */
   mergedInto?: number | null;
   /** Set when the person's data was erased on request: the row is anonymous from then on. */
@@ -55,7 +57,13 @@ export type TimelineKind =
   | 'opted_in'
   | 'handoff'
   | 'survey_answered'
-  | 'order_paid';
+  | 'order_paid'
+  /** A journey touch went out (bot, WeCom mass message awaiting the rep, or a task). */
+  | 'touch_sent'
+  /** A journey gave the customer a coupon. */
+  | 'coupon_given'
+  /** A rep closed a task about the customer, with its outcome. */
+  | 'task_done';
 
 export interface TimelineEntry {
   id?: number;

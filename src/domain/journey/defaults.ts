@@ -47,4 +47,22 @@ export const DEFAULT_JOURNEYS: Array<JourneyInput & { key: string }> = [
       { type: 'task', title: '高价值沉睡客户{name}：请电话回访，并赠送专属回归券 {coupon}', coupon: true },
     ],
   },
+  {
+    // A lost customer cannot be messaged by the rep they deleted; the rep calls (or the bot
+    // writes, where the customer still chats with it). Shipped off: a store decides whether
+    // and how to win people back.
+    key: 'win_back',
+    storeId: null,
+    name: '流失挽回',
+    trigger: 'contact_lost',
+    triggerArg: null,
+    reentry: 'after_days',
+    reentryDays: 90,
+    enabled: false,
+    goal: { kind: 'order_paid', windowDays: 30 },
+    steps: [
+      { type: 'wait', days: 1, at: '10:00' },
+      { type: 'task', title: '流失客户{name}：请电话回访，了解原因，邀请重新添加并赠送回归券 {coupon}', dueDays: 2, coupon: true },
+    ],
+  },
 ];

@@ -7,6 +7,7 @@ import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyT
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, TemplateAttempt, Touch, TouchChannel } from './journey.types.js';
 import { findTemplateTask, textSha } from './template-reconcile.js';
 import { renderText } from '../template/template-engine.js';
+import { recordJourneyEvent, type JourneyEvent, type TimelineSink } from './journey-timeline.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
 export interface EngineConfig {
@@ -87,6 +88,8 @@ export class JourneyEngine {
       stores?: StoreSettings;
       /** WeCom's mass-message records: where an interrupted template call is looked for. */
       templates: Pick<TemplateResults, 'listCreated' | 'tasks' | 'sendResults'>;
+      /** The customers' timelines: every touch sent, tag step and coupon is written there. */
+      timeline: TimelineSink;
       /** Each touch's outcome (metrics): sent + channel, skipped + reason, deferred, failed + code. */
       onTouch?(outcome: 'sent' | 'skipped' | 'deferred' | 'failed', detail: string): void;
     },
@@ -168,6 +171,7 @@ export class JourneyEngine {
       if (step.type === 'tag') {
         if (step.add?.length) await d.actions.addTags(run.customerId, step.add);
         if (step.remove?.length) await d.actions.removeTags(run.customerId, step.remove);
+        await this.record({ kind: 'tags', customerId: run.customerId, journeyId: j.id, runId: run.id, add: step.add ?? [], remove: step.remove ?? [], at: now });
         i++;
         continue;
       }
@@ -294,8 +298,10 @@ export class JourneyEngine {
     const customer = batch.facts.get(t.customerId);
     const capped = t.marketing && t.kind !== 'task';
     const sentBefore = batch.caps.get(t.customerId) ?? { today: 0, week: 0 };
-    const sent = (channel: TouchChannel, ref: string, sentAt = now) =>
-      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt, delivery: channel === 'template' ? 'awaiting' : null }).then(() => {
+    const sent = (channel: TouchChannel, ref: string, sentAt = now, shown: { text?: string; title?: string; coupon?: string } = {}) =>
+      d.repo.finishTouch(t.id, d.owner, { status: 'sent', channel, ref, sentAt, delivery: channel === 'template' ? 'awaiting' : null }).then(async (mine) => {
+        // Only the holder of the lease records it: a takeover does not write the touch twice.
+        if (mine) await this.record({ kind: 'touch_sent', touch: t, channel, ref, at: sentAt, ...shown });
         counts.sent++;
         d.onTouch?.('sent', channel);
         // The next touch of this customer in the batch sees this one against the caps.
@@ -352,7 +358,7 @@ export class JourneyEngine {
     const coupon = t.payload.coupon ? await d.actions.claimCoupon({ customerId: t.customerId, offerKey: couponOfferKey(t), code: t.payload.coupon, at: now }) : undefined;
     if (t.kind === 'task') {
       const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner!, title: fill(t.payload.title ?? '', customer.name, coupon), dueAt: t.dueAt, sourceKey: `touch:${t.idemKey}` });
-      return sent('task', `task:${id}`);
+      return sent('task', `task:${id}`, now, { title: fill(t.payload.title ?? '', customer.name, coupon), coupon });
     }
     const text = t.kind === 'message' ? fill(t.payload.text ?? '', customer.name, coupon) : '';
     const contactId = batch.contacts.get(t.customerId);
@@ -362,14 +368,14 @@ export class JourneyEngine {
       } else {
         await d.actions.enqueueBot({ account: d.config.account, to: { kind: 'dm', contactId }, text, customerId: t.customerId, purpose: t.marketing ? 'marketing' : 'system', dedupeKey: `touch:${t.idemKey}` });
       }
-      return sent('bot', `outbox:touch:${t.idemKey}`);
+      return sent('bot', `outbox:touch:${t.idemKey}`, now, { text: text || undefined, coupon });
     }
     if (t.kind === 'message' && owner && customer.externalUserId) {
       const cap = d.config.massPerMonth || daysInMonth(now);
       if ((batch.templates.get(t.customerId) ?? 0) < cap) {
         const msgid = await this.sendTemplate(t, { at: d.clock.now(), sender: owner, textSha: textSha(text) }, customer.externalUserId, text);
         if (msgid === null) return;
-        if (msgid) return sent('template', `msg:${msgid}`);
+        if (msgid) return sent('template', `msg:${msgid}`, now, { text, coupon });
       }
     }
     if (!owner) return skip('no_route');
@@ -379,7 +385,16 @@ export class JourneyEngine {
         ? d.texts.render(t.payload.question === 'nps' ? 'task.journey.nps' : 'task.journey.birthday', storeId, { customer: customer.name })
         : d.texts.render('task.journey.message', storeId, { customer: customer.name, text });
     const id = await d.actions.createTask({ customerId: t.customerId, storeId: t.storeId, staffUserId: owner, title, dueAt: now, sourceKey: `touch:${t.idemKey}` });
-    return sent('task', `task:${id}`);
+    return sent('task', `task:${id}`, now, { title, coupon });
+  }
+
+  /** Journey events reach the timeline; a failed write is logged, never undoes what was delivered. */
+  private async record(e: JourneyEvent): Promise<void> {
+    try {
+      await recordJourneyEvent(this.d.timeline, e);
+    } catch (err) {
+      this.d.log.warn({ event: e.kind, err: (err as Error).message }, 'journey event not written to the timeline');
+    }
   }
 
   /**

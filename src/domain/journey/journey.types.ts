@@ -1,6 +1,7 @@
 import type { QuestionKey } from '../conversation/conversation.types.js';
 
-export type Trigger = 'order_paid' | 'contact_added' | 'tag_added' | 'segment_entered' | 'dormant';
+/** `contact_lost`: a customer no rep has as a contact any more (stage churned, 流失). */
+export type Trigger = 'order_paid' | 'contact_added' | 'tag_added' | 'segment_entered' | 'dormant' | 'contact_lost';
 
 export type Condition = { kind: 'always' } | { kind: 'bought_again' } | { kind: 'replied' } | { kind: 'has_tag'; tag: string } | { kind: 'segment_in'; segments: string[] };
 

@@ -1,6 +1,7 @@
 import { AppError, badRequest, isAppError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { toCsv } from '../../shared/csv.js';
+import { liftEstimate, wilsonInterval } from '../../shared/proportions.js';
 import { DAY_MS, shanghaiDay, shanghaiMidnightOf, shanghaiMinuteOfDay } from '../../shared/shanghai-time.js';
 import { canEditJourney, canSeeJourney, hidden, queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
 import type { JourneyService } from '../journey/journey.service.js';
@@ -21,6 +22,11 @@ const DEFAULT_PERIOD_DAYS = 30;
 
 const forbidden = (message = '当前角色无权执行此操作') => new AppError('MP.FORBIDDEN', message, { status: 403 });
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10000) / 10000 : null);
+/** A rate's 95% interval, rounded like the rates; null without anyone counted (or counts that do not nest). */
+const interval = (a: number, b: number) => {
+  const i = a <= b ? wilsonInterval(a, b) : undefined;
+  return i ? { low: Math.round(i.low * 10000) / 10000, high: Math.round(i.high * 10000) / 10000 } : null;
+};
 
 /** YYYY-MM-DD of the Asia/Shanghai day `ms` falls on. */
 export function shanghaiDate(ms: number): string {
@@ -191,7 +197,14 @@ export class MpReportService {
       .filter((j) => byId.has(j.id) || canSeeJourney(p, j))
       .map((j) => {
         const e = byId.get(j.id) ?? emptyEffect(j.id);
-        return { ...e, name: j.name, enabled: j.enabled, rates: { sent: ratio(e.sent, e.entered), replied: ratio(e.replied, e.entered), converted: ratio(e.converted, e.entered) } };
+        return {
+          ...e,
+          name: j.name,
+          enabled: j.enabled,
+          rates: { sent: ratio(e.sent, e.entered), replied: ratio(e.replied, e.entered), converted: ratio(e.converted, e.entered) },
+          // Journeys have no holdout: each rate carries its own 95% (Wilson) interval instead.
+          ci95: { replied: interval(e.replied, e.entered), converted: interval(e.converted, e.entered) },
+        };
       });
     return { from: period.fromDay, to: period.toDay, conversionDays: CONVERSION_DAYS, rows };
   }
@@ -213,8 +226,11 @@ export class MpReportService {
       conversionDays: CONVERSION_DAYS,
       treated,
       holdout,
-      lift: treated.rate === null || holdout.rate === null ? null : Math.round((treated.rate - holdout.rate) * 10000) / 10000,
-      bySegment: report.lift.filter((l) => l.segment !== 'all').map((l) => ({ segment: l.segment, label: l.segment && l.segment !== 'all' ? segmentLabel(l.segment) : '未评分', treatedRate: l.treatedRate, holdoutRate: l.holdoutRate, lift: l.lift })),
+      // The lift never goes out without its interval and what it lets one say.
+      ...liftEstimate(treated, holdout),
+      bySegment: report.lift
+        .filter((l) => l.segment !== 'all')
+        .map((l) => ({ segment: l.segment, label: l.segment && l.segment !== 'all' ? segmentLabel(l.segment) : '未评分', treatedRate: l.treatedRate, holdoutRate: l.holdoutRate, lift: l.lift, ci95: l.ci95, verdict: l.verdict, note: l.note })),
     };
   }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
 import type { CustomerService } from '../customer/customer.service.js';
 import type { AuditRepo, CustomerFilter, MpRepo, MpTask } from './mp.ports.js';
+import { recordJourneyEvent, type TimelineSink } from '../journey/journey-timeline.js';
 
 export const TIMELINE_LIMIT = 50;
 
@@ -19,6 +20,8 @@ export class MpService {
       phones: { mask(enc: string): string; reveal(enc: string): string };
       storeExists(id: number): Promise<boolean>;
       clock: Clock;
+      /** Task outcomes are written to the customer's timeline. */
+      timeline: TimelineSink;
     },
   ) {}
 
@@ -57,7 +60,10 @@ export class MpService {
   async completeTask(p: Principal, id: number, outcome: string): Promise<MpTask> {
     const task = await this.d.repo.findTask(id);
     requireVisible(p, task && { storeId: task.storeId, ownerUserId: task.staffUserId });
-    if (!(await this.d.repo.completeTask(id, outcome, this.d.clock.now()))) throw conflict('MP.TASK_CLOSED', '任务已完成或已取消');
-    return (await this.d.repo.findTask(id))!;
+    const now = this.d.clock.now();
+    if (!(await this.d.repo.completeTask(id, outcome, now))) throw conflict('MP.TASK_CLOSED', '任务已完成或已取消');
+    const done = (await this.d.repo.findTask(id))!;
+    await recordJourneyEvent(this.d.timeline, { kind: 'task_done', task: done, outcome: done.outcome ?? outcome, at: now });
+    return done;
   }
 }

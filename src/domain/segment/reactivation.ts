@@ -1,4 +1,5 @@
 import type { Segment } from './rfm.js';
+import { liftEstimate, type Interval, type Verdict } from '../../shared/proportions.js';
 
 export type Arm = 'treated' | 'holdout';
 export const ARMS: readonly Arm[] = ['treated', 'holdout'];
@@ -36,7 +37,18 @@ export interface LiftReport {
   conversionDays: number;
   arms: Array<ArmCounts & { rate: number | null }>;
   /** Per segment and over all segments (segment null = overall): treated rate − holdout rate. */
-  lift: Array<{ segment: Segment | 'all' | null; treatedRate: number | null; holdoutRate: number | null; lift: number | null }>;
+  lift: Array<{
+    segment: Segment | 'all' | null;
+    treatedRate: number | null;
+    holdoutRate: number | null;
+    lift: number | null;
+    /** Newcombe's 95% interval of the lift (null when an arm is empty). */
+    ci95: Interval | null;
+    /** Whether the interval shows an effect; 'unclear' when it contains 0. */
+    verdict: Verdict;
+    /** What can be said, in Chinese (e.g. 样本太少，尚不能判断). */
+    note: string;
+  }>;
 }
 
 const rate = (converted: number, entered: number) => (entered > 0 ? converted / entered : null);
@@ -48,15 +60,15 @@ export function liftReport(counts: readonly ArmCounts[], conversionDays: number)
   const segments = [...new Set(counts.map((c) => c.segment))];
   const sum = (rows: readonly ArmCounts[], arm: Arm) => {
     const mine = rows.filter((r) => r.arm === arm);
-    return rate(
-      mine.reduce((a, r) => a + r.converted, 0),
-      mine.reduce((a, r) => a + r.entered, 0),
-    );
+    return { converted: mine.reduce((a, r) => a + r.converted, 0), n: mine.reduce((a, r) => a + r.entered, 0) };
   };
   const line = (segment: Segment | 'all' | null, rows: readonly ArmCounts[]) => {
-    const treatedRate = sum(rows, 'treated');
-    const holdoutRate = sum(rows, 'holdout');
-    return { segment, treatedRate, holdoutRate, lift: diff(treatedRate, holdoutRate) };
+    const t = sum(rows, 'treated');
+    const h = sum(rows, 'holdout');
+    const treatedRate = rate(t.converted, t.n);
+    const holdoutRate = rate(h.converted, h.n);
+    const { ci95, verdict, note } = liftEstimate(t, h);
+    return { segment, treatedRate, holdoutRate, lift: diff(treatedRate, holdoutRate), ci95, verdict, note };
   };
   return {
     conversionDays,

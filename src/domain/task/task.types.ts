@@ -20,6 +20,6 @@ export interface TaskRepo {
   insertTask(t: Omit<Task, 'id' | 'status' | 'outcome' | 'doneAt'> & { sourceKey: string | null }): Promise<number>;
   /** Open tasks of a rep due before `until`, oldest first. */
   listOpenDue(staffUserId: string, until: number, limit: number): Promise<Array<Task & { customerName: string | null }>>;
-  /** Marks an open task of this rep done; false when there is no such open task. */
-  completeTask(id: number, staffUserId: string, outcome: string, now: number): Promise<boolean>;
+  /** Marks an open task of this rep done; the task as closed, or undefined when there is no such open task. */
+  completeTask(id: number, staffUserId: string, outcome: string, now: number): Promise<Task | undefined>;
 }

@@ -25,7 +25,7 @@ const step = z.discriminatedUnion('type', [
 const fields = {
   storeId: z.number().int().positive().nullable(),
   name: printableText(64),
-  trigger: z.enum(['order_paid', 'contact_added', 'tag_added', 'segment_entered', 'dormant']),
+  trigger: z.enum(['order_paid', 'contact_added', 'tag_added', 'segment_entered', 'dormant', 'contact_lost']),
   triggerArg: printableText(64).nullable(),
   steps: z.array(step).min(1).max(50),
   goal: z.object({ kind: z.literal('order_paid'), windowDays: z.number().int().min(1).max(365) }).strict().nullable(),

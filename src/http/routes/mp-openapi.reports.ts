@@ -7,6 +7,13 @@ const int = { type: 'integer' };
 const str = { type: 'string' };
 const nullableNum = { type: ['number', 'null'] };
 const obj = (properties: Record<string, object>) => ({ type: 'object', properties });
+/** A 95% interval (Newcombe for a lift, Wilson for a rate); null when a group is empty. */
+const ci95 = { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } };
+const liftStats = {
+  ci95,
+  verdict: { enum: ['higher', 'lower', 'unclear', 'no_data'], description: 'unclear: the interval contains 0' },
+  note: { type: 'string', description: '中文说明，如「样本太少，尚不能判断」' },
+};
 const arr = (items: object) => ({ type: 'array', items });
 const q = (name: string, schema: object, description?: string) => ({ name, in: 'query', schema, ...(description ? { description } : {}) });
 const day = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
@@ -21,7 +28,7 @@ const journey = obj({
   key: { type: ['string', 'null'] },
   name: str,
   storeId: { type: ['integer', 'null'], description: 'null 为总部旅程（全部门店）' },
-  trigger: obj({ type: { enum: ['order_paid', 'contact_added', 'tag_added', 'segment_entered', 'dormant'] }, arg: str }),
+  trigger: obj({ type: { enum: ['order_paid', 'contact_added', 'tag_added', 'segment_entered', 'dormant', 'contact_lost'] }, arg: str }),
   enabled: { type: 'boolean' },
   steps: arr(
     obj({
@@ -90,12 +97,13 @@ export const MP_REPORTS_PATHS = {
       },
     },
   },
+  // Every lift and rate carries its 95% interval (null when a group is empty) and what it lets one say.
   '/api/mp/reports/journeys': {
     get: {
       ...secured,
       summary: '旅程效果：期间内进入的客户及其触达（导购为本人客户）',
       parameters: period,
-      responses: { '200': json(obj({ from: day, to: day, conversionDays: int, rows: arr(obj({ journeyId: int, name: str, enabled: { type: 'boolean' }, entered: int, sent: int, delivered: int, replied: int, converted: int, skipped: int })) })), ...common },
+      responses: { '200': json(obj({ from: day, to: day, conversionDays: int, rows: arr(obj({ journeyId: int, name: str, enabled: { type: 'boolean' }, entered: int, sent: int, delivered: int, replied: int, converted: int, skipped: int, ci95: obj({ replied: ci95, converted: ci95 }) })) })), ...common },
     },
   },
   '/api/mp/reports/reactivation': {
@@ -104,7 +112,7 @@ export const MP_REPORTS_PATHS = {
       summary: '沉睡唤醒效果：实验组与对照组（holdout）14 天内转化率及提升',
       parameters: [...period, q('runId', int, '某次 RFM 批次；给出时忽略 from/to')],
       responses: {
-        '200': json(obj({ treated: obj({ n: int, converted: int, rate: nullableNum }), holdout: obj({ n: int, converted: int, rate: nullableNum }), lift: nullableNum, conversionDays: int, bySegment: arr(obj({ segment: { type: ['string', 'null'] }, label: str, treatedRate: nullableNum, holdoutRate: nullableNum, lift: nullableNum })) })),
+        '200': json(obj({ treated: obj({ n: int, converted: int, rate: nullableNum }), holdout: obj({ n: int, converted: int, rate: nullableNum }), lift: nullableNum, ...liftStats, conversionDays: int, bySegment: arr(obj({ segment: { type: ['string', 'null'] }, label: str, treatedRate: nullableNum, holdoutRate: nullableNum, lift: nullableNum, ...liftStats })) })),
         ...common,
       },
     },

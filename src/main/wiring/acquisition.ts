@@ -1,12 +1,15 @@
 import { AcquisitionService } from '../../domain/acquisition/acquisition.service.js';
 import { EventInbox } from '../../domain/acquisition/event-inbox.js';
 import { EventProcessor } from '../../domain/acquisition/event-processor.js';
+import { handleLostCustomer } from '../../domain/customer/lifecycle.js';
 import { toContactEvent } from '../../integrations/wecom/callback.js';
 import { isUnavailable } from '../../shared/unavailable.js';
 import { CallbackEventStore } from '../../store/callback-event.store.js';
 import { customerTransactor } from '../../store/customer.store.js';
 import { createDb } from '../../store/db.js';
+import { StaffStore } from '../../store/staff.store.js';
 import type { ChannelParts } from './channels.js';
+import type { ConversationParts } from './conversations.js';
 import type { JourneyParts } from './journeys.js';
 import type { Platform } from './platform.js';
 import type { WecomParts } from './wecom.js';
@@ -16,7 +19,8 @@ import type { WecomParts } from './wecom.js';
  * turns events into customers, tags, welcomes and timelines, and its retry sweep (jobs role).
  * Rules live in domain/acquisition (what an event means, the welcome window, failure classes).
  */
-export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, j: JourneyParts) {
+export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: ConversationParts, j: JourneyParts) {
+  const staffStore = new StaffStore(p.db);
   const { db, clock, log, config, metrics, closers } = p;
   const acquisition = new AcquisitionService({
     corpId: config.wecom.corpId,
@@ -35,6 +39,20 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, j: 
       markLinked: (id, at) => c.landingStore.markLeadLinked(id, at),
     },
     onAdded: (a) => j.journeys.service.trigger({ trigger: 'contact_added', customerId: a.customerId, storeId: a.storeId, ref: `add:${a.eventId}`, at: a.at }),
+    // A customer lost to every rep: tell the owner and the store's managers, start win-back journeys (domain/customer/lifecycle.ts).
+    onLost: (l) =>
+      handleLostCustomer(
+        {
+          managersOf: async (storeId) => (await staffStore.listStaff({ storeId })).filter((x) => x.active && x.role === 'store_manager').map((x) => x.wecomUserId),
+          render: async (k, storeId, vars) => {
+            await b.templates.maybeRefresh();
+            return b.templates.render(k, storeId, vars);
+          },
+          notify: (toUsers, text) => w.appMessages.sendAppText({ toUsers, text }),
+          startJourneys: (x) => j.journeys.service.trigger({ trigger: 'contact_lost', customerId: x.customerId, storeId: x.storeId, ref: `lost:${x.eventId}`, at: x.at }),
+        },
+        l,
+      ),
     metrics: {
       welcome: (outcome, latencyMs) => {
         metrics.welcomes.inc({ outcome });

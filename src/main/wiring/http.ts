@@ -35,6 +35,7 @@ import { CallbackCrypto } from '../../integrations/wecom/crypto.js';
 import { WechatPayNotify } from '../../integrations/wechat/pay-notify.js';
 import { dbClient, pingDb } from '../../store/db.js';
 import { StaffStore } from '../../store/staff.store.js';
+import type { MockPhones } from '../../sandbox/mock-phones.js';
 import type { Monitoring } from '../monitoring.js';
 import type { AcquisitionParts } from './acquisition.js';
 import type { ChannelParts } from './channels.js';
@@ -46,6 +47,8 @@ import type { Platform } from './platform.js';
 import type { WecomParts } from './wecom.js';
 
 export interface HttpAreas {
+  /** Sandbox: customers' phones on the bot's mock puppet, while a bot role runs in this process. */
+  sandboxPhones: () => MockPhones | undefined;
   wecom: WecomParts;
   channels: ChannelParts;
   conversations: ConversationParts;
@@ -82,6 +85,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     adminApiKey: config.adminApiKey,
     publicRoutes: [
       landingRoutes(landingDeps),
+      ...(a.wecom.sandbox ? [a.wecom.sandbox.publicRoutes({ customers: c.customers, processor: a.acquisition.processor })] : []),
       healthRoutes({
         metrics,
         checks: { db: () => pingDb(db), cache: () => cache.ping() },
@@ -116,7 +120,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
       staffInviteRoutes({ auth: mp.auth }),
       segmentRoutes({ segments: o.segments.service }),
       alertRoutes({ alerts: a.monitoring.alerts }),
-      ...(a.wecom.sandbox ? [a.wecom.sandbox.routes({ channels: c.channels, customers: c.customers, processor: a.acquisition.processor })] : []),
+      ...(a.wecom.sandbox ? [a.wecom.sandbox.routes({ channels: c.channels, customers: c.customers, processor: a.acquisition.processor, phones: a.sandboxPhones })] : []),
     ],
   });
   // WeCom's callback is answered before Koa sees the request: it is the hot path.
@@ -151,6 +155,6 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   listening = url;
-  a.wecom.sandbox?.serving(url);
+  a.wecom.sandbox?.serving(url, publicBase());
   return { server, url, publicBaseUrl: publicBase() };
 }

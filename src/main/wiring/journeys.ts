@@ -62,6 +62,7 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
       repo: journeyStore,
       facts,
       templates: w.templateTouches,
+      timeline: c.customerStore,
       actions: o.wrapActions ? o.wrapActions(actions) : actions,
       clock,
       log: log.child({ module: 'journeys' }),

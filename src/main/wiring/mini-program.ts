@@ -51,6 +51,7 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
     phones: { mask: (enc) => maskMobile(c.pii.decrypt(enc)), reveal: (enc) => c.pii.decrypt(enc) },
     storeExists: c.storeExists,
     clock,
+    timeline: c.customerStore,
   });
   const funnelStore = new FunnelStore(db);
   const core = new MpCoreService({

@@ -1,6 +1,7 @@
 import type { FunnelRow as DomainFunnelRow } from '../../domain/report/funnel.js';
 import type { Siyu } from '../../main/compose.js';
 import { DAY_MS } from '../../shared/shanghai-time.js';
+import { describeLift, type Verdict } from '../../shared/proportions.js';
 import type { AdminApi } from './http-clients.js';
 
 /** What the demo did, counted on its own side (the reports must agree with it). */
@@ -45,6 +46,10 @@ export interface Lift {
   treatedRate: number | null;
   holdoutRate: number | null;
   lift: number | null;
+  /** Newcombe's 95% interval of the lift, its verdict and the note people read. */
+  ci95: { low: number; high: number } | null;
+  note: string;
+  verdict: string;
 }
 
 /** The month as the admin API and the mini-program API report it once the demo is done. */
@@ -87,7 +92,7 @@ export async function reportFromApis(baseUrl: string, api: AdminApi, q: { from: 
   const lift = await api.get(`/api/reactivation/lift?from=${q.from}&to=${q.to + DAY_MS}`);
   const arm = (a: 'treated' | 'holdout') => (lift.arms as Array<{ arm: string; entered: number; converted: number }>).filter((x) => x.arm === a);
   const sum = (rows: Array<{ entered: number; converted: number }>, k: 'entered' | 'converted') => rows.reduce((n, r) => n + r[k], 0);
-  const overall = (lift.lift as Array<{ segment: string | null; treatedRate: number | null; holdoutRate: number | null; lift: number | null }>).find((l) => l.segment === 'all')!;
+  const overall = (lift.lift as Array<{ segment: string | null; treatedRate: number | null; holdoutRate: number | null; lift: number | null; ci95: { low: number; high: number } | null; verdict: string; note: string }>).find((l) => l.segment === 'all')!;
   const nps = await api.get(`/api/reports/nps?${span}&storeId=${q.storeId}`);
   const orders = await api.get(`/api/orders?from=${encodeURIComponent(new Date(q.from).toISOString())}&to=${encodeURIComponent(new Date(q.to + DAY_MS).toISOString())}&limit=1`);
   const mpGet = async (path: string) => {
@@ -107,6 +112,9 @@ export async function reportFromApis(baseUrl: string, api: AdminApi, q: { from: 
       treatedRate: overall?.treatedRate ?? null,
       holdoutRate: overall?.holdoutRate ?? null,
       lift: overall?.lift ?? null,
+      ci95: overall?.ci95 ?? null,
+      verdict: overall?.verdict ?? 'no_data',
+      note: overall?.note ?? '',
     },
     nps: { responses: nps.responses, promoters: nps.promoters, passives: nps.passives, detractors: nps.detractors, nps: nps.nps },
     segments: ((await api.get(`/api/segments?storeId=${q.storeId}`)).items as Array<{ segments: Array<{ segment: string; label: string; customers: number }> }>)
@@ -153,7 +161,7 @@ export function formatSummary(s: Summary, o: { seconds: number; scale: number; s
   out.push('');
   const r = s.reactivation;
   out.push('沉睡唤醒（对照组不触达，14 天内下单算转化）');
-  out.push(`  唤醒组 ${r.treatedConverted}/${r.treated} = ${pct(r.treatedRate)}    对照组 ${r.holdoutConverted}/${r.holdout} = ${pct(r.holdoutRate)}    提升 ${r.lift === null ? '–' : `${(r.lift * 100).toFixed(1)} 个百分点`}`);
+  out.push(`  唤醒组 ${r.treatedConverted}/${r.treated} = ${pct(r.treatedRate)}    对照组 ${r.holdoutConverted}/${r.holdout} = ${pct(r.holdoutRate)}    ${r.lift === null ? `提升 –（${r.note}）` : describeLift({ lift: r.lift, ci95: r.ci95, verdict: r.verdict as Verdict, note: r.note })}`);
   out.push('');
   out.push(`NPS：${s.nps.nps ?? '–'}（${s.nps.responses} 份回答：推荐 ${s.nps.promoters}，中立 ${s.nps.passives}，贬损 ${s.nps.detractors}）`);
   out.push(`RFM 分群（月末）：${s.segments.filter((x) => x.customers > 0).map((x) => `${x.label} ${x.customers}`).join('，') || '–'}`);

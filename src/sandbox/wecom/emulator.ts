@@ -54,6 +54,8 @@ export interface EmulatorOptions {
   /** monthly mass-message receive cap per customer/group; default days in the month (doc §4.10) */
   massReceiveCap?: MassCap;
   log?: (line: string) => void;
+  /** The qr_code URL handed out for a new contact way (the sandbox points it at an image it serves); default a wework.qpic.cn-style address */
+  contactWayQrUrl?: (configId: string) => string;
 }
 
 /**
@@ -132,7 +134,7 @@ export class WecomEmulator {
     this.prefix = (opts.pathPrefix ?? '').replace(/\/+$/, '');
     this.log = opts.log ?? (() => {});
     this.massCap = opts.massReceiveCap ?? defaultMassCap;
-    this.config = { corpId: opts.corpId, secrets: [...opts.secrets], agentIds: opts.agentIds, linkedMiniAppIds: opts.linkedMiniAppIds };
+    this.config = { corpId: opts.corpId, secrets: [...opts.secrets], agentIds: opts.agentIds, linkedMiniAppIds: opts.linkedMiniAppIds, contactWayQrUrl: opts.contactWayQrUrl };
     for (const r of [...authRoutes, ...messageRoutes, ...contactWayRoutes, ...customerRoutes, ...tagRoutes, ...groupChatRoutes, ...massRoutes(this.massCap)]) {
       this.routes.set(r.path, r);
     }

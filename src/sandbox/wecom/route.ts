@@ -26,6 +26,8 @@ export interface RouteConfig {
   agentIds?: readonly number[];
   /** mini-program appids linked to the app (miniprogram_notice); none when omitted */
   linkedMiniAppIds?: readonly string[];
+  /** The qr_code URL of a new contact way; default a wework.qpic.cn-style address (the sandbox serves a real image instead) */
+  contactWayQrUrl?: (configId: string) => string;
 }
 
 export interface Route {

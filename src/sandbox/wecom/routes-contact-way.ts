@@ -85,15 +85,16 @@ export const contactWayRoutes: Route[] = [
       const w = readWayFields(b, type);
       checkShape(ctx, type, isTemp, w);
       requireQuota(ctx.state);
+      const configId = newId.configId();
       const way: ContactWay = {
-        configId: newId.configId(),
+        configId,
         type,
         scene,
         isTemp,
         ...w,
         expiresIn: isTemp ? (w.expiresIn ?? 7 * DAY) : undefined,
         chatExpiresIn: isTemp ? (w.chatExpiresIn ?? DAY) : undefined,
-        qrCode: newId.qrCode(),
+        qrCode: ctx.config.contactWayQrUrl?.(configId) ?? newId.qrCode(),
         createdAt: ctx.now,
         nextUser: 0,
         tempUsed: false,

@@ -9,6 +9,7 @@ export const TRIGGER_LABELS: Record<string, string> = {
   tag_added: '打上标签后',
   segment_entered: '进入客户分层后',
   dormant: '客户沉睡时',
+  contact_lost: '客户流失时',
 }
 
 type Row = Journey & { triggerText: string; replyRate: string; editable: boolean }

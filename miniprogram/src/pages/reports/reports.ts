@@ -16,6 +16,9 @@ const sectionState = () => SECTIONS.reduce((o, s) => ({ ...o, [s]: { loading: tr
 const pct = (r: number | null | undefined) => percent(r)
 /** A difference of two rates, in percentage points. */
 const points = (d: number | null | undefined) => (d == null ? '-' : `${d >= 0 ? '+' : ''}${Math.round(d * 1000) / 10} 个百分点`)
+/** A lift's 95% interval in percentage points, e.g. "-37.8 ~ +79.2"; '' without one. */
+const pointRange = (i: { low: number; high: number } | null | undefined) =>
+  i ? `${i.low >= 0 ? '+' : ''}${Math.round(i.low * 1000) / 10} ~ ${i.high >= 0 ? '+' : ''}${Math.round(i.high * 1000) / 10}` : ''
 
 Component({
   data: {
@@ -72,9 +75,12 @@ Component({
               holdoutN: x.holdout.n,
               holdoutRate: pct(x.holdout.rate),
               lift: points(x.lift),
+              // A lift never shows without its interval and what it lets one say.
+              liftRange: pointRange(x.ci95),
+              liftNote: x.note || '',
               conversionDays: x.conversionDays,
               empty: x.treated.n + x.holdout.n === 0 ? 1 : 0,
-              segments: x.bySegment.map((g) => ({ key: g.segment ?? 'none', label: g.label, treatedRate: pct(g.treatedRate), holdoutRate: pct(g.holdoutRate), lift: points(g.lift) })),
+              segments: x.bySegment.map((g) => ({ key: g.segment ?? 'none', label: g.label, treatedRate: pct(g.treatedRate), holdoutRate: pct(g.holdoutRate), lift: points(g.lift), liftRange: pointRange(g.ci95), liftNote: g.note || '' })),
             },
           }
         },
