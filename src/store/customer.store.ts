@@ -188,11 +188,11 @@ export class CustomerStore implements CustomerRepo {
     );
   }
 
-  async findCustomers(ids: number[], o: { latest?: boolean } = {}): Promise<Customer[]> {
+  async findCustomersForUpdate(ids: number[]): Promise<Customer[]> {
     if (!ids.length) return [];
     const q = this.db<CustomerRow>('customers').whereIn('id', ids);
     // InnoDB's plain reads see the transaction's first snapshot; a locking read sees the latest commit.
-    return (await (o.latest && this.isMysql() ? q.forUpdate() : q)).map(toCustomer);
+    return (await (this.isMysql() ? q.forUpdate() : q)).map(toCustomer);
   }
 
   async insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]> {

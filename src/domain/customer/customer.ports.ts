@@ -19,10 +19,11 @@ export interface IdentityRepo {
   /** The current owners of these identities, keyed `kind|scope|value`; unknown ones are absent. */
   findIdentityOwners(refs: IdentityRef[]): Promise<Map<string, number>>;
   /**
-   * Customers by id. `latest`: rows committed after this transaction's first read must be seen
-   * too (a concurrent winner's customer); MySQL reads them with a locking read.
+   * Customers by id, as last committed (also rows committed after this transaction began: a
+   * concurrent winner's customer), and held until commit so that two entry points patching one
+   * customer apply the overwrite rule one after the other (MySQL: a locking read).
    */
-  findCustomers(ids: number[], o?: { latest?: boolean }): Promise<Customer[]>;
+  findCustomersForUpdate(ids: number[]): Promise<Customer[]>;
   /** Creates customers in one statement; returns their ids in input order. */
   insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]>;
   /**

@@ -113,16 +113,22 @@ export class IdentityService {
     const after = new Map([...owners, ...(await repo.insertIdentities(ordered, now))]);
     const winners = [...new Set(after.values())].filter((id) => !known.has(id));
     // Someone else's rows: a concurrent transaction created these people a moment ago.
-    if (winners.length) await this.load(repo, known, winners, true);
+    if (winners.length) await this.load(repo, known, winners);
 
-    // After the inserts, a claim is whoever owns its strongest identity that is theirs.
+    // After the inserts, a known person is whoever owns their strongest identity. A new customer
+    // that lost any identity to someone else joins the owner of the strongest one it lost: it
+    // holds nothing but identities yet, so joining costs nothing.
+    const freshIds = new Set(ids);
     const finals = claims.map((claim, i) => {
+      const mine = idOf(targets[i]!);
+      const isNew = freshIds.has(mine);
       for (const r of claim.identities) {
         const owner = after.get(keyOf(r));
-        const c = owner === undefined ? undefined : live(owner);
+        if (owner === undefined || (isNew && freshIds.has(owner))) continue;
+        const c = live(owner);
         if (c && accepts(claim, c, r)) return c.id;
       }
-      return idOf(targets[i]!);
+      return mine;
     });
     const adopted = new Map<number, number>();
     claims.forEach((_, i) => {
@@ -160,10 +166,11 @@ export class IdentityService {
     });
   }
 
-  private async load(repo: IdentityRepo, known: Map<number, Customer>, ids: number[], latest = false): Promise<void> {
+  private async load(repo: IdentityRepo, known: Map<number, Customer>, ids: number[]): Promise<void> {
     const want = [...new Set(ids)].filter((id) => !known.has(id));
-    for (const c of await repo.findCustomers(want, { latest })) known.set(c.id, c);
+    if (!want.length) return;
+    for (const c of await repo.findCustomersForUpdate(want)) known.set(c.id, c);
     const targets = [...known.values()].flatMap((c) => (c.mergedInto && !known.has(c.mergedInto) ? [c.mergedInto] : []));
-    if (targets.length) for (const c of await repo.findCustomers([...new Set(targets)], { latest })) known.set(c.id, c);
+    if (targets.length) for (const c of await repo.findCustomersForUpdate([...new Set(targets)])) known.set(c.id, c);
   }
 }
