@@ -110,7 +110,9 @@ export class IdentityService {
     });
     // One order of keys in every transaction, so two racing inserts wait rather than deadlock.
     const ordered = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-    const after = new Map([...owners, ...(await repo.insertIdentities(ordered, now))]);
+    const back = await repo.insertIdentities(ordered, now);
+    const after = new Map(owners);
+    for (const k of rows.keys()) if (back.has(k)) after.set(k, back.get(k)!);
     const winners = [...new Set(after.values())].filter((id) => !known.has(id));
     // Someone else's rows: a concurrent transaction created these people a moment ago.
     if (winners.length) await this.load(repo, known, winners);
