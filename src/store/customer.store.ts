@@ -88,6 +88,25 @@ const COLS: Record<string, string> = {
   updatedAt: 'updated_at',
 };
 
+/**
+ * Rows of these identities through the unique (kind, scope, value) index: one range per kind and
+ * scope. (A lookup by value alone scans the table, and as a locking read would lock all of it.)
+ */
+function byIdentity(q: Knex.QueryBuilder, refs: IdentityRef[]): Knex.QueryBuilder {
+  const groups = new Map<string, { kind: IdentityKind; scope: string; values: Set<string> }>();
+  for (const r of refs) {
+    const g = groups.get(`${r.kind}|${r.scope}`) ?? { kind: r.kind, scope: r.scope, values: new Set<string>() };
+    g.values.add(r.value);
+    groups.set(`${r.kind}|${r.scope}`, g);
+  }
+  return q.where((w) => {
+    for (const g of groups.values()) w.orWhere((o) => o.where({ kind: g.kind, scope: g.scope }).whereIn('value', [...g.values]));
+  });
+}
+
+const ownerMap = (rows: Array<{ kind: IdentityKind; scope: string; value: string; customer_id: number }>) =>
+  new Map(rows.map((o) => [identityKey(o.kind, o.scope, o.value), Number(o.customer_id)]));
+
 export class CustomerStore implements CustomerRepo {
   constructor(private readonly db: Knex) {}
 
@@ -176,16 +195,8 @@ export class CustomerStore implements CustomerRepo {
 
   async findIdentityOwners(refs: IdentityRef[]): Promise<Map<string, number>> {
     if (!refs.length) return new Map();
-    const wanted = new Set(refs.map((r) => identityKey(r.kind, r.scope, r.value)));
-    const rows = await this.db('customer_identities')
-      .whereIn('value', [...new Set(refs.map((r) => r.value))])
-      .select('kind', 'scope', 'value', 'customer_id');
-    return new Map(
-      rows.flatMap((o: { kind: IdentityKind; scope: string; value: string; customer_id: number }) => {
-        const key = identityKey(o.kind, o.scope, o.value);
-        return wanted.has(key) ? [[key, Number(o.customer_id)] as const] : [];
-      }),
-    );
+    const rows = await byIdentity(this.db('customer_identities'), refs).select('kind', 'scope', 'value', 'customer_id');
+    return ownerMap(rows);
   }
 
   async findCustomersForUpdate(ids: number[]): Promise<Customer[]> {
@@ -211,11 +222,8 @@ export class CustomerStore implements CustomerRepo {
       .ignore();
     // A locking read: a row a concurrent transaction committed while our insert waited on it is
     // the owner, and InnoDB's plain read would still show this transaction's older snapshot.
-    const q = this.db('customer_identities')
-      .whereIn('value', [...new Set(rows.map((r) => r.value))])
-      .select('kind', 'scope', 'value', 'customer_id');
-    const owners = await (this.isMysql() ? q.forShare() : q);
-    return new Map(owners.map((o: { kind: IdentityKind; scope: string; value: string; customer_id: number }) => [identityKey(o.kind, o.scope, o.value), Number(o.customer_id)]));
+    const q = byIdentity(this.db('customer_identities'), rows).select('kind', 'scope', 'value', 'customer_id');
+    return ownerMap(await (this.isMysql() ? q.forShare() : q));
   }
 
   async adoptCustomers(pairs: Array<{ loser: number; winner: number }>): Promise<void> {
