@@ -54,6 +54,7 @@ import * as g1301 from './20261125130100_touches_delivery_index.js';
 import * as g1302 from './20261125130200_stores_dormant_days.js';
 import * as g1303 from './20261125130300_coupon_claims_journeys.js';
 import * as j1700 from './20261125170000_touches_template_attempt.js';
+import * as f1000 from './20261126100000_customers_name_source.js';
 import * as p2000 from './20261126200000_customers_erased_at.js';
 import * as t1900 from './20261207190000_templates_single_braces.js';
 
@@ -114,6 +115,7 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125130200_stores_dormant_days', module: g1302 },
   { name: '20261125130300_coupon_claims_journeys', module: g1303 },
   { name: '20261125170000_touches_template_attempt', module: j1700 },
+  { name: '20261126100000_customers_name_source', module: f1000 },
   { name: '20261126200000_customers_erased_at', module: p2000 },
   { name: '20261207190000_templates_single_braces', module: t1900 },
 ];

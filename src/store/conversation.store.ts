@@ -54,8 +54,6 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
   constructor(
     private readonly db: Knex,
     private readonly now: () => number = Date.now,
-    /** Scope of WeCom external_userids (the corp id), to find the customer an add created. */
-    private readonly corpId = '',
   ) {}
 
   async findConversation(key: string): Promise<ConversationState | undefined> {
@@ -106,30 +104,6 @@ export class ConversationStore implements ConversationRepo, ContactDirectory, Su
       return m && toBotCustomer(m);
     }
     return toBotCustomer(r);
-  }
-
-  async resolveCustomer(account: string, contactId: string, name: string, now: number, externalUserId?: string): Promise<BotCustomer> {
-    const known = await this.findCustomerByContact(account, contactId);
-    if (known) return known;
-    const added = externalUserId
-      ? await this.db('customer_identities').where({ kind: 'wecom_external', scope: this.corpId, value: externalUserId }).first('customer_id')
-      : undefined;
-    if (added) {
-      await this.db('customer_identities').insert({ customer_id: added.customer_id, kind: 'bot_contact', scope: account, value: contactId, created_at: now }).onConflict(['kind', 'scope', 'value']).ignore();
-      const linked = await this.findCustomerByContact(account, contactId);
-      if (linked) return linked;
-    }
-    await this.db.transaction(async (trx) => {
-      const [id] = await trx('customers').insert({ name: name.slice(0, 64), stage: 'lead', gender: 0, opted_out: false, created_at: now, updated_at: now });
-      const customerId = Number(id);
-      await trx('customer_identities').insert({ customer_id: customerId, kind: 'bot_contact', scope: account, value: contactId, created_at: now }).onConflict(['kind', 'scope', 'value']).ignore();
-      const owner = await trx('customer_identities').where({ kind: 'bot_contact', scope: account, value: contactId }).first('customer_id');
-      // Two first messages raced: the other one made the customer; drop ours.
-      if (Number(owner?.customer_id) !== customerId) await trx('customers').where({ id: customerId }).delete();
-    });
-    const made = await this.findCustomerByContact(account, contactId);
-    if (!made) throw new Error('bot contact has no customer after creating one');
-    return made;
   }
 
   async setOptedOut(customerId: number, optedOut: boolean, now: number): Promise<boolean> {

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { transact } from './db.js';
 import { randomBytes } from 'node:crypto';
-import { identityKey, type CustomerRepo } from '../domain/customer/customer.ports.js';
-import type { Customer, Follow, FollowStatus, IdentityKind, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
+import { identityKey, type CustomerRepo, type IdentityRef } from '../domain/customer/customer.ports.js';
+import type { Customer, Follow, FollowStatus, IdentityKind, NameSource, Stage, TimelineEntry, TimelineKind } from '../domain/customer/customer.types.js';
 import type { Tag } from '../domain/tag/tag.types.js';
 import { CallbackEventStore } from './callback-event.store.js';
 import { toTag } from './tag.store.js';
@@ -11,6 +11,7 @@ interface CustomerRow {
   id: number;
   store_id: number | null;
   name: string;
+  name_source: NameSource | null;
   avatar: string | null;
   gender: number;
   owner_userid: string | null;
@@ -30,6 +31,7 @@ const toCustomer = (r: CustomerRow): Customer => ({
   id: Number(r.id),
   storeId: nn(r.store_id),
   name: r.name,
+  nameSource: r.name_source ?? null,
   avatar: r.avatar,
   gender: Number(r.gender),
   ownerUserId: r.owner_userid,
@@ -56,6 +58,7 @@ const toFollow = (r: Record<string, any>): Follow => ({
 const customerRow = (c: Omit<Customer, 'id'>) => ({
   store_id: c.storeId,
   name: c.name.slice(0, 64),
+  name_source: c.nameSource,
   avatar: c.avatar,
   gender: c.gender,
   owner_userid: c.ownerUserId,
@@ -79,6 +82,7 @@ const timelineRow = (e: TimelineEntry) => ({
 const COLS: Record<string, string> = {
   storeId: 'store_id',
   name: 'name',
+  nameSource: 'name_source',
   avatar: 'avatar',
   gender: 'gender',
   ownerUserId: 'owner_userid',
@@ -87,6 +91,25 @@ const COLS: Record<string, string> = {
   optedOut: 'opted_out',
   updatedAt: 'updated_at',
 };
+
+/**
+ * Rows of these identities through the unique (kind, scope, value) index: one range per kind and
+ * scope. (A lookup by value alone scans the table, and as a locking read would lock all of it.)
+ */
+function byIdentity(q: Knex.QueryBuilder, refs: IdentityRef[]): Knex.QueryBuilder {
+  const groups = new Map<string, { kind: IdentityKind; scope: string; values: Set<string> }>();
+  for (const r of refs) {
+    const g = groups.get(`${r.kind}|${r.scope}`) ?? { kind: r.kind, scope: r.scope, values: new Set<string>() };
+    g.values.add(r.value);
+    groups.set(`${r.kind}|${r.scope}`, g);
+  }
+  return q.where((w) => {
+    for (const g of groups.values()) w.orWhere((o) => o.where({ kind: g.kind, scope: g.scope }).whereIn('value', [...g.values]));
+  });
+}
+
+const ownerMap = (rows: Array<{ kind: IdentityKind; scope: string; value: string; customer_id: number }>) =>
+  new Map(rows.map((o) => [identityKey(o.kind, o.scope, o.value), Number(o.customer_id)]));
 
 export class CustomerStore implements CustomerRepo {
   constructor(private readonly db: Knex) {}
@@ -102,19 +125,6 @@ export class CustomerStore implements CustomerRepo {
       .where({ 'i.kind': kind, 'i.scope': scope, 'i.value': value })
       .first('c.*');
     return r && toCustomer(r);
-  }
-
-  async insertCustomer(c: Omit<Customer, 'id'>): Promise<number> {
-    const [id] = await this.db('customers').insert(customerRow(c));
-    return Number(id);
-  }
-
-  async insertIdentity(customerId: number, kind: IdentityKind, scope: string, value: string, now: number): Promise<'inserted' | 'mine' | 'taken'> {
-    const before = await this.db('customer_identities').where({ kind, scope, value }).first('customer_id');
-    if (before) return Number(before.customer_id) === customerId ? 'mine' : 'taken';
-    await this.db('customer_identities').insert({ customer_id: customerId, kind, scope, value, created_at: now }).onConflict(['kind', 'scope', 'value']).ignore();
-    const owner = await this.db('customer_identities').where({ kind, scope, value }).first('customer_id');
-    return owner && Number(owner.customer_id) === customerId ? 'inserted' : 'taken';
   }
 
   async updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void> {
@@ -187,15 +197,17 @@ export class CustomerStore implements CustomerRepo {
     return true;
   }
 
-  async findCustomerIdsByIdentity(kind: IdentityKind, scope: string, values: string[]): Promise<Map<string, number>> {
-    if (!values.length) return new Map();
-    const rows = await this.db('customer_identities').where({ kind, scope }).whereIn('value', values).select('value', 'customer_id');
-    return new Map(rows.map((r: { value: string; customer_id: number }) => [r.value, Number(r.customer_id)]));
+  async findIdentityOwners(refs: IdentityRef[]): Promise<Map<string, number>> {
+    if (!refs.length) return new Map();
+    const rows = await byIdentity(this.db('customer_identities'), refs).select('kind', 'scope', 'value', 'customer_id');
+    return ownerMap(rows);
   }
 
-  async findCustomers(ids: number[]): Promise<Customer[]> {
+  async findCustomersForUpdate(ids: number[]): Promise<Customer[]> {
     if (!ids.length) return [];
-    return (await this.db<CustomerRow>('customers').whereIn('id', ids)).map(toCustomer);
+    const q = this.db<CustomerRow>('customers').whereIn('id', ids);
+    // InnoDB's plain reads see the transaction's first snapshot; a locking read sees the latest commit.
+    return (await (this.isMysql() ? q.forUpdate() : q)).map(toCustomer);
   }
 
   async insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]> {
@@ -206,16 +218,27 @@ export class CustomerStore implements CustomerRepo {
     return refs.map((r) => back.get(r)!);
   }
 
-  async insertIdentities(rows: Array<{ customerId: number; kind: IdentityKind; scope: string; value: string }>, now: number): Promise<Map<string, number>> {
+  async insertIdentities(rows: Array<IdentityRef & { customerId: number }>, now: number): Promise<Map<string, number>> {
     if (!rows.length) return new Map();
     await this.db('customer_identities')
       .insert(rows.map((r) => ({ customer_id: r.customerId, kind: r.kind, scope: r.scope, value: r.value, created_at: now })))
       .onConflict(['kind', 'scope', 'value'])
       .ignore();
-    const owners = await this.db('customer_identities')
-      .whereIn('value', [...new Set(rows.map((r) => r.value))])
-      .select('kind', 'scope', 'value', 'customer_id');
-    return new Map(owners.map((o: { kind: IdentityKind; scope: string; value: string; customer_id: number }) => [identityKey(o.kind, o.scope, o.value), Number(o.customer_id)]));
+    // A locking read: a row a concurrent transaction committed while our insert waited on it is
+    // the owner, and InnoDB's plain read would still show this transaction's older snapshot.
+    const q = byIdentity(this.db('customer_identities'), rows).select('kind', 'scope', 'value', 'customer_id');
+    return ownerMap(await (this.isMysql() ? q.forShare() : q));
+  }
+
+  async adoptCustomers(pairs: Array<{ loser: number; winner: number }>): Promise<void> {
+    for (const { loser, winner } of pairs) {
+      await this.db('customer_identities').where({ customer_id: loser }).update({ customer_id: winner });
+      await this.db('customers').where({ id: loser }).delete();
+    }
+  }
+
+  private isMysql(): boolean {
+    return String(this.db.client.config.client).startsWith('mysql');
   }
 
   async findFollows(customerIds: number[]): Promise<Follow[]> {

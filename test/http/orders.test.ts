@@ -10,6 +10,8 @@ import { TagStore } from '../../src/store/tag.store.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 import { orderFootprint, purchases } from '../support/orders.js';
+import { IdentityService } from '../../src/domain/customer/identity.service.js';
+import { customerTransactor } from '../../src/store/customer.store.js';
 
 const b = `[${backendName}]`;
 
@@ -95,6 +97,7 @@ test(`${b} the onPaid hook hears each new order once after commit, and its failu
   const make = (onPaid: (o: PaidOrder) => Promise<void>) =>
     new OrderService({
       tx: orderTransactor(siyu.db),
+      people: new IdentityService({ tx: customerTransactor(siyu.db), clock: siyu.clock, log }),
       orders: store,
       sources: store,
       tags: new TagService({ tags: new TagStore(siyu.db), corpTags: { ensureCorpTags: async () => new Map() }, log }),

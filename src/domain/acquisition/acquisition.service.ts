@@ -4,15 +4,16 @@ import type { ChannelLookup } from '../channel/channel-lookup.js';
 import type { ChannelRepo } from '../channel/channel.ports.js';
 import { channelTagRefs } from '../channel/channel.service.js';
 import type { Channel } from '../channel/channel.types.js';
-import { IdentityTakenError, identityKey, type CustomerRepo, type Transactor } from '../customer/customer.ports.js';
-import type { Customer, Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
+import type { CustomerRepo, Transactor } from '../customer/customer.ports.js';
+import type { Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
+import type { IdentityService, PersonClaim } from '../customer/identity.service.js';
 import { isLost, stageOnReturn, type LostCustomer } from '../customer/lifecycle.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
+import { checkTemplate, compileTemplate, renderText, usesVariable } from '../template/template-engine.js';
 import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, MediaIds, WelcomeAttachment, WelcomeOutcome } from './acquisition.ports.js';
 import type { ContactEvent } from './contact-event.js';
 import type { EventQueueRepo } from './event-queue.ports.js';
-import { checkTemplate, compileTemplate, renderText, usesVariable } from '../template/template-engine.js';
 
 export interface AcquisitionDeps {
   corpId: string;
@@ -20,6 +21,8 @@ export interface AcquisitionDeps {
   lookup: ChannelLookup;
   /** `events`, when given, lets a batch mark its inbound events done in the same transaction. */
   tx: Transactor<{ customers: CustomerRepo; events?: Pick<EventQueueRepo, 'completeMany'> }>;
+  /** Finds or creates the person behind each event (domain/customer/identity.service.ts). */
+  people: IdentityService;
   tags: TagService;
   wecom: ContactGateway;
   metrics: AcquisitionMetrics;
@@ -72,20 +75,6 @@ interface PreparedAdd {
   tags: Tag[];
 }
 
-/** What an add changes on a customer we already know; undefined when nothing does. */
-function customerPatch(c: Customer, p: PreparedAdd, now: number): Partial<Customer> | undefined {
-  const patch: Partial<Customer> = {};
-  // A name the person typed on the landing page beats their WeChat nickname.
-  if (p.detail?.name && !c.name) patch.name = p.detail.name;
-  if (p.detail?.avatar && p.detail.avatar !== c.avatar) patch.avatar = p.detail.avatar;
-  if (!c.ownerUserId) patch.ownerUserId = p.e.userId;
-  if (!c.firstChannelId && p.channel) patch.firstChannelId = p.channel.id;
-  if (c.storeId === null && p.channel?.storeId) patch.storeId = p.channel.storeId;
-  if (!Object.keys(patch).length) return undefined;
-  patch.updatedAt = now;
-  return patch;
-}
-
 /**
  * Turns WeCom customer-contact events into customers, relationships, tags and timeline rows,
  * and sends the channel's welcome inside the WelcomeCode window. Every write is keyed on the
@@ -125,7 +114,7 @@ export class AcquisitionService {
   async handleAdds(items: Array<{ e: ContactEvent; ctx: EventContext }>, opts: { completeEvents?: boolean } = {}): Promise<AcquisitionResult[]> {
     const prepared = await Promise.all(items.map((it) => this.prepareAdd(it.e, it.ctx)));
     const now = this.d.clock.now();
-    const ids = await this.inTx(async ({ customers, events }) => {
+    const ids = await this.d.tx.transaction(async ({ customers, events }) => {
       const written = await this.writeAdds(customers, prepared, now);
       // The inbound events are done exactly when their effects commit: no window in between.
       if (opts.completeEvents && events) await events.completeMany(prepared.map((p, i) => ({ id: p.ctx.eventId, customerId: written[i]! })), now);
@@ -175,72 +164,8 @@ export class AcquisitionService {
   }
 
   private async writeAdds(customers: CustomerRepo, batch: PreparedAdd[], now: number): Promise<number[]> {
-    const corp = this.d.corpId;
-    const byExt = await customers.findCustomerIdsByIdentity('wecom_external', corp, [...new Set(batch.map((p) => p.e.externalUserId))]);
-    const unionids = [...new Set(batch.filter((p) => !byExt.has(p.e.externalUserId) && p.detail?.unionid).map((p) => p.detail!.unionid!))];
-    const byUnion = await customers.findCustomerIdsByIdentity('unionid', '', unionids);
-    const leadCustomers = batch.flatMap((p) => (p.lead ? [p.lead.customerId] : []));
-    const known = new Map((await customers.findCustomers([...new Set([...byExt.values(), ...byUnion.values(), ...leadCustomers])])).map((c) => [c.id, c]));
-
-    // First pass: who is new. The same person twice in a batch (two reps) is created once.
-    const fresh = new Map<string, Omit<Customer, 'id'>>();
-    const personOf = (p: PreparedAdd) => {
-      const unionid = p.detail?.unionid;
-      const id = byExt.get(p.e.externalUserId) ?? p.lead?.customerId ?? (unionid ? byUnion.get(unionid) : undefined);
-      if (id !== undefined) return id;
-      return unionid && fresh.has(`u:${unionid}`) ? `u:${unionid}` : `x:${p.e.externalUserId}`;
-    };
-    for (const p of batch) {
-      const who = personOf(p);
-      if (typeof who === 'string' && !fresh.has(who)) {
-        fresh.set(who, {
-          storeId: p.channel?.storeId ?? null,
-          name: p.detail?.name ?? '',
-          avatar: p.detail?.avatar ?? null,
-          gender: p.detail?.gender ?? 0,
-          ownerUserId: p.e.userId,
-          firstChannelId: p.channel?.id ?? null,
-          stage: 'lead',
-          optedOut: false,
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
-      if (typeof who === 'string' && p.detail?.unionid) fresh.set(`u:${p.detail.unionid}`, fresh.get(who)!);
-    }
-    const newRows = [...new Set(fresh.values())];
-    const newIds = await customers.insertCustomers(newRows);
-    const idOfRow = new Map(newRows.map((r, i) => [r, newIds[i]!]));
-    for (const r of newRows) known.set(idOfRow.get(r)!, { ...r, id: idOfRow.get(r)! });
-
-    const ids: number[] = [];
-    const patches = new Map<number, Partial<Customer>>();
-    for (const p of batch) {
-      const who = personOf(p);
-      const id = typeof who === 'number' ? who : idOfRow.get(fresh.get(who)!)!;
-      const c = known.get(id)!;
-      const patch = customerPatch(c, p, now);
-      if (patch && !newIds.includes(id)) {
-        Object.assign(c, patch);
-        patches.set(id, { ...patches.get(id), ...patch });
-      }
-      ids.push(id);
-    }
-    for (const [id, patch] of patches) await customers.updateCustomer(id, patch);
-
-    const identities = batch.flatMap((p, i) => [
-      { customerId: ids[i]!, kind: 'wecom_external' as const, scope: corp, value: p.e.externalUserId },
-      ...(p.detail?.unionid ? [{ customerId: ids[i]!, kind: 'unionid' as const, scope: '', value: p.detail.unionid }] : []),
-    ]);
-    const owners = await customers.insertIdentities(identities, now);
-    for (const r of identities) {
-      const owner = owners.get(identityKey(r.kind, r.scope, r.value));
-      if (owner === r.customerId) continue;
-      // Another transaction created this person a moment ago: retry and find them.
-      if (r.kind === 'wecom_external') throw new IdentityTakenError();
-      // Two records for one person: merging is an explicit, audited operation, never a side effect here.
-      this.d.log.warn({ customerId: r.customerId }, 'unionid already on another customer; left for merge');
-    }
+    const people = await this.d.people.resolveMany(customers, batch.map((p) => this.claimOf(p)), now);
+    const ids = people.map((r) => r.customer.id);
 
     const follows = new Map((await customers.findFollows([...new Set(ids)])).map((f) => [`${f.customerId}|${f.staffUserId}`, f]));
     const tagsOf = await customers.listTagIdsOf([...new Set(ids)]);
@@ -276,11 +201,10 @@ export class AcquisitionService {
     });
     await customers.upsertFollows([...upserts.values()]);
     // A lost customer who adds a rep again is no longer lost: back to what their purchases say.
+    const known = new Map(people.map((r) => [r.customer.id, r.customer]));
     const back = new Set([...upserts.values()].filter((f) => f.status === 'active' && known.get(f.customerId)?.stage === 'churned').map((f) => f.customerId));
     for (const id of back) {
-      const c = known.get(id)!;
-      const stage = stageOnReturn(c.orderCount ?? 0);
-      c.stage = stage;
+      const stage = stageOnReturn(known.get(id)!.orderCount ?? 0);
       await customers.updateCustomer(id, { stage, updatedAt: now });
       const added = timeline.find((r) => r.customerId === id && r.kind === 'contact_added');
       if (added) added.data = { ...added.data, stage, stageBefore: 'churned' };
@@ -290,6 +214,22 @@ export class AcquisitionService {
     return ids;
   }
 
+  /** Who an add is: their external id in our corp, their unionid, the lead they came through; what WeCom told us about them. */
+  private claimOf(p: PreparedAdd): PersonClaim {
+    const d = p.detail;
+    return {
+      identities: [{ kind: 'wecom_external', scope: this.d.corpId, value: p.e.externalUserId }, ...(d?.unionid ? [{ kind: 'unionid' as const, scope: '', value: d.unionid }] : [])],
+      ...(p.lead ? { customerId: p.lead.customerId } : {}),
+      facts: {
+        ...(d?.name ? { name: { value: d.name, source: 'wechat' as const } } : {}),
+        ...(d?.avatar ? { avatar: d.avatar } : {}),
+        ...(d?.gender ? { gender: d.gender } : {}),
+        ...(p.channel?.storeId ? { storeId: p.channel.storeId } : {}),
+        ...(p.channel ? { firstChannelId: p.channel.id } : {}),
+        ownerUserId: p.e.userId,
+      },
+    };
+  }
 
   private async sendWelcome(
     e: ContactEvent,
@@ -366,8 +306,10 @@ export class AcquisitionService {
     extra: Record<string, unknown> = {},
   ): Promise<AcquisitionResult> {
     const now = this.d.clock.now();
-    const { customerId, lost } = await this.inTx(async ({ customers }) => {
-      const id = await this.resolveCustomer(customers, e, undefined, undefined, now);
+    const { customerId, lost } = await this.d.tx.transaction(async ({ customers }) => {
+      // Edits, deletions and transfer failures name the person only by their external id.
+      const person = await this.d.people.resolve(customers, { identities: [{ kind: 'wecom_external', scope: this.d.corpId, value: e.externalUserId }], facts: {} }, now);
+      const id = person.customer.id;
       let lost: LostCustomer | undefined;
       let stageBefore: string | undefined;
       if (followStatus) {
@@ -397,58 +339,5 @@ export class AcquisitionService {
     });
     if (lost && this.d.onLost) await this.d.onLost(lost).catch((err: Error) => this.d.log.warn({ eventId: ctx.eventId, err: err.message }, 'lost-customer notices or journeys failed'));
     return { customerId, welcome: 'none' };
-  }
-
-  /** One customer per person: external id first, then unionid, else a new customer. */
-  private async resolveCustomer(
-    customers: CustomerRepo,
-    e: ContactEvent,
-    detail: ContactDetail | undefined,
-    channel: Channel | undefined,
-    now: number,
-  ): Promise<number> {
-    let c = await customers.findCustomerByIdentity('wecom_external', this.d.corpId, e.externalUserId);
-    if (!c && detail?.unionid) c = await customers.findCustomerByIdentity('unionid', '', detail.unionid);
-    let id: number;
-    if (c) {
-      id = c.id;
-      const patch: Record<string, unknown> = {};
-      if (detail?.name && detail.name !== c.name) patch.name = detail.name;
-      if (detail?.avatar && detail.avatar !== c.avatar) patch.avatar = detail.avatar;
-      if (!c.ownerUserId && e.changeType.startsWith('add_')) patch.ownerUserId = e.userId;
-      if (!c.firstChannelId && channel) patch.firstChannelId = channel.id;
-      if (c.storeId === null && channel?.storeId) patch.storeId = channel.storeId;
-      if (Object.keys(patch).length) await customers.updateCustomer(id, { ...patch, updatedAt: now });
-    } else {
-      id = await customers.insertCustomer({
-        storeId: channel?.storeId ?? null,
-        name: detail?.name ?? '',
-        avatar: detail?.avatar ?? null,
-        gender: detail?.gender ?? 0,
-        ownerUserId: e.changeType.startsWith('add_') ? e.userId : null,
-        firstChannelId: channel?.id ?? null,
-        stage: 'lead',
-        optedOut: false,
-        createdAt: now,
-        updatedAt: now,
-      });
-    }
-    // Taken here means another event created this person a moment ago: retry and find them.
-    if ((await customers.insertIdentity(id, 'wecom_external', this.d.corpId, e.externalUserId, now)) === 'taken') throw new IdentityTakenError();
-    if (detail?.unionid && (await customers.insertIdentity(id, 'unionid', '', detail.unionid, now)) === 'taken') {
-      // Two records for one person: merging is an explicit, audited operation, never a side effect here.
-      this.d.log.warn({ customerId: id }, 'unionid already on another customer; left for merge');
-    }
-    return id;
-  }
-
-  /** A concurrent event for the same person may win the identity race; retry once on its customer. */
-  private async inTx<T>(fn: (r: { customers: CustomerRepo; events?: Pick<EventQueueRepo, 'completeMany'> }) => Promise<T>): Promise<T> {
-    try {
-      return await this.d.tx.transaction(fn);
-    } catch (e) {
-      if (!(e instanceof IdentityTakenError)) throw e;
-      return this.d.tx.transaction(fn);
-    }
   }
 }

@@ -1,4 +1,5 @@
 import type { TimelineEntry } from '../customer/customer.types.js';
+import type { IdentityService } from '../customer/identity.service.js';
 import type { OutboxRequest } from '../outbox/outbox.types.js';
 import type { TaskRepo } from '../task/task.types.js';
 import type { BotCustomer, ConversationState, QuestionKey, StaffMember } from './conversation.types.js';
@@ -32,12 +33,6 @@ export interface StaffLookup {
 }
 
 export interface ContactDirectory {
-  /**
-   * The customer this bot contact is. The first time they write: the customer who added a rep
-   * with this WeCom external_userid if there is one (so chats land on the same record as the
-   * add), otherwise a new customer (stage lead).
-   */
-  resolveCustomer(account: string, contactId: string, name: string, now: number, externalUserId?: string): Promise<BotCustomer>;
   /** The customer of a bot contact if one is known; never creates. */
   findCustomerByContact(account: string, contactId: string): Promise<BotCustomer | undefined>;
   /** Sets the opt-out flag; true when it changed (so a confirmation goes out once). */
@@ -99,6 +94,8 @@ export interface ConversationDeps {
   templates: TemplatePort;
   conversations: ConversationRepo;
   contacts: ContactDirectory;
+  /** Finds or creates the person behind a bot contact (domain/customer/identity.service.ts). */
+  people: Pick<IdentityService, 'resolveOne'>;
   staff: StaffLookup;
   surveys: SurveyRepo;
   tasks: TaskRepo;

@@ -11,6 +11,8 @@ import { RepCommands } from './rep-commands.js';
 
 export interface ConversationConfig {
   account: string;
+  /** The corp whose WeCom external_userids the bot's contacts may carry. */
+  corpId: string;
   standDownMs: number;
   handoffQuietMs: number;
   missesBeforeHandoff: number;
@@ -53,7 +55,7 @@ export class ConversationService {
       await this.say(m.conversation, await d.templates.render('rep.unknown_staff', null, {}), { purpose: 'reply', dedupeKey: `r:${m.id}`, customerId: null }, []);
       return;
     }
-    const customer = await d.contacts.resolveCustomer(d.config.account, m.talker.id, m.talker.name, now, m.talker.externalUserId);
+    const customer = await this.customerOf(m);
     const key = conversationKey(d.config.account, m.conversation);
     const timeline: TimelineEntry[] = [this.entry(customer, 'message_in', { via: 'dm', kind: m.kind, text: m.text, messageId: m.id }, m.sentAt)];
     try {
@@ -61,6 +63,25 @@ export class ConversationService {
     } finally {
       await d.timeline.insertTimelines(timeline);
     }
+  }
+
+  /**
+   * The customer this bot contact is. The first time they write: the customer who added a rep
+   * with this WeCom external_userid if there is one (so chats land on the same record as the
+   * add), otherwise a new customer (stage lead).
+   */
+  private async customerOf(m: InboundMessage): Promise<BotCustomer> {
+    const { account, corpId } = this.d.config;
+    const known = await this.d.contacts.findCustomerByContact(account, m.talker.id);
+    if (known) return known;
+    const ext = m.talker.externalUserId;
+    await this.d.people.resolveOne({
+      identities: [{ kind: 'bot_contact', scope: account, value: m.talker.id }, ...(ext ? [{ kind: 'wecom_external' as const, scope: corpId, value: ext }] : [])],
+      facts: m.talker.name ? { name: { value: m.talker.name, source: 'wechat' } } : {},
+    });
+    const made = await this.d.contacts.findCustomerByContact(account, m.talker.id);
+    if (!made) throw new Error('bot contact has no customer after resolving it');
+    return made;
   }
 
   private async decide(m: InboundMessage, customer: BotCustomer, key: string, now: number, timeline: TimelineEntry[]): Promise<void> {

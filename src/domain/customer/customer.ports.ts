@@ -1,22 +1,48 @@
 import type { Tag } from '../tag/tag.types.js';
 import type { Customer, Follow, FollowStatus, IdentityKind, TimelineEntry } from './customer.types.js';
 
-/** Thrown by a repo when a unique identity was taken concurrently; the service retries. */
-export const identityKey = (kind: IdentityKind, scope: string, value: string) => `${kind}|${scope}|${value}`;
-
-export class IdentityTakenError extends Error {
-  constructor() {
-    super('identity already belongs to another customer');
-  }
+/** One identity of a person: what it is, the corp or app it belongs to ('' when global), its value. */
+export interface IdentityRef {
+  kind: IdentityKind;
+  scope: string;
+  value: string;
 }
 
-export interface CustomerRepo {
+export const identityKey = (kind: IdentityKind, scope: string, value: string) => `${kind}|${scope}|${value}`;
+
+/**
+ * What the identity service (identity.service.ts) needs of storage, inside the caller's
+ * transaction. customer_identities has a unique key on (kind, scope, value): that key, not a
+ * check before the insert, decides who owns an identity.
+ */
+export interface IdentityRepo {
+  /** The current owners of these identities, keyed `kind|scope|value`; unknown ones are absent. */
+  findIdentityOwners(refs: IdentityRef[]): Promise<Map<string, number>>;
+  /**
+   * Customers by id, as last committed (also rows committed after this transaction began: a
+   * concurrent winner's customer), and held until commit so that two entry points patching one
+   * customer apply the overwrite rule one after the other (MySQL: a locking read).
+   */
+  findCustomersForUpdate(ids: number[]): Promise<Customer[]>;
+  /** Creates customers in one statement; returns their ids in input order. */
+  insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]>;
+  /**
+   * Inserts the identities that are not there yet (insert-if-absent on the unique key; waits for
+   * a concurrent uncommitted insert of the same identity) and returns the owner of every one
+   * asked for, keyed `kind|scope|value`, read so that a concurrent winner's row is seen.
+   */
+  insertIdentities(rows: Array<IdentityRef & { customerId: number }>, now: number): Promise<Map<string, number>>;
+  /**
+   * The losers of identity races: each loser customer, created in this transaction and holding
+   * nothing but identities, hands them to its winner and is deleted.
+   */
+  adoptCustomers(pairs: Array<{ loser: number; winner: number }>): Promise<void>;
+  updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void>;
+}
+
+export interface CustomerRepo extends IdentityRepo {
   findCustomer(id: number): Promise<Customer | undefined>;
   findCustomerByIdentity(kind: IdentityKind, scope: string, value: string): Promise<Customer | undefined>;
-  insertCustomer(c: Omit<Customer, 'id'>): Promise<number>;
-  /** Adds an identity: 'inserted', 'mine' (already this customer's) or 'taken' (another customer has it). */
-  insertIdentity(customerId: number, kind: IdentityKind, scope: string, value: string, now: number): Promise<'inserted' | 'mine' | 'taken'>;
-  updateCustomer(id: number, patch: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<void>;
   /** The customer's latest phone (encrypted) and its last four digits, for search by 手机尾号. */
   setCustomerPhone(id: number, phoneEnc: string, tail: string, now: number): Promise<void>;
   findFollow(customerId: number, staffUserId: string): Promise<Follow | undefined>;
@@ -34,12 +60,6 @@ export interface CustomerRepo {
 
   // Set-at-a-time variants for the callback path: a batch of events costs a handful of
   // statements instead of a dozen per event.
-  findCustomerIdsByIdentity(kind: IdentityKind, scope: string, values: string[]): Promise<Map<string, number>>;
-  findCustomers(ids: number[]): Promise<Customer[]>;
-  /** Creates customers in one statement; returns their ids in input order. */
-  insertCustomers(rows: Array<Omit<Customer, 'id'>>): Promise<number[]>;
-  /** Inserts identities that are not there yet and returns the owner of every one asked for, keyed `kind|scope|value`. */
-  insertIdentities(rows: Array<{ customerId: number; kind: IdentityKind; scope: string; value: string }>, now: number): Promise<Map<string, number>>;
   findFollows(customerIds: number[]): Promise<Follow[]>;
   upsertFollows(rows: Follow[]): Promise<void>;
   /** Appends timeline rows; rows whose (source event, kind) exists already are skipped. */

@@ -2,12 +2,16 @@ import type { Tag } from '../tag/tag.types.js';
 
 export type IdentityKind = 'wecom_external' | 'unionid' | 'mp_openid' | 'oa_openid' | 'phone_hash' | 'bot_contact';
 export type Stage = 'lead' | 'new' | 'repeat' | 'dormant' | 'reactivated' | 'churned';
+/** Where a customer's name came from (see facts.ts for what may replace what). */
+export type NameSource = 'typed' | 'order' | 'wechat';
 export type FollowStatus = 'active' | 'deleted_by_staff' | 'deleted_by_customer';
 
 export interface Customer {
   id: number;
   storeId: number | null;
   name: string;
+  /** Where the name came from; null for names recorded before the source was kept. */
+  nameSource: NameSource | null;
   avatar: string | null;
   gender: number;
   ownerUserId: string | null;

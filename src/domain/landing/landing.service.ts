@@ -8,7 +8,8 @@ import type { ChannelLookup } from '../channel/channel-lookup.js';
 import type { ChannelRepo, ContactWayGateway } from '../channel/channel.ports.js';
 import type { Channel } from '../channel/channel.types.js';
 import { pickRep } from '../channel/routing.js';
-import { IdentityTakenError, type Transactor } from '../customer/customer.ports.js';
+import type { Transactor } from '../customer/customer.ports.js';
+import type { IdentityService } from '../customer/identity.service.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, SOURCE_GROUP, type TagKind, type TagRef } from '../tag/tag.types.js';
 import { countVisit, type VisitorMark } from './visits.js';
@@ -49,6 +50,8 @@ export interface LandingDeps {
   lookup: ChannelLookup;
   landing: LandingRepo;
   tx: Transactor<LandingTx>;
+  /** Finds or creates the person behind a phone (domain/customer/identity.service.ts). */
+  people: IdentityService;
   tags: TagService;
   contactWays: ContactWayGateway;
   limiter: RateLimiter;
@@ -128,35 +131,21 @@ export class LandingService {
     const now = this.d.clock.now();
     const tags = await this.d.tags.ensure(leadTags(c));
 
-    const resolve = () => this.d.tx.transaction(async ({ customers, landing }) => {
-      const byPhone = await customers.findCustomerByIdentity('phone_hash', '', phoneHash);
-      // One phone, one name: the same person again. One phone, another name: a family member
-      // sharing the phone. A name alone never merges two people.
-      const same = byPhone && (byPhone.name === '' || byPhone.name === input.name) ? byPhone : undefined;
-      if (same) {
-        const open = await landing.findOpenLead(same.id, c.id);
-        if (open) return { customerId: same.id, open };
-        return { customerId: same.id, open: undefined };
-      }
-      const customerId = await customers.insertCustomer({
-        storeId: c.storeId,
-        name: input.name,
-        avatar: null,
-        gender: 0,
-        ownerUserId: null,
-        firstChannelId: c.id,
-        stage: 'lead',
-        optedOut: false,
-        createdAt: now,
-        updatedAt: now,
-      });
-      // Two submissions racing with one phone: the loser rolls back and finds the winner's customer.
-      if (!byPhone && (await customers.insertIdentity(customerId, 'phone_hash', '', phoneHash, now)) === 'taken') throw new IdentityTakenError();
-      return { customerId, open: undefined, sharedPhone: !!byPhone };
-    });
-    const found = await resolve().catch((e: unknown) => {
-      if (e instanceof IdentityTakenError) return resolve();
-      throw e;
+    const found = await this.d.tx.transaction(async ({ customers, landing }) => {
+      const person = await this.d.people.resolve(
+        customers,
+        {
+          identities: [{ kind: 'phone_hash', scope: '', value: phoneHash }],
+          facts: { name: { value: input.name, source: 'typed' }, ...(c.storeId !== null ? { storeId: c.storeId } : {}), firstChannelId: c.id },
+          // One phone, one name: the same person again. One phone, another name: a family member
+          // sharing the phone. A name alone never merges two people.
+          accepts: (known) => known.name === '' || known.name === input.name,
+        },
+        now,
+      );
+      const customerId = person.customer.id;
+      const open = person.created ? undefined : await landing.findOpenLead(customerId, c.id);
+      return { customerId, open, sharedPhone: person.notAttached.length > 0 };
     });
     if (found.open) {
       // Submitting twice shows the same QR code again and records nothing new.
@@ -200,7 +189,7 @@ export class LandingService {
         kind: 'lead_submitted',
         channelId: c.id,
         staffUserId,
-        data: { leadId: id, coupon: coupon?.fresh ? coupon.code : null, sharedPhone: 'sharedPhone' in found && found.sharedPhone, tags: [...tags, ...couponTag].filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
+        data: { leadId: id, coupon: coupon?.fresh ? coupon.code : null, sharedPhone: found.sharedPhone, tags: [...tags, ...couponTag].filter((t) => fresh.includes(t.id)).map((t) => `${t.group}/${t.name}`) },
         occurredAt: now,
         sourceEventId: null,
       });

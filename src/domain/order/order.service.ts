@@ -4,8 +4,9 @@ import { AppError, badRequest, conflict, notFound, unauthorized } from '../../sh
 import { shortCode } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
 import type { PiiCipher } from '../../shared/pii.js';
-import { IdentityTakenError, type Transactor } from '../customer/customer.ports.js';
-import type { Customer, IdentityKind } from '../customer/customer.types.js';
+import type { IdentityRef, Transactor } from '../customer/customer.ports.js';
+import type { Customer } from '../customer/customer.types.js';
+import type { IdentityService } from '../customer/identity.service.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP } from '../tag/tag.types.js';
 import { parseOrderCsv, type CsvOrderRow, type RowError } from './csv-import.js';
@@ -16,6 +17,8 @@ import { stageAfterOrder } from './stage.js';
 
 export interface OrderDeps {
   tx: Transactor<OrderTx>;
+  /** Finds or creates the buyer from the identities an order carries (domain/customer/identity.service.ts). */
+  people: IdentityService;
   orders: OrderRepo;
   sources: OrderSourceRepo;
   tags: TagService;
@@ -227,7 +230,11 @@ export class OrderService {
     return { order: { id, ...row }, created: true };
   }
 
-  /** The buying customer: by id, or by the first known identity, or a new customer with all of them. */
+  /**
+   * The buying customer: by id, or the customer who owns the order's strongest identity (external
+   * id, unionid, openid, phone), with the identities not yet known attached; else a new customer
+   * with all of them.
+   */
   private async buyer({ customers }: OrderTx, o: NewOrder, now: number): Promise<Customer> {
     const b = o.buyer;
     if ('customerId' in b) {
@@ -236,22 +243,16 @@ export class OrderService {
       if (!c) throw notFound('CUSTOMER.NOT_FOUND', '客户不存在');
       return c;
     }
-    const ids: Array<[IdentityKind, string, string]> = [];
-    if (b.externalUserId) ids.push(['wecom_external', this.d.corpId, b.externalUserId]);
-    if (b.unionid) ids.push(['unionid', '', b.unionid]);
-    if (b.mpOpenid) ids.push(['mp_openid', b.mpOpenid.appid, b.mpOpenid.openid]);
-    if (b.phone) ids.push(['phone_hash', '', this.d.pii.hash(b.phone)]);
+    const ids: IdentityRef[] = [];
+    if (b.externalUserId) ids.push({ kind: 'wecom_external', scope: this.d.corpId, value: b.externalUserId });
+    if (b.unionid) ids.push({ kind: 'unionid', scope: '', value: b.unionid });
+    if (b.mpOpenid) ids.push({ kind: 'mp_openid', scope: b.mpOpenid.appid, value: b.mpOpenid.openid });
+    if (b.phone) ids.push({ kind: 'phone_hash', scope: '', value: this.d.pii.hash(b.phone) });
     if (!ids.length) throw badRequest('ORDER.NO_CUSTOMER', '请至少提供一种客户身份（手机号、外部联系人 ID 或 unionid）');
-    for (const [kind, scope, value] of ids) {
-      const c = await customers.findCustomerByIdentity(kind, scope, value);
-      if (c) return c;
-    }
-    const fresh: Omit<Customer, 'id'> = { storeId: o.storeId, name: b.name ?? '', avatar: null, gender: 0, ownerUserId: null, firstChannelId: null, stage: 'lead', optedOut: false, createdAt: now, updatedAt: now };
-    const id = await customers.insertCustomer(fresh);
-    // Two orders of one new person racing: the loser rolls back and finds the winner's customer.
-    for (const [kind, scope, value] of ids) if ((await customers.insertIdentity(id, kind, scope, value, now)) === 'taken') throw new IdentityTakenError();
-    if (b.phone) await customers.setCustomerPhone(id, this.d.pii.encrypt(b.phone), b.phone.slice(-4), now);
-    return { id, ...fresh };
+    const facts = { ...(b.name ? { name: { value: b.name, source: 'order' as const } } : {}), ...(o.storeId !== null ? { storeId: o.storeId } : {}) };
+    const person = await this.d.people.resolve(customers, { identities: ids, facts }, now);
+    if (person.created && b.phone) await customers.setCustomerPhone(person.customer.id, this.d.pii.encrypt(b.phone), b.phone.slice(-4), now);
+    return person.customer;
   }
 
   private async withRetry<T>(fn: () => Promise<T>): Promise<T> {
@@ -259,8 +260,8 @@ export class OrderService {
       try {
         return await fn();
       } catch (e) {
-        // A concurrent copy of the same order or person committed first: the next try finds it.
-        if (attempt < 3 && (e instanceof OrderExistsError || e instanceof IdentityTakenError)) continue;
+        // A concurrent copy of the same order committed first: the next try finds it.
+        if (attempt < 3 && e instanceof OrderExistsError) continue;
         if (e instanceof OrderExistsError) throw new AppError('ORDER.BUSY', '订单正在处理，请稍后重试', { status: 503, transient: true, cause: e });
         throw e;
       }

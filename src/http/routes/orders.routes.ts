@@ -33,10 +33,18 @@ export const integrationOrderBody = z
           .optional(),
         externalUserId: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, '外部联系人 ID 格式不正确').optional(),
         unionid: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'unionid 格式不正确').optional(),
+        // The buyer's openid in the mall's mini-program, so their later WeChat Pay payments find them.
+        mpOpenid: z
+          .object({
+            appid: z.string().trim().regex(/^wx[A-Za-z0-9]{16}$/, '小程序 appid 格式不正确'),
+            openid: z.string().trim().regex(/^[A-Za-z0-9_-]{1,128}$/, 'openid 格式不正确'),
+          })
+          .strict()
+          .optional(),
         name: printableText(64).optional(),
       })
       .strict()
-      .refine((c) => c.phone || c.externalUserId || c.unionid, '请至少提供一种客户身份：phone、externalUserId 或 unionid'),
+      .refine((c) => c.phone || c.externalUserId || c.unionid || c.mpOpenid, '请至少提供一种客户身份：phone、externalUserId、unionid 或 mpOpenid'),
     items: orderItems.optional(),
   })
   .strict();

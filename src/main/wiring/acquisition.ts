@@ -27,6 +27,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     channels: c.channelStore,
     lookup: c.lookup,
     tx: customerTransactor(db),
+    people: c.people,
     tags: c.tags,
     wecom: w.gateways,
     clock,

@@ -1,13 +1,14 @@
 import { ChannelLookup } from '../../domain/channel/channel-lookup.js';
 import { ChannelService } from '../../domain/channel/channel.service.js';
 import { CustomerService } from '../../domain/customer/customer.service.js';
+import { IdentityService } from '../../domain/customer/identity.service.js';
 import { LandingService } from '../../domain/landing/landing.service.js';
 import { MediaService } from '../../domain/media/media.service.js';
 import { TagService } from '../../domain/tag/tag.service.js';
 import { PiiCipher } from '../../shared/pii.js';
 import { CacheMutex, CacheRateLimiter } from '../../store/cache/rate-limiter.js';
 import { ChannelStore } from '../../store/channel.store.js';
-import { CustomerStore } from '../../store/customer.store.js';
+import { CustomerStore, customerTransactor } from '../../store/customer.store.js';
 import { LandingStore, landingTransactor } from '../../store/landing.store.js';
 import { MediaStore } from '../../store/media.store.js';
 import { TagStore } from '../../store/tag.store.js';
@@ -45,6 +46,8 @@ export function wireChannels(p: Platform, w: WecomParts) {
     assetExists: (id) => media.exists(id),
   });
   const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
+  // Every way a person comes in (add, landing, order, Pay, bot chat) finds or creates them here.
+  const people = new IdentityService({ tx: customerTransactor(db), clock, log: log.child({ module: 'identities' }) });
   const pii = new PiiCipher(config.piiKey);
   const landingStore = new LandingStore(db);
   const limiter = new CacheRateLimiter(cache, keys, clock);
@@ -53,6 +56,7 @@ export function wireChannels(p: Platform, w: WecomParts) {
     lookup,
     landing: landingStore,
     tx: landingTransactor(db),
+    people,
     tags,
     contactWays: w.gateways,
     limiter,
@@ -62,7 +66,7 @@ export function wireChannels(p: Platform, w: WecomParts) {
     log: log.child({ module: 'landing' }),
   });
   const storeExists = (id: number) => channelStore.storeExists(id);
-  return { channelStore, customerStore, tags, lookup, media, channels, customers, pii, landingStore, limiter, landing, storeExists };
+  return { channelStore, customerStore, tags, lookup, media, channels, customers, people, pii, landingStore, limiter, landing, storeExists };
 }
 
 export type ChannelParts = ReturnType<typeof wireChannels>;

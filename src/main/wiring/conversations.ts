@@ -53,7 +53,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     storeExists: c.storeExists,
   });
   const outbox = new OutboxService({ repo: new OutboxStore(db), optOut: new CustomerOptOutStore(db), clock });
-  const conversationStore = new ConversationStore(db, () => clock.now(), config.wecom.corpId);
+  const conversationStore = new ConversationStore(db, () => clock.now());
   const botWrites = batchedBotWrites(db, clock);
   const roomActivity = new RoomActivityStore(db);
   const staffDirectory = new StaffDirectory({ staff: new StaffStore(db), version: new CacheVersion(cache, keys.botVersion('staff')), clock, log: log.child({ module: 'staff' }) });
@@ -83,6 +83,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     templates: templatePort,
     conversations: conversationStore,
     contacts: conversationStore,
+    people: c.people,
     staff: staffDirectory,
     surveys: conversationStore,
     tasks: new TaskStore(db),
@@ -96,6 +97,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     log: botLog,
     config: {
       account: config.bot.account,
+      corpId: config.wecom.corpId,
       standDownMs: config.bot.standDownMin * 60_000,
       handoffQuietMs: config.bot.handoffQuietMin * 60_000,
       missesBeforeHandoff: config.bot.missesBeforeHandoff,

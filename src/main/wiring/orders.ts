@@ -17,6 +17,7 @@ export function wireOrders(p: Platform, c: ChannelParts, j: JourneyParts) {
   const orderStore = new OrderStore(db);
   const orders = new OrderService({
     tx: orderTransactor(db),
+    people: c.people,
     orders: orderStore,
     sources: orderStore,
     tags: c.tags,
