@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseIpRanges } from '../shared/ip-ranges.js';
 
 /**
  * Config: config/default.json, then config/<NODE_ENV>.json, then environment variables
@@ -13,6 +14,7 @@ const ENV_MAP: Record<string, string> = {
   PORT: 'port',
   HOST: 'host',
   PUBLIC_BASE_URL: 'publicBaseUrl',
+  TRUSTED_PROXIES: 'trustedProxies',
   LOG_LEVEL: 'logLevel',
   MYSQL_URL: 'db.mysqlUrl',
   SQLITE_FILE: 'db.sqliteFile',
@@ -74,6 +76,18 @@ const ratio = z.coerce.number().min(0).max(1);
 const minCount = intish.min(1).max(100000);
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'auto'])]).optional();
 
+// A comma list in env, an array in config files; refused naming the first bad entry.
+const ipRanges = z
+  .preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(z.string()).max(100))
+  .transform((list, ctx) => {
+    const r = parseIpRanges(list);
+    if ('bad' in r) {
+      ctx.addIssue({ code: 'custom', message: `"${r.bad.slice(0, 60)}" is not an IP address, a CIDR range, loopback or none` });
+      return z.NEVER;
+    }
+    return r.ranges;
+  });
+
 const piiKey = z
   .string()
   .refine((s) => decodeKey(s) !== undefined, 'must be 32 bytes as 64 hex characters or base64');
@@ -106,6 +120,11 @@ const schema = z.object({
   metricsPort: intish.min(0).max(65535),
   host: z.string().min(1),
   publicBaseUrl: z.url(),
+  /**
+   * The peers whose X-Forwarded-For / X-Forwarded-Proto are believed (a proxy in front); from
+   * anyone else the socket address is the client. Default `loopback`: a proxy on the same host.
+   */
+  trustedProxies: ipRanges,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   db: z.object({
     mysqlUrl: z.string().regex(/^mysql2?:\/\//, 'must start with mysql://').optional(),

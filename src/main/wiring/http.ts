@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StaffService } from '../../domain/staff/staff.service.js';
 import { createHttpApp } from '../../http/app.js';
+import { clientOrigin } from '../../http/client-origin.js';
 import { FormTokens } from '../../http/form-token.js';
 import { createLandingScanHandler } from '../../http/landing-scan.handler.js';
 import { alertRoutes } from '../../http/routes/alerts.routes.js';
@@ -73,10 +74,12 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     onChange: () => b.staffDirectory.changed(),
     onInactive: (id) => mp.auth.revokeAll(id),
   });
+  const originOf = clientOrigin(config.trustedProxies);
   const app = createHttpApp({
     log,
     metrics,
     adminApiKey: config.adminApiKey,
+    originOf,
     publicRoutes: [
       landingRoutes(landingDeps),
       healthRoutes({
@@ -128,7 +131,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     needsWork: (f) => toContactEvent(f as never) !== undefined,
   });
   // So is a poster campaign's scan burst on the landing page.
-  const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log });
+  const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log, originOf });
   const koa = app.callback();
   const server = createServer((req, res) => {
     if (!callback(req, res) && !scan(req, res)) void koa(req, res);
