@@ -2,6 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { loadConfig, ConfigError } from '../../src/config/config.js';
 import { MP_LIMITS } from '../../src/domain/mp/rate-limits.js';
 import type { Siyu } from '../../src/main/compose.js';
+import { ManualClock } from '../../src/shared/clock.js';
 import { PiiCipher } from '../../src/shared/pii.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
@@ -13,7 +14,9 @@ import { backendName } from '../support/backends.js';
 const b = `[${backendName}]`;
 
 async function world(t: ExecutionContext, trustedProxies?: string) {
-  const siyu = await startApp(t, trustedProxies === undefined ? {} : { overrides: { trustedProxies } });
+  // A stopped clock: the limiter's fixed window must not end in the middle of the test.
+  const clock = new ManualClock(Date.UTC(2026, 5, 15, 4, 0, 5));
+  const siyu = await startApp(t, { options: { clock }, ...(trustedProxies === undefined ? {} : { overrides: { trustedProxies } }) });
   const wx = siyu.wechatEmulator!;
   let n = 0;
   const login = async (xff: string) => {
