@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { OriginOf } from './client-origin.js';
+import { RESPONSE_HEADERS } from './security-headers.js';
 import { errorBoundary } from './middleware/errors.js';
 import { adminAuth } from './middleware/admin-auth.js';
 import { patchOverride } from './middleware/method-override.js';
@@ -30,6 +31,7 @@ export function createHttpApp(d: HttpAppDeps): Koa {
     const o = d.originOf(ctx.req);
     ctx.request.ip = o.ip;
     ctx.state.https = o.https;
+    ctx.set(RESPONSE_HEADERS);
     return next();
   });
   app.use(errorBoundary({ log: d.log, metrics: d.metrics }));

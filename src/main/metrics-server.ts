@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RESPONSE_HEADERS } from '../http/security-headers.js';
 import type { Metrics } from '../shared/metrics.js';
 
 /**
@@ -8,6 +9,7 @@ import type { Metrics } from '../shared/metrics.js';
  */
 export async function startMetricsServer(metrics: Metrics, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(RESPONSE_HEADERS)) res.setHeader(k, v);
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
       return;

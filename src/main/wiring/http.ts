@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StaffService } from '../../domain/staff/staff.service.js';
 import { createHttpApp } from '../../http/app.js';
 import { clientOrigin } from '../../http/client-origin.js';
+import { landingPageHeaders } from '../../http/security-headers.js';
 import { FormTokens } from '../../http/form-token.js';
 import { createLandingScanHandler } from '../../http/landing-scan.handler.js';
 import { alertRoutes } from '../../http/routes/alerts.routes.js';
@@ -66,7 +67,15 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
   const { config, db, cache, keys, clock, log, metrics, closers } = p;
   const { channels: c, conversations: b, journeys: j, orders: o, mp } = a;
   const renders = new RenderCache({ maxBytes: 32 * 1024 * 1024 });
-  const landingDeps = { landing: c.landing, pii: c.pii, tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()), cache, keys, clock };
+  const landingDeps = {
+    landing: c.landing,
+    pii: c.pii,
+    tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()),
+    cache,
+    keys,
+    clock,
+    pageHeaders: landingPageHeaders({ publicBaseUrl: config.publicBaseUrl }),
+  };
   const staff = new StaffService({
     staff: new StaffStore(db),
     storeExists: c.storeExists,
@@ -131,7 +140,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     needsWork: (f) => toContactEvent(f as never) !== undefined,
   });
   // So is a poster campaign's scan burst on the landing page.
-  const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log, originOf });
+  const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log, originOf, pageHeaders: landingDeps.pageHeaders });
   const koa = app.callback();
   const server = createServer((req, res) => {
     if (!callback(req, res) && !scan(req, res)) void koa(req, res);
