@@ -61,13 +61,15 @@ const ENV_MAP: Record<string, string> = {
   WECHAT_MINI_APPID: 'wechat.miniAppId',
   WECHAT_MINI_SECRET: 'wechat.miniAppSecret',
   METRICS_PORT: 'metricsPort',
+  METRICS_HOST: 'metricsHost',
+  METRICS_TOKEN: 'metricsToken',
   ALERTS_ENABLED: 'alerts.enabled',
   ALERTS_EVERY_SEC: 'alerts.everySec',
   ALERTS_WINDOW_MIN: 'alerts.windowMin',
   ALERTS_REMIND_EVERY_HOURS: 'alerts.remindEveryHours',
 };
 
-const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS', 'WECHAT_MINI_SECRET'];
+const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS', 'WECHAT_MINI_SECRET', 'METRICS_TOKEN'];
 
 const intish = z.coerce.number().int();
 const optStr = z.string().trim().min(1).optional();
@@ -116,8 +118,15 @@ const platformKeys = z.preprocess(
 const schema = z.object({
   env: z.enum(['development', 'test', 'production']),
   port: intish.min(0).max(65535),
-  /** The bot and jobs roles serve GET /metrics on this port (0 = not at all; the http role uses `port`). */
+  /**
+   * Every role serves GET /metrics on this port when it is set; the http role then no longer
+   * serves it on `port`. 0: the bot and jobs roles do not serve it, the http role serves it on `port`.
+   */
   metricsPort: intish.min(0).max(65535),
+  /** The address of the metrics port (default: `host`), e.g. 127.0.0.1 or an internal interface. */
+  metricsHost: optStr,
+  /** When set, /metrics (either port) answers only `Authorization: Bearer <token>`; 401 otherwise. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').max(256).regex(/^\S+$/, 'must not contain spaces').optional(),
   host: z.string().min(1),
   publicBaseUrl: z.url(),
   /**

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StaffService } from '../../domain/staff/staff.service.js';
 import { createHttpApp } from '../../http/app.js';
 import { clientOrigin } from '../../http/client-origin.js';
+import { metricsAccess } from '../../http/metrics-access.js';
 import { landingPageHeaders } from '../../http/security-headers.js';
 import { FormTokens } from '../../http/form-token.js';
 import { createLandingScanHandler } from '../../http/landing-scan.handler.js';
@@ -37,6 +38,7 @@ import { CallbackCrypto } from '../../integrations/wecom/crypto.js';
 import { WechatPayNotify } from '../../integrations/wechat/pay-notify.js';
 import { dbClient, pingDb } from '../../store/db.js';
 import { StaffStore } from '../../store/staff.store.js';
+import { startMetricsServer } from '../metrics-server.js';
 import type { Monitoring } from '../monitoring.js';
 import type { AcquisitionParts } from './acquisition.js';
 import type { ChannelParts } from './channels.js';
@@ -84,6 +86,13 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     onInactive: (id) => mp.auth.revokeAll(id),
   });
   const originOf = clientOrigin(config.trustedProxies);
+  // With a metrics port, /metrics lives there only; on the public port it is open outside
+  // production, and in production only with METRICS_TOKEN.
+  const ownMetricsPort = config.metricsPort > 0;
+  const publicMetrics = ownMetricsPort ? metricsAccess({ token: undefined, open: false }) : metricsAccess({ token: config.metricsToken, open: config.env !== 'production' });
+  if (!ownMetricsPort && config.env === 'production' && config.metricsToken === undefined) {
+    log.warn('GET /metrics is not served on the public port: set METRICS_TOKEN, or METRICS_PORT for a port of its own');
+  }
   const app = createHttpApp({
     log,
     metrics,
@@ -95,6 +104,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
         metrics,
         checks: { db: () => pingDb(db), cache: () => cache.ping() },
         info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
+        metricsAccess: publicMetrics,
       }),
       integrationRoutes({ orders: o.orders }),
       mpRoutes({ auth: mp.auth, mp: mp.mp, ipHash: mp.ipHash, limiter: c.limiter }),
@@ -157,6 +167,10 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
         server.closeIdleConnections();
       }),
   );
+  if (ownMetricsPort) {
+    const scrape = await startMetricsServer(metrics, config.metricsHost ?? config.host, config.metricsPort, metricsAccess({ token: config.metricsToken, open: true }));
+    closers.push(() => scrape.close());
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   a.wecom.sandbox?.serving(url);
