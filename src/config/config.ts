@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseIpRanges } from '../shared/ip-ranges.js';
 
 /**
  * Config: config/default.json, then config/<NODE_ENV>.json, then environment variables
@@ -13,6 +14,7 @@ const ENV_MAP: Record<string, string> = {
   PORT: 'port',
   HOST: 'host',
   PUBLIC_BASE_URL: 'publicBaseUrl',
+  TRUSTED_PROXIES: 'trustedProxies',
   LOG_LEVEL: 'logLevel',
   MYSQL_URL: 'db.mysqlUrl',
   SQLITE_FILE: 'db.sqliteFile',
@@ -59,13 +61,15 @@ const ENV_MAP: Record<string, string> = {
   WECHAT_MINI_APPID: 'wechat.miniAppId',
   WECHAT_MINI_SECRET: 'wechat.miniAppSecret',
   METRICS_PORT: 'metricsPort',
+  METRICS_HOST: 'metricsHost',
+  METRICS_TOKEN: 'metricsToken',
   ALERTS_ENABLED: 'alerts.enabled',
   ALERTS_EVERY_SEC: 'alerts.everySec',
   ALERTS_WINDOW_MIN: 'alerts.windowMin',
   ALERTS_REMIND_EVERY_HOURS: 'alerts.remindEveryHours',
 };
 
-const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS', 'WECHAT_MINI_SECRET'];
+const SECRET_ENV = ['WECHATY_PUPPET_SERVICE_TOKEN', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_CONTACT_SECRET', 'WECOM_AGENT_SECRET', 'ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY', 'MYSQL_URL', 'REDIS_URL', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_KEYS', 'WECHAT_MINI_SECRET', 'METRICS_TOKEN'];
 
 const intish = z.coerce.number().int();
 const optStr = z.string().trim().min(1).optional();
@@ -73,6 +77,18 @@ const flag = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'fals
 const ratio = z.coerce.number().min(0).max(1);
 const minCount = intish.min(1).max(100000);
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'auto'])]).optional();
+
+// A comma list in env, an array in config files; refused naming the first bad entry.
+const ipRanges = z
+  .preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(z.string()).max(100))
+  .transform((list, ctx) => {
+    const r = parseIpRanges(list);
+    if ('bad' in r) {
+      ctx.addIssue({ code: 'custom', message: `"${r.bad.slice(0, 60)}" is not an IP address, a CIDR range, loopback or none` });
+      return z.NEVER;
+    }
+    return r.ranges;
+  });
 
 const piiKey = z
   .string()
@@ -102,11 +118,23 @@ const platformKeys = z.preprocess(
 const schema = z.object({
   env: z.enum(['development', 'test', 'production']),
   port: intish.min(0).max(65535),
-  /** The bot and jobs roles serve GET /metrics on this port (0 = not at all; the http role uses `port`). */
+  /**
+   * Every role serves GET /metrics on this port when it is set; the http role then no longer
+   * serves it on `port`. 0: the bot and jobs roles do not serve it, the http role serves it on `port`.
+   */
   metricsPort: intish.min(0).max(65535),
+  /** The address of the metrics port (default: `host`), e.g. 127.0.0.1 or an internal interface. */
+  metricsHost: optStr,
+  /** When set, /metrics (either port) answers only `Authorization: Bearer <token>`; 401 otherwise. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').max(256).regex(/^\S+$/, 'must not contain spaces').optional(),
   host: z.string().min(1),
   /** Unset outside production: the HTTP server's own listen address stands in (Siyu.publicBaseUrl). */
   publicBaseUrl: z.url().optional(),
+  /**
+   * The peers whose X-Forwarded-For / X-Forwarded-Proto are believed (a proxy in front); from
+   * anyone else the socket address is the client. Default `loopback`: a proxy on the same host.
+   */
+  trustedProxies: ipRanges,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   db: z.object({
     mysqlUrl: z.string().regex(/^mysql2?:\/\//, 'must start with mysql://').optional(),

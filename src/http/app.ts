@@ -2,6 +2,8 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import type { OriginOf } from './client-origin.js';
+import { RESPONSE_HEADERS } from './security-headers.js';
 import { errorBoundary } from './middleware/errors.js';
 import { adminAuth } from './middleware/admin-auth.js';
 import { patchOverride } from './middleware/method-override.js';
@@ -11,6 +13,8 @@ export interface HttpAppDeps {
   log: Logger;
   metrics: Metrics;
   adminApiKey: string;
+  /** Who the client is (address, HTTPS): the one reader, shared with the node:http hot paths. */
+  originOf: OriginOf;
   /** Routers open to the world (they authenticate themselves: callbacks by signature). */
   publicRoutes: Router[];
   /** Routers behind the admin API key. */
@@ -19,9 +23,17 @@ export interface HttpAppDeps {
 
 export function createHttpApp(d: HttpAppDeps): Koa {
   useChineseMessages();
-  const app = new Koa({ proxy: true });
+  // Not Koa's proxy mode: it believes X-Forwarded-* from any peer. ctx.ip is set from originOf.
+  const app = new Koa({ proxy: false });
   // Errors are answered by the boundary; Koa's default handler would print stacks to stderr.
   app.silent = true;
+  app.use((ctx, next) => {
+    const o = d.originOf(ctx.req);
+    ctx.request.ip = o.ip;
+    ctx.state.https = o.https;
+    ctx.set(RESPONSE_HEADERS);
+    return next();
+  });
   app.use(errorBoundary({ log: d.log, metrics: d.metrics }));
   app.use(patchOverride('/api/mp/'));
   for (const r of d.publicRoutes) app.use(r.routes()).use(r.allowedMethods());

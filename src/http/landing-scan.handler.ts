@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import type { OriginOf } from './client-origin.js';
 import { toAppError } from './middleware/errors.js';
 import { errorBody, requestIdOf, sendRaw } from './raw-response.js';
 import type { ScanAnswer, ScanRequest } from './routes/landing.routes.js';
@@ -13,10 +14,9 @@ const PREFIX = '/s/';
  * campaign's scan burst is the other hot path, and Koa's per-request machinery (context,
  * delegates, cookies, router matching) cost more than the page itself. The page is the Koa
  * route's own (`scanPage`); this keeps the app's conventions: request id, the client address
- * from X-Forwarded-For as Koa's `proxy: true` reads it, request metrics, errors as the error
- * boundary answers them. Other methods and paths fall through to Koa (returns false).
+ * as the app reads it (`originOf`), request metrics, errors as the error boundary answers them. Other methods and paths fall through to Koa (returns false).
  */
-export function createLandingScanHandler(d: { scan: (q: ScanRequest) => Promise<ScanAnswer>; metrics: Metrics; log: Logger }): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createLandingScanHandler(d: { scan: (q: ScanRequest) => Promise<ScanAnswer>; metrics: Metrics; log: Logger; originOf: OriginOf; pageHeaders: Readonly<Record<string, string>> }): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const url = req.url ?? '';
     if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
@@ -27,10 +27,9 @@ export function createLandingScanHandler(d: { scan: (q: ScanRequest) => Promise<
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req.headers['x-request-id']);
     const finish = (status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}) =>
-      sendRaw(req, res, { metrics: d.metrics, route: ROUTE, started, status, type, body, headers: { 'X-Request-Id': requestId, ...headers } });
-    const xff = req.headers['x-forwarded-for'];
-    const forwarded = typeof xff === 'string' ? xff.split(',')[0]!.trim() : '';
-    const scan: ScanRequest = { code, cookie: req.headers.cookie, ip: forwarded || req.socket.remoteAddress || '', userAgent: req.headers['user-agent'] ?? '' };
+      sendRaw(req, res, { metrics: d.metrics, route: ROUTE, started, status, type, body, headers: { 'X-Request-Id': requestId, ...d.pageHeaders, ...headers } });
+    const origin = d.originOf(req);
+    const scan: ScanRequest = { code, cookie: req.headers.cookie, ip: origin.ip, https: origin.https, userAgent: req.headers['user-agent'] ?? '' };
     d.scan(scan).then(
       (a) => finish(a.status, 'text/html; charset=utf-8', a.html, { ...(a.status === 200 ? { 'Cache-Control': 'no-store' } : {}), ...(a.setCookie ? { 'Set-Cookie': a.setCookie } : {}) }),
       (err: unknown) => {

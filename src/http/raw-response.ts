@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppError } from '../shared/errors.js';
 import type { Metrics } from '../shared/metrics.js';
+import { RESPONSE_HEADERS } from './security-headers.js';
 
 /**
  * What the Koa app and the two node:http hot paths (WeCom callback, landing scan) share, so the
@@ -27,6 +28,7 @@ export function sendRaw(
   res.statusCode = a.status;
   if (a.type) res.setHeader('Content-Type', a.type);
   res.setHeader('Content-Length', typeof a.body === 'string' ? Buffer.byteLength(a.body) : a.body.length);
+  for (const [k, v] of Object.entries(RESPONSE_HEADERS)) res.setHeader(k, v);
   for (const [k, v] of Object.entries(a.headers ?? {})) res.setHeader(k, v);
   res.end(a.body);
   a.metrics.httpRequests.inc({ method: req.method ?? '', route: a.route, status: String(a.status) });

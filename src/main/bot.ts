@@ -1,5 +1,6 @@
 import { startBotRole } from './bot-role.js';
 import { createBotGraph } from './compose.js';
+import { metricsAccess } from '../http/metrics-access.js';
 import { startMetricsServer } from './metrics-server.js';
 import { runRole } from './process.js';
 
@@ -9,7 +10,7 @@ await runRole('bot', async (config, log) => {
   const siyu = await createBotGraph(config, { log });
   try {
     const bot = await startBotRole(siyu);
-    const scrape = config.metricsPort ? await startMetricsServer(siyu.metrics, config.host, config.metricsPort) : undefined;
+    const scrape = config.metricsPort ? await startMetricsServer(siyu.metrics, config.metricsHost ?? config.host, config.metricsPort, metricsAccess({ token: config.metricsToken, open: true })) : undefined;
     log.info({ account: config.bot.account, metricsPort: scrape?.port }, 'bot role started');
     return {
       close: async () => {

@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import test from 'ava';
 import knexFactory from 'knex';
 import { createHttpApp } from '../../src/http/app.js';
+import { clientOrigin } from '../../src/http/client-origin.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createMetrics } from '../../src/shared/metrics.js';
 
@@ -29,7 +30,7 @@ test('a request whose database connection cannot be had in time answers 503 with
   r.get('/bug', () => {
     throw new TypeError('undefined is not a function');
   });
-  const app = createHttpApp({ log: createLogger({ level: 'silent' }), metrics: createMetrics(), adminApiKey: 'k'.repeat(32), publicRoutes: [r], adminRoutes: [] });
+  const app = createHttpApp({ log: createLogger({ level: 'silent' }), metrics: createMetrics(), adminApiKey: 'k'.repeat(32), originOf: clientOrigin([]), publicRoutes: [r], adminRoutes: [] });
   const server = app.listen(0, '127.0.0.1');
   t.teardown(() => new Promise<void>((done) => server.close(() => done())));
   await new Promise((ok) => server.once('listening', ok));

@@ -1,10 +1,14 @@
 import Router from '@koa/router';
+import { AppError } from '../../shared/errors.js';
 import type { Metrics } from '../../shared/metrics.js';
+import type { MetricsAccess } from '../metrics-access.js';
 
 export interface HealthDeps {
   checks: Record<string, () => Promise<void>>;
   metrics: Metrics;
   info: Record<string, unknown>;
+  /** Who may read /metrics here (metrics-access.ts). */
+  metricsAccess: MetricsAccess;
   timeoutMs?: number;
 }
 
@@ -35,6 +39,12 @@ export function healthRoutes(d: HealthDeps): Router {
   });
 
   r.get('/metrics', async (ctx) => {
+    const access = d.metricsAccess(ctx.get('authorization') || undefined);
+    if (access === 'not-served') throw new AppError('METRICS.NOT_SERVED', '此端口不提供监控指标', { status: 404 });
+    if (access === 'unauthorized') {
+      ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new AppError('METRICS.UNAUTHORIZED', '需要监控指标令牌', { status: 401 });
+    }
     ctx.type = d.metrics.registry.contentType;
     ctx.body = await d.metrics.registry.metrics();
   });

@@ -24,6 +24,8 @@ export interface LandingRouteDeps {
   cache: Cache;
   keys: CacheKeys;
   clock: Clock;
+  /** The landing page's security headers (security-headers.ts), on every answer under /s. */
+  pageHeaders: Readonly<Record<string, string>>;
 }
 
 const leadForm = z.object({
@@ -58,11 +60,16 @@ function markOf(raw: string | undefined): VisitorMark {
   return parseVisitorMark(raw) ?? { id: randomUUID().replace(/-/g, ''), day: 0, channels: [] };
 }
 
-/** The Set-Cookie value that keeps `mark`, or undefined when the visitor's cookie already says it. */
-function keepMark(mark: VisitorMark, raw: string | undefined, now: number): string | undefined {
+/**
+ * The Set-Cookie value that keeps `mark`, or undefined when the visitor's cookie already says it.
+ * `secure` when the visitor came over HTTPS (as client-origin.ts reads it): such a cookie is
+ * never sent over plain HTTP, where anyone on the shop Wi-Fi could read it. Not on plain HTTP
+ * (development, the sandbox), where the browser would drop it.
+ */
+function keepMark(mark: VisitorMark, raw: string | undefined, now: number, https: boolean): string | undefined {
   const value = formatVisitorMark(mark);
   if (value === raw) return undefined;
-  return `${VISITOR_COOKIE}=${value}; path=/s; max-age=${COOKIE_MAX_AGE_MS / 1000}; expires=${expiresAt(now)}; samesite=lax; httponly`;
+  return `${VISITOR_COOKIE}=${value}; path=/s; max-age=${COOKIE_MAX_AGE_MS / 1000}; expires=${expiresAt(now)}; samesite=lax; httponly${https ? '; secure' : ''}`;
 }
 
 /** The cookie's expiry date, formatted once a second rather than once a scan. */
@@ -79,6 +86,8 @@ export interface ScanRequest {
   /** The Cookie header. */
   cookie: string | undefined;
   ip: string;
+  /** The visitor came over HTTPS: the cookie is marked Secure. */
+  https: boolean;
   userAgent: string;
 }
 
@@ -102,7 +111,7 @@ export function scanPage(d: LandingRouteDeps): (q: ScanRequest) => Promise<ScanA
     const mark = markOf(raw);
     const v = visitOf(d, mark.id, q.ip, q.userAgent);
     const counted = await d.landing.recordScan(c, v, mark);
-    const setCookie = keepMark(counted.mark, raw, d.clock.now());
+    const setCookie = keepMark(counted.mark, raw, d.clock.now(), q.https);
     return { status: 200, html: renderForm(forms(c, v)), ...(setCookie ? { setCookie } : {}) };
   };
 }
@@ -158,6 +167,10 @@ const formViews =
  */
 export function landingRoutes(d: LandingRouteDeps): Router {
   const r = new Router({ prefix: '/s' });
+  r.use((ctx, next) => {
+    ctx.set(d.pageHeaders);
+    return next();
+  });
 
   const scan = scanPage(d);
   const formView = formViews(d);
@@ -171,7 +184,7 @@ export function landingRoutes(d: LandingRouteDeps): Router {
   // GET is normally answered by the node:http fast path before Koa; this route serves HEAD and
   // any server built without the fast path (the same function answers both).
   r.get('/:code', async (ctx) => {
-    const a = await scan({ code: ctx.params.code!, cookie: ctx.get('cookie') || undefined, ip: ctx.ip, userAgent: ctx.get('user-agent') });
+    const a = await scan({ code: ctx.params.code!, cookie: ctx.get('cookie') || undefined, ip: ctx.ip, https: ctx.state.https === true, userAgent: ctx.get('user-agent') });
     if (a.status === 200) ctx.set('Cache-Control', 'no-store');
     answer(ctx, a);
   });
@@ -181,7 +194,7 @@ export function landingRoutes(d: LandingRouteDeps): Router {
     if ('html' in c) return answer(ctx, c);
     const raw = visitorCookie(ctx.get('cookie') || undefined);
     const mark = markOf(raw);
-    const setCookie = keepMark(mark, raw, d.clock.now());
+    const setCookie = keepMark(mark, raw, d.clock.now(), ctx.state.https === true);
     if (setCookie) ctx.append('Set-Cookie', setCookie);
     const v = visitOf(d, mark.id, ctx.ip, ctx.get('user-agent'));
     const type = ctx.get('content-type');

@@ -37,13 +37,17 @@ export interface FormView {
 const FORM_HEAD = Buffer.from('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>');
 const FORM_STYLE = Buffer.from(`</title><style>${STYLE}</style></head><body><main>`);
 const FORM_CONSENT_TEXT = Buffer.from(`<span>我已阅读并同意：${esc(PRIVACY_TEXT)}</span></label>`);
-const FORM_TAIL = Buffer.from(`<button type="submit">领取福利并添加顾问</button></form>
-<script>
+const FORM_SCRIPT = `
 document.getElementById('f').addEventListener('submit',function(ev){var ok=true;function s(id,m){document.getElementById(id+'-err').textContent=m;var i=document.getElementById(id);if(i&&i.type!=='checkbox')i.className=m?'bad':'';if(m)ok=false}
 var n=document.getElementById('name').value.trim(),p=document.getElementById('phone').value.replace(/[\\s-]/g,'').replace(/^(\\+?86)/,'');
 s('name',n?(n.length>20?'称呼不能超过20个字':''):'请填写您的称呼');s('phone',/^1[3-9]\\d{9}$/.test(p)?'':'请填写正确的11位手机号');
 s('consent',document.getElementById('consent').checked?'':'请阅读并同意隐私说明');if(!ok)ev.preventDefault()});
-</script></main></body></html>`);
+`;
+const FORM_TAIL = Buffer.from(`<button type="submit">领取福利并添加顾问</button></form>
+<script>${FORM_SCRIPT}</script></main></body></html>`);
+
+/** The pages' inline style and script, so the Content-Security-Policy allows exactly these (by hash). */
+export const INLINE_CODE = { styles: [STYLE], scripts: [FORM_SCRIPT] } as const;
 
 export function renderForm(v: FormView): Buffer {
   const e = v.errors ?? {};

@@ -3,6 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StaffService } from '../../domain/staff/staff.service.js';
 import { createHttpApp } from '../../http/app.js';
+import { clientOrigin } from '../../http/client-origin.js';
+import { metricsAccess } from '../../http/metrics-access.js';
+import { landingPageHeaders } from '../../http/security-headers.js';
 import { FormTokens } from '../../http/form-token.js';
 import { createLandingScanHandler } from '../../http/landing-scan.handler.js';
 import { alertRoutes } from '../../http/routes/alerts.routes.js';
@@ -36,6 +39,7 @@ import { WechatPayNotify } from '../../integrations/wechat/pay-notify.js';
 import { dbClient, pingDb } from '../../store/db.js';
 import { StaffStore } from '../../store/staff.store.js';
 import type { MockPhones } from '../../sandbox/mock-phones.js';
+import { startMetricsServer } from '../metrics-server.js';
 import type { Monitoring } from '../monitoring.js';
 import type { AcquisitionParts } from './acquisition.js';
 import type { ChannelParts } from './channels.js';
@@ -71,7 +75,15 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
   let listening: string | undefined;
   const publicBase = () => config.publicBaseUrl ?? listening ?? '';
   const renders = new RenderCache({ maxBytes: 32 * 1024 * 1024 });
-  const landingDeps = { landing: c.landing, pii: c.pii, tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()), cache, keys, clock };
+  const landingDeps = {
+    landing: c.landing,
+    pii: c.pii,
+    tokens: new FormTokens(createHmac('sha256', config.jwtSecret).update('siyu landing form tokens').digest()),
+    cache,
+    keys,
+    clock,
+    pageHeaders: landingPageHeaders({ publicBaseUrl: config.publicBaseUrl }),
+  };
   const staff = new StaffService({
     staff: new StaffStore(db),
     storeExists: c.storeExists,
@@ -79,10 +91,19 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     onChange: () => b.staffDirectory.changed(),
     onInactive: (id) => mp.auth.revokeAll(id),
   });
+  const originOf = clientOrigin(config.trustedProxies);
+  // With a metrics port, /metrics lives there only; on the public port it is open outside
+  // production, and in production only with METRICS_TOKEN.
+  const ownMetricsPort = config.metricsPort > 0;
+  const publicMetrics = ownMetricsPort ? metricsAccess({ token: undefined, open: false }) : metricsAccess({ token: config.metricsToken, open: config.env !== 'production' });
+  if (!ownMetricsPort && config.env === 'production' && config.metricsToken === undefined) {
+    log.warn('GET /metrics is not served on the public port: set METRICS_TOKEN, or METRICS_PORT for a port of its own');
+  }
   const app = createHttpApp({
     log,
     metrics,
     adminApiKey: config.adminApiKey,
+    originOf,
     publicRoutes: [
       landingRoutes(landingDeps),
       ...(a.wecom.sandbox ? [a.wecom.sandbox.publicRoutes({ customers: c.customers, processor: a.acquisition.processor })] : []),
@@ -90,6 +111,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
         metrics,
         checks: { db: () => pingDb(db), cache: () => cache.ping() },
         info: { dbClient: dbClient(db), cacheKind: cache.kind, sandbox: config.sandbox },
+        metricsAccess: publicMetrics,
       }),
       integrationRoutes({ orders: o.orders }),
       mpRoutes({ auth: mp.auth, mp: mp.mp, ipHash: mp.ipHash, limiter: c.limiter }),
@@ -135,7 +157,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     needsWork: (f) => toContactEvent(f as never) !== undefined,
   });
   // So is a poster campaign's scan burst on the landing page.
-  const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log });
+  const scan = createLandingScanHandler({ scan: scanPage(landingDeps), metrics, log, originOf, pageHeaders: landingDeps.pageHeaders });
   const koa = app.callback();
   const server = createServer((req, res) => {
     if (!callback(req, res) && !scan(req, res)) void koa(req, res);
@@ -152,6 +174,10 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
         server.closeIdleConnections();
       }),
   );
+  if (ownMetricsPort) {
+    const scrape = await startMetricsServer(metrics, config.metricsHost ?? config.host, config.metricsPort, metricsAccess({ token: config.metricsToken, open: true }));
+    closers.push(() => scrape.close());
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   listening = url;
