@@ -36,9 +36,12 @@ test(`${b} an operator's order updates the customer's aggregates, stage, 已购�
   t.deepEqual(await tagsOf(siyu, id), ['客户行为/已购买']);
 
   const before = await orderFootprint(siyu);
-  const again = await api.post('/api/orders', { customerId: id, orderNo: 'M-1', amountFen: 99_00 });
+  const again = await api.post('/api/orders', { customerId: id, orderNo: 'M-1', amountFen: 12_50 });
   t.is(again.status, 200);
   t.like(again.json, { created: false, order: { id: first.json.order.id, amountFen: 1250 } });
+  const changed = await api.post('/api/orders', { customerId: id, orderNo: 'M-1', amountFen: 99_00 });
+  t.is(changed.status, 409);
+  t.is(changed.json.error.code, 'ORDER.CONFLICT');
   t.deepEqual(await orderFootprint(siyu), before);
   t.is((await purchases(siyu, id)).orderCount, 1);
 

@@ -8,6 +8,7 @@ import { IdentityTakenError, type Transactor } from '../customer/customer.ports.
 import type { Customer, IdentityKind } from '../customer/customer.types.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP } from '../tag/tag.types.js';
+import { orderConflict, orderDifferences } from './amendment.js';
 import { parseOrderCsv, type CsvOrderRow, type RowError } from './csv-import.js';
 import { OrderExistsError, orderKey, type NonceGuard, type OrderQuery, type OrderRepo, type OrderSourceRepo, type OrderTx } from './order.ports.js';
 import { orderSourceOf, type Buyer, type NewOrder, type Order, type OrderItem, type OrderSource, type PaidOrder } from './order.types.js';
@@ -57,8 +58,9 @@ const IMPORT_BATCH = 200;
 
 /**
  * Orders from every way in (signed mall/POS API, WeChat Pay notifications, operators, CSV
- * imports), idempotent on (source, order number): a repeated order answers with the recorded
- * one and changes nothing. Each new paid order updates the customer's purchase aggregates and
+ * imports), idempotent on (source, order number): an identical repeat answers with the recorded
+ * one and changes nothing; a repeat with another amount, paid time, store or items is refused
+ * with 409 ORDER.CONFLICT (see amendment.ts) and changes nothing either. Each new paid order updates the customer's purchase aggregates and
  * lifecycle stage, tags them 已购买 and appends to their timeline, all in the order's own
  * transaction; the onPaid hook hears about it after commit.
  */
@@ -81,6 +83,7 @@ export class OrderService {
       orderNo: input.orderNo ?? `A${shortCode(15).toUpperCase()}`,
       amountFen: input.amountFen,
       paidAt: input.paidAt ?? this.d.clock.now(),
+      ...(input.paidAt === undefined ? { paidAtDefaulted: true } : {}),
       storeId: input.storeId ?? null,
       items: input.items ?? [],
       buyer: { customerId: input.customerId },
@@ -194,7 +197,11 @@ export class OrderService {
   /** The order and everything it changes on the customer, inside the caller's transaction. */
   private async apply({ customers, orders }: OrderTx, o: NewOrder, boughtTagId: number): Promise<{ order: Order; created: boolean }> {
     const existing = await orders.findOrder(o.source, o.orderNo);
-    if (existing) return { order: existing, created: false };
+    if (existing) {
+      const differs = orderDifferences(existing, o);
+      if (differs.length) throw orderConflict(existing, differs);
+      return { order: existing, created: false };
+    }
     const now = this.d.clock.now();
     const customer = await this.buyer({ customers, orders }, o, now);
     const row: Omit<Order, 'id'> = {

@@ -49,6 +49,8 @@ export interface NewOrder {
   orderNo: string;
   amountFen: number;
   paidAt: number;
+  /** True when paidAt is "now" because the sender gave none: a repeat is then not compared on it. */
+  paidAtDefaulted?: boolean;
   storeId: number | null;
   items: OrderItem[];
   buyer: Buyer;
