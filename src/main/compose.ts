@@ -439,6 +439,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       repo: journeyStore,
       clock,
       defaults: DEFAULT_JOURNEYS,
+      orderMaxAgeMs: config.journeys.orderMaxAgeHours * 3_600_000,
       sources: new TriggerSourceStore(db),
       cursors: {
         get: async (id) => {
@@ -517,9 +518,9 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       corpId: config.wecom.corpId,
       clock,
       log: log.child({ module: 'orders' }),
-      // Historical orders (CSV import) do not start post-purchase messages.
+      // Which orders start journeys is decided in domain/journey/order-entry.ts.
       onPaid: async (o) => {
-        if (o.source !== 'csv') await journeyService.trigger({ trigger: 'order_paid', customerId: o.customerId, storeId: o.storeId, ref: `order:${o.id}`, at: o.paidAt });
+        await journeyService.orderPaid(o);
       },
     });
 

@@ -117,7 +117,7 @@ test(`${b} the onPaid hook hears each new order once after commit, and its failu
   });
   const r = await listening.recordByOperator({ customerId: id, orderNo: 'H1', amountFen: 300, paidAt: Date.UTC(2026, 0, 1) });
   await listening.recordByOperator({ customerId: id, orderNo: 'H1', amountFen: 300 });
-  t.deepEqual(heard, [{ id: r.order.id, customerId: id, storeId: null, amountFen: 300, paidAt: Date.UTC(2026, 0, 1), source: 'admin', orderNo: 'H1' }]);
+  t.deepEqual(heard, [{ id: r.order.id, customerId: id, storeId: null, amountFen: 300, paidAt: Date.UTC(2026, 0, 1), source: 'admin', orderNo: 'H1', imported: false }]);
 
   const failing = make(async () => {
     throw new Error('journey down');

@@ -3,6 +3,8 @@ import type { Clock } from '../../shared/clock.js';
 import { DAY_MS } from '../../shared/shanghai-time.js';
 import { decodeTagCursor, encodeTagCursor, type JourneyRepo, type TriggerCursors, type TriggerSources } from './journey.ports.js';
 import type { Journey, Step, Trigger } from './journey.types.js';
+import type { PaidOrder } from '../order/order.types.js';
+import { orderEntry } from './order-entry.js';
 import { parseHm } from './policy.js';
 
 export type JourneyInput = Omit<Journey, 'id' | 'createdAt' | 'updatedAt' | 'key'>;
@@ -53,7 +55,26 @@ export class JourneyService {
   // triggers have no journey at all.
   private readonly enabled = new Map<Trigger, { at: number; list: Promise<Journey[]> }>();
 
-  constructor(private readonly d: { repo: JourneyRepo; clock: Clock; defaults: Array<JourneyInput & { key: string }>; sources?: TriggerSources; cursors?: TriggerCursors }) {}
+  constructor(
+    private readonly d: {
+      repo: JourneyRepo;
+      clock: Clock;
+      defaults: Array<JourneyInput & { key: string }>;
+      sources?: TriggerSources;
+      cursors?: TriggerCursors;
+      /** How old a live order may be and still start order_paid journeys (see order-entry.ts); default 24 h. */
+      orderMaxAgeMs?: number;
+    },
+  ) {}
+
+  /**
+   * A newly recorded paid order: enters the order_paid journeys when orderEntry() allows it
+   * (never for imports, never for orders older than orderMaxAgeMs). Returns the runs created.
+   */
+  async orderPaid(o: PaidOrder): Promise<number> {
+    if (!orderEntry(o, this.d.clock.now(), this.d.orderMaxAgeMs ?? DAY_MS).enter) return 0;
+    return this.trigger({ trigger: 'order_paid', customerId: o.customerId, storeId: o.storeId, ref: `order:${o.id}`, at: o.paidAt });
+  }
 
   /**
    * Enters customers into tag_added and segment_entered journeys from what was written since the

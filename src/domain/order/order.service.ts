@@ -71,7 +71,7 @@ export class OrderService {
   async record(o: NewOrder): Promise<{ order: Order; created: boolean }> {
     const [bought] = await this.boughtTag();
     const out = await this.withRetry(() => this.d.tx.transaction((tx) => this.apply(tx, o, bought!.id)));
-    if (out.created) await this.notify(out.order);
+    if (out.created) await this.notify(out.order, false);
     return out;
   }
 
@@ -164,7 +164,7 @@ export class OrderService {
         }),
       );
       created += done.length;
-      for (const o of done) await this.notify(o);
+      for (const o of done) await this.notify(o, true);
       this.d.log.info({ done: i + batch.length, of: fresh.length }, 'order import progress');
     }
     return { ...report, created, skipped: valid.length - created };
@@ -274,10 +274,10 @@ export class OrderService {
     }
   }
 
-  private async notify(o: Order): Promise<void> {
+  private async notify(o: Order, imported: boolean): Promise<void> {
     if (!this.d.onPaid) return;
     try {
-      await this.d.onPaid({ id: o.id, customerId: o.customerId, storeId: o.storeId, amountFen: o.amountFen, paidAt: o.paidAt, source: o.source, orderNo: o.orderNo });
+      await this.d.onPaid({ id: o.id, customerId: o.customerId, storeId: o.storeId, amountFen: o.amountFen, paidAt: o.paidAt, source: o.source, orderNo: o.orderNo, imported });
     } catch (e) {
       this.d.log.error({ orderId: o.id, err: (e as Error).message }, 'onPaid hook failed; the order stands');
     }

@@ -34,6 +34,8 @@ export interface PaidOrder {
   paidAt: number;
   source: OrderSourceName;
   orderNo: string;
+  /** It arrived through an import of history (CSV), not from a live sale, whatever its source says. */
+  imported: boolean;
 }
 
 /**
