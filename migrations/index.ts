@@ -54,6 +54,7 @@ import * as g1301 from './20261125130100_touches_delivery_index.js';
 import * as g1302 from './20261125130200_stores_dormant_days.js';
 import * as g1303 from './20261125130300_coupon_claims_journeys.js';
 import * as j1700 from './20261125170000_touches_template_attempt.js';
+import * as t1200 from './20261207120000_journey_tags_removable.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -112,4 +113,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261125130200_stores_dormant_days', module: g1302 },
   { name: '20261125130300_coupon_claims_journeys', module: g1303 },
   { name: '20261125170000_touches_template_attempt', module: j1700 },
+  { name: '20261207120000_journey_tags_removable', module: t1200 },
 ];

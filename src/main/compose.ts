@@ -64,7 +64,6 @@ import { TaskStore } from '../store/task.store.js';
 import { JourneyEngine } from '../domain/journey/journey-engine.js';
 import { JourneyService } from '../domain/journey/journey.service.js';
 import { DEFAULT_JOURNEYS } from '../domain/journey/defaults.js';
-import { JOURNEY_TAG_GROUP } from '../domain/tag/tag.types.js';
 import { parseHm } from '../domain/journey/policy.js';
 import { CustomerFactsStore, JourneyStore, StoreSettingsStore, TriggerSourceStore } from '../store/journey.store.js';
 import { journeyRoutes } from '../http/routes/journeys.routes.js';
@@ -459,6 +458,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
           .filter((m) => m.text !== null)
           .map((m) => ({ msgid: m.msgid, createdAt: m.createTime * 1000, text: m.text! })),
     };
+    const customerEdits = new CustomerEditService({ tx: customerTransactor(db), customers: customerStore, tags, wecom: gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) });
     const makeJourneyEngine = (owner: string, o: { wrapActions?(a: JourneyActions): JourneyActions } = {}) => new JourneyEngine({
       repo: journeyStore,
       facts: new CustomerFactsStore(db, config.wecom.corpId),
@@ -473,11 +473,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         ask: async (id, q, ref, outboxKey) => void (await conversations.ask(id, q, ref, { outboxKey })),
         claimCoupon: async (c) => (await landingStore.claimCoupon({ customerId: c.customerId, channelId: null, offerKey: c.offerKey, code: c.code, createdAt: c.at })).code,
         createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
-        addTags: async (id, names) => {
-          const made = await tags.ensure(names.map((name) => ({ group: JOURNEY_TAG_GROUP, name, kind: 'behaviour' as const })));
-          await customerStore.addCustomerTags(id, made.map((t) => t.id), 'journey', clock.now());
-        },
-        removeTags: (id, names) => customerStore.removeCustomerTagsByName(id, names),
+        changeTags: (id, change, journeyId) => customerEdits.edit(id, { tags: change }, { journeyId }),
       }),
       clock,
       log: log.child({ module: 'journeys' }),
@@ -542,7 +538,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       channels,
       funnel: funnelStore,
       orders,
-      edits: new CustomerEditService({ tx: customerTransactor(db), customers: customerStore, tags, wecom: gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) }),
+      edits: customerEdits,
       storeExists,
       clock,
     });

@@ -19,6 +19,9 @@ export interface TagMarker {
 }
 
 const label = (t: TagRef) => `${t.group}/${t.name}`;
+
+/** Who makes an edit: a staff member by hand, or a journey's `tag` step. */
+export type EditActor = { userId: string } | { journeyId: number };
 const refused = (t: TagRef) => badRequest('CUSTOMER.TAG_SYSTEM', `「${t.name}」是系统维护的行为标签，不能手动修改`);
 
 /**
@@ -27,6 +30,8 @@ const refused = (t: TagRef) => badRequest('CUSTOMER.TAG_SYSTEM', `「${t.name}�
  * their timeline entries in one transaction, then marked in WeCom on every active relationship
  * of the customer, as the acquisition path does. Behaviour tags (已加微, 已购买…) record what a
  * person did and are left to the system. Everything is checked before anything is written.
+ * Journey `tag` steps come through here too, so their tags are ordinary attribute tags an
+ * operator can remove, mirrored in WeCom and written on the timeline like a hand edit.
  */
 export class CustomerEditService {
   constructor(
@@ -41,7 +46,7 @@ export class CustomerEditService {
     },
   ) {}
 
-  async edit(customerId: number, e: CustomerEdit, actor: { userId: string }): Promise<void> {
+  async edit(customerId: number, e: CustomerEdit, actor: EditActor): Promise<void> {
     const add = e.tags?.add ?? [];
     const remove = e.tags?.remove ?? [];
     const addBehaviour = add.find((t) => t.group === BEHAVIOUR_GROUP);
@@ -56,13 +61,15 @@ export class CustomerEditService {
 
     const now = this.d.clock.now();
     const added = await this.d.tx.transaction(async ({ customers }) => {
-      const freshIds = new Set(await customers.addCustomerTags(customerId, ensured.map((t) => t.id), `staff:${actor.userId}`, now));
+      const source = 'userId' in actor ? `staff:${actor.userId}` : `journey:${actor.journeyId}`;
+      const freshIds = new Set(await customers.addCustomerTags(customerId, ensured.map((t) => t.id), source, now));
       await customers.removeCustomerTags(customerId, removing.map((t) => t.id));
       const fresh = ensured.filter((t) => freshIds.has(t.id));
-      const base = { customerId, channelId: null, staffUserId: actor.userId, occurredAt: now, sourceEventId: null };
-      if (fresh.length) await customers.insertTimeline({ ...base, kind: 'tags_added', data: { tags: fresh.map(label), by: actor.userId } });
-      if (removing.length) await customers.insertTimeline({ ...base, kind: 'tags_removed', data: { tags: removing.map(label), by: actor.userId } });
-      if (e.note !== undefined) await customers.insertTimeline({ ...base, kind: 'note_added', data: { text: e.note, by: actor.userId, ...e.noteRef } });
+      const base = { customerId, channelId: null, staffUserId: 'userId' in actor ? actor.userId : null, occurredAt: now, sourceEventId: null };
+      const by = 'userId' in actor ? { by: actor.userId } : { by: 'journey', journeyId: actor.journeyId };
+      if (fresh.length) await customers.insertTimeline({ ...base, kind: 'tags_added', data: { tags: fresh.map(label), ...by } });
+      if (removing.length) await customers.insertTimeline({ ...base, kind: 'tags_removed', data: { tags: removing.map(label), ...by } });
+      if (e.note !== undefined) await customers.insertTimeline({ ...base, kind: 'note_added', data: { text: e.note, ...by, ...e.noteRef } });
       return fresh;
     });
     await this.pushTags(customerId, added, removing);

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings, TemplateResults } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, TemplateAttempt, Touch, TouchChannel } from './journey.types.js';
+import { journeyTagChange } from './tag-step.js';
 import { findTemplateTask, textSha } from './template-reconcile.js';
 import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
@@ -164,8 +165,7 @@ export class JourneyEngine {
         continue;
       }
       if (step.type === 'tag') {
-        if (step.add?.length) await d.actions.addTags(run.customerId, step.add);
-        if (step.remove?.length) await d.actions.removeTags(run.customerId, step.remove);
+        await d.actions.changeTags(run.customerId, journeyTagChange(step), j.id);
         i++;
         continue;
       }

@@ -5,6 +5,7 @@ import { decodeTagCursor, encodeTagCursor, type JourneyRepo, type TriggerCursors
 import type { Journey, Step, Trigger } from './journey.types.js';
 import type { PaidOrder } from '../order/order.types.js';
 import { orderEntry } from './order-entry.js';
+import { tagStepProblems } from './tag-step.js';
 import { parseHm } from './policy.js';
 
 export type JourneyInput = Omit<Journey, 'id' | 'createdAt' | 'updatedAt' | 'key'>;
@@ -31,6 +32,7 @@ export function journeyProblems(j: Pick<Journey, 'steps' | 'goal' | 'reentry' | 
     if (s.type === 'send' && (!s.text.trim() || s.text.length > 1000)) p.push(`${at}：消息内容需为 1-1000 字`);
     if (s.type === 'task' && (!s.title.trim() || s.title.length > 200)) p.push(`${at}：任务标题需为 1-200 字`);
     if (s.type === 'tag' && !(s.add?.length || s.remove?.length)) p.push(`${at}：请指定要添加或移除的标签`);
+    if (s.type === 'tag') for (const problem of tagStepProblems(s)) p.push(`${at}：${problem}`);
     if (s.type === 'branch') {
       for (const to of [s.then, s.else]) {
         if (to !== 'end' && (!Number.isInteger(to) || to < 0 || to >= j.steps.length)) p.push(`${at}：分支跳转的步骤不存在`);

@@ -31,3 +31,19 @@ export const MANUAL_TAG_GROUP = '客户标签';
 export const DEFAULT_ATTRIBUTE_GROUP = '渠道属性';
 
 export const tagKey = (t: TagRef) => `${t.group}\u0000${t.name}`;
+
+/**
+ * The one reading of a tag written as text, wherever people write tags (channels, the
+ * mini-program, journey steps): `组:名` splits at the first colon, both halves trimmed; anything
+ * else is a bare name, whose group the caller decides. Length limits are the caller's.
+ */
+export function parseTagText(s: string): { group?: string; name: string } {
+  const i = s.indexOf(':');
+  return i > 0 ? { group: s.slice(0, i).trim(), name: s.slice(i + 1).trim() } : { name: s.trim() };
+}
+
+/** A tag as text with a default group for a bare name. */
+export const tagRefOf = (s: string, defaultGroup: string): TagRef => {
+  const t = parseTagText(s);
+  return { group: t.group ?? defaultGroup, name: t.name };
+};

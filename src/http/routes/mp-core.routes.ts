@@ -6,7 +6,7 @@ import type { Channel } from '../../domain/channel/channel.types.js';
 import type { MpCoreService, MpChannel } from '../../domain/mp/mp-core.service.js';
 import type { MpOrder } from '../../domain/mp/mp-core.ports.js';
 import type { MpService } from '../../domain/mp/mp.service.js';
-import { BEHAVIOUR_GROUP, MANUAL_TAG_GROUP } from '../../domain/tag/tag.types.js';
+import { BEHAVIOUR_GROUP, MANUAL_TAG_GROUP, parseTagText } from '../../domain/tag/tag.types.js';
 import { parseQrOptions, qrCacheKey, QrOptionsError, renderPosterPng, renderQr, type RenderCache } from '../../integrations/qr/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { readJson } from '../body.js';
@@ -23,10 +23,7 @@ const channelQuery = page.extend({ status: z.enum(['active', 'paused']).optional
 const orderQuery = page.extend({ customerId: z.coerce.number().int().positive().optional(), storeId: z.coerce.number().int().positive().optional() });
 
 /** `组:名` or a bare name (for adding: the 客户标签 group), or {group, name}. WeCom allows 30 characters each. */
-const tagText = printableText(61).transform((s) => {
-  const i = s.indexOf(':');
-  return i > 0 ? { group: s.slice(0, i).trim(), name: s.slice(i + 1).trim() } : { name: s };
-});
+const tagText = printableText(61).transform((s) => parseTagText(s));
 const tagRef = z.object({ group: printableText(30), name: printableText(30) }).strict();
 const addTag = z.union([tagText, tagRef]).transform((t) => ({ group: 'group' in t ? t.group : MANUAL_TAG_GROUP, name: t.name })).pipe(tagRef);
 const removeTag = z.union([tagText, tagRef]).pipe(z.object({ group: printableText(30).optional(), name: printableText(30) }));
