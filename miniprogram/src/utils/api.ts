@@ -71,7 +71,8 @@ export interface CustomerDetail {
   optedOut: boolean
   phoneMasked: string | null
   createdAt: string
-  tags: Array<{ id?: number; name: string; group?: string | null; kind?: string }>
+  /** `removable`: the server lets an operator remove it (behaviour tags such as 已购买 are the system's). */
+  tags: Array<{ id: number; name: string; group: string; kind: string; removable: boolean }>
   timeline: TimelineEntry[]
 }
 
@@ -284,7 +285,7 @@ export const api = {
 
   customers: (f: CustomerFilter) => request<Page<CustomerItem>>('GET', `/customers${query({ ...f })}`),
   customer: (id: number) => request<CustomerDetail>('GET', `/customers/${id}`),
-  updateCustomer: (id: number, patch: { tags?: { add?: string[]; remove?: string[] }; note?: string }) =>
+  updateCustomer: (id: number, patch: { tags?: { add?: string[]; remove?: Array<{ id: number }> }; note?: string }) =>
     request<CustomerDetail>('PATCH', `/customers/${id}`, patch),
   revealPhone: (id: number) => request<{ phone: string }>('POST', `/customers/${id}/reveal-phone`),
 

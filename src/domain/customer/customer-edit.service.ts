@@ -2,12 +2,15 @@ import type { Clock } from '../../shared/clock.js';
 import { badRequest } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
-import { BEHAVIOUR_GROUP, tagKey, type Tag, type TagRef } from '../tag/tag.types.js';
+import { operatorMayEdit, tagKey, type Tag, type TagRef } from '../tag/tag.types.js';
 import type { CustomerRepo, Transactor } from './customer.ports.js';
 
-/** What an operator changes on a customer by hand; tags are given as `组:名` or a bare name. */
+/**
+ * What an operator changes on a customer by hand. Tags to remove are named by the tag's id, or
+ * its group and name; a bare name only when the customer has exactly one tag of that name.
+ */
 export interface CustomerEdit {
-  tags?: { add?: TagRef[]; remove?: Array<TagRef | { name: string }> };
+  tags?: { add?: TagRef[]; remove?: Array<TagRef | { name: string } | { id: number }> };
   note?: string;
   /** What the note is about (e.g. the order it came with), kept beside its text. */
   noteRef?: Record<string, unknown>;
@@ -49,11 +52,17 @@ export class CustomerEditService {
   async edit(customerId: number, e: CustomerEdit, actor: EditActor): Promise<void> {
     const add = e.tags?.add ?? [];
     const remove = e.tags?.remove ?? [];
-    const addBehaviour = add.find((t) => t.group === BEHAVIOUR_GROUP);
+    const addBehaviour = add.find((t) => !operatorMayEdit(t));
     if (addBehaviour) throw refused(addBehaviour);
     const current = await this.d.customers.listCustomerTags(customerId);
-    const removing = current.filter((t) => remove.some((r) => r.name === t.name && (!('group' in r) || r.group === t.group)));
-    const removeBehaviour = removing.find((t) => t.kind === 'behaviour');
+    const removing = current.filter((t) => remove.some((r) => ('id' in r ? r.id === t.id : 'group' in r ? r.group === t.group && r.name === t.name : r.name === t.name)));
+    // A bare name must not take every tag of that name (电梯:A and 楼层:A): the caller says which.
+    for (const r of remove) {
+      if ('id' in r || 'group' in r) continue;
+      const same = current.filter((t) => t.name === r.name);
+      if (same.length > 1) throw badRequest('CUSTOMER.TAG_AMBIGUOUS', `客户有多个名为「${r.name}」的标签（${same.map((t) => `${t.group}:${t.name}`).join('、')}），请指明要移除哪一个`);
+    }
+    const removeBehaviour = removing.find((t) => !operatorMayEdit(t));
     if (removeBehaviour) throw refused(removeBehaviour);
     const removingKeys = new Set(removing.map(tagKey));
     // A tag both added and removed in one edit is removed: the later intent wins.

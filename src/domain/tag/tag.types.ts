@@ -30,6 +30,13 @@ export const MANUAL_TAG_GROUP = '客户标签';
 /** Group for channel tags given without a group. */
 export const DEFAULT_ATTRIBUTE_GROUP = '渠道属性';
 
+/**
+ * Whether an operator may add or remove this tag by hand: behaviour tags (已加微, 已购买…)
+ * record what a person did and belong to the system. The one rule the edit service enforces and
+ * the API tells clients (`removable`), so they can hide what would be refused.
+ */
+export const operatorMayEdit = (t: TagRef & { kind?: TagKind }) => t.kind !== 'behaviour' && t.group !== BEHAVIOUR_GROUP;
+
 export const tagKey = (t: TagRef) => `${t.group}\u0000${t.name}`;
 
 /**

@@ -26,7 +26,8 @@ const orderQuery = page.extend({ customerId: z.coerce.number().int().positive().
 const tagText = printableText(61).transform((s) => parseTagText(s));
 const tagRef = z.object({ group: printableText(30), name: printableText(30) }).strict();
 const addTag = z.union([tagText, tagRef]).transform((t) => ({ group: 'group' in t ? t.group : MANUAL_TAG_GROUP, name: t.name })).pipe(tagRef);
-const removeTag = z.union([tagText, tagRef]).pipe(z.object({ group: printableText(30).optional(), name: printableText(30) }));
+// Removal names the tag: its id (what the detail answers carry), or 组:名 / {group, name}; a bare name only when unambiguous.
+const removeTag = z.union([z.object({ id: z.number().int().positive() }).strict(), z.union([tagText, tagRef]).pipe(z.object({ group: printableText(30).optional(), name: printableText(30) }))]);
 // Notes keep line breaks; other control characters are refused.
 const note = z.string().trim().min(1).max(500).refine((s) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(s), '不能包含控制字符');
 
