@@ -79,7 +79,7 @@ export async function reportFromApis(baseUrl: string, api: AdminApi, q: { from: 
   const period = { from: day(q.from), to: day(q.to) };
   const span = `from=${period.from}&to=${period.to}`;
   const funnel = async (groupBy: string) => (await api.get(`/api/funnel?${span}&groupBy=${encodeURIComponent(groupBy)}&batchKey=${q.batchKey}`)).rows as FunnelRow[];
-  const pick = (r: FunnelRow): FunnelRow => ({ key: r.key, scans: r.scans, visitors: r.visitors, leads: r.leads, adds: r.adds, claims: r.claims, firstOrders: r.firstOrders, revenueFen: r.revenueFen, rates: r.rates });
+  const pick = (r: FunnelRow): FunnelRow => ({ key: r.key, scans: r.scans, visitors: r.visitors, leads: r.leads, leadsAdded: r.leadsAdded, adds: r.adds, addsWithoutLead: r.addsWithoutLead, addsFirstOrder: r.addsFirstOrder, claims: r.claims, firstOrders: r.firstOrders, revenueFen: r.revenueFen, rates: r.rates });
   const journeys: JourneyEffect[] = [];
   for (const j of (await api.get('/api/journeys')).items as Array<{ id: number; key: string | null; name: string }>) {
     journeys.push({ key: j.key ?? String(j.id), name: j.name, stats: (await api.get(`/api/journeys/${j.id}`)).stats });

@@ -202,11 +202,18 @@ export interface FunnelRow {
   scans: number
   visitors: number
   leads: number
+  /** Of `leads`, those who added a rep. */
+  leadsAdded: number
   adds: number
+  /** Of `adds`, those who never left a lead (the shared QR). */
+  addsWithoutLead: number
+  /** Of `adds`, those whose first order followed. */
+  addsFirstOrder: number
   claims: number
   firstOrders: number
   revenueFen: number
-  rates: Record<string, number | null>
+  /** Each a share of the same people: leads/visitors, leadsAdded/leads, addsFirstOrder/adds. */
+  rates: { visitorToLead: number | null; leadToAdd: number | null; addToFirstOrder: number | null }
 }
 
 export interface Arm {
