@@ -307,6 +307,7 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
         findByState: (state) => landing.findLeadByState(state),
         markLinked: (id, at) => landingStore.markLeadLinked(id, at),
       },
+      onChannelAdds: (ids) => channels.afterAdds(ids),
       onAdded: (a) => journeyService.trigger({ trigger: 'contact_added', customerId: a.customerId, storeId: a.storeId, ref: `add:${a.eventId}`, at: a.at }),
       metrics: {
         welcome: (outcome, latencyMs) => {
