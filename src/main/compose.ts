@@ -39,6 +39,7 @@ import { CallbackCrypto } from '../integrations/wecom/crypto.js';
 import { WecomEmulator } from '../integrations/wecom/emulator/index.js';
 import { WecomGateways } from '../integrations/wecom/gateways.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { isAppError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import type { Cache } from '../store/cache/cache.js';
@@ -531,7 +532,16 @@ export async function createSiyu(config: Config, opts: SiyuOptions = {}): Promis
       limiter,
     });
     const mpStore = new MpStore(db);
-    const mp = new MpService({ repo: mpStore, audit: mpStore, customers, phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) }, storeExists, clock });
+    const mp = new MpService({
+      repo: mpStore,
+      audit: mpStore,
+      customers,
+      phones: { mask: (enc) => maskMobile(pii.decrypt(enc)), reveal: (enc) => pii.decrypt(enc) },
+      storeExists,
+      // A store deleted since the login reads as unknown; anything else is an error.
+      storeName: (id) => stores.get(id).then((s) => s.name, (e: unknown) => { if (isAppError(e) && e.status === 404) return undefined; throw e; }),
+      clock,
+    });
     const funnelStore = new FunnelStore(db);
     const mpCore = new MpCoreService({
       repo: new MpCoreStore(db),

@@ -18,6 +18,8 @@ export interface Me {
   name: string
   role: Role
   storeId: number | null
+  /** The store's name (null for HQ). */
+  storeName?: string | null
 }
 
 export interface Store {

@@ -94,7 +94,7 @@ const BASE = {
       },
     },
     '/api/mp/me': {
-      get: { ...secured, summary: '当前员工', responses: { '200': json({ type: 'object', properties: { staffId: { type: 'integer' }, wecomUserId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, storeId: nullableInt } }), ...authErrors } },
+      get: { ...secured, summary: '当前员工', responses: { '200': json({ type: 'object', properties: { staffId: { type: 'integer' }, wecomUserId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, storeId: nullableInt, storeName: { type: ['string', 'null'], description: '门店名称（总部为 null）' } } }), ...authErrors } },
     },
     '/api/mp/customers': {
       get: {
