@@ -21,7 +21,7 @@ export async function createPuppet(config: Config): Promise<{ kind: PuppetKind; 
     const { PuppetMock, mock } = await import('wechaty-puppet-mock');
     const mocker = new mock.Mocker();
     // Sandbox: the mock account logs itself in, so the bot runs (and drains) like a real one.
-    return { kind, puppet: new PuppetMock({ mocker }), afterStart: () => mocker.login(mocker.createContact({ name: '思语助手（沙箱）' })) };
+    return { kind, puppet: new PuppetMock({ mocker }), afterStart: () => mocker.login(mocker.createContact({ name: '思域助手（沙箱）' })) };
   }
   if (!config.bot.puppetToken) throw new AppError('BOT.CONFIG', 'WECHATY_PUPPET_SERVICE_TOKEN is required for the service puppet (e.g. puppet_workpro_…)');
   const { PuppetService } = await import('wechaty-puppet-service');
