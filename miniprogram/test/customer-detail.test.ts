@@ -22,6 +22,26 @@ test.serial('shows the customer, masked phone, tags and a readable timeline', as
   t.is(page.querySelectorAll('.event').length, c.timeline.length)
 })
 
+test.serial('× shows only on tags the server says are removable (not on 已加微/已购买), and removes by tag id', async (t) => {
+  const s = world('store_manager')
+  s.set(`POST /customers/${c.id}`, fixture('customer-patch'))
+  const page = open(id, { id: String(c.id) })
+  await waitText(page, c.name)
+  const removable = c.tags.filter((x: { removable: boolean }) => x.removable)
+  t.true(removable.length > 0 && removable.length < c.tags.length, 'the fixture has both kinds')
+  t.is(page.querySelectorAll('.remove').length, removable.length)
+  c.tags.forEach((x: { removable: boolean; kind: string }, i: number) => {
+    t.is(!!page.querySelector(`#remove-tag-${i}`), x.removable, `tag ${i}`)
+    if (x.kind === 'behaviour') t.false(x.removable)
+  })
+  const last = c.tags.length - 1
+  t.false(c.tags[last].removable)
+  const i = c.tags.findIndex((x: { group: string }) => x.group === '电梯')
+  tap(page, `#remove-tag-${i}`)
+  await waitFor(() => s.calls.length === 2)
+  t.deepEqual(s.calls[1]!.data, { tags: { remove: [{ id: c.tags[i].id }] } })
+})
+
 test.serial('a manager reveals the full number (audited server-side); the button then gives way to 拨打', async (t) => {
   const s = world('store_manager')
   const page = open(id, { id: String(c.id) })
@@ -79,7 +99,7 @@ test.serial('removing a tag and saving the note send their patches; an API error
   await waitText(page, c.name)
   tap(page, '#remove-tag-0')
   await waitFor(() => s.calls.length === 2)
-  t.deepEqual(s.calls[1]!.data, { tags: { remove: [c.tags[0].name] } })
+  t.deepEqual(s.calls[1]!.data, { tags: { remove: [{ id: c.tags[0].id }] } })
   input(page, '#note', '  ')
   tap(page, '#save-note')
   await waitText(page, '请填写备注内容')

@@ -58,3 +58,13 @@ test.serial('in DevTools with a sandbox openid set, the code comes from the loca
   t.is(s.calls[0]!.header.Authorization, 'Bearer dev-admin-key')
   t.deepEqual(s.calls[1]!.data, { code: 'sandbox-code-1' })
 })
+
+test.serial('the product is called 思域 wherever people read it (title bar and login brand)', async (t) => {
+  stubWx({ 'POST /login': fixture('login-needs-binding') })
+  const page = open(id)
+  await waitText(page, '绑定员工账号')
+  t.is(text(page.querySelector('.brand')!), '思域')
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const app = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '../src/app.json'), 'utf8'))
+  t.is(app.window.navigationBarTitleText, '思域')
+})

@@ -11,6 +11,9 @@ test.serial('shows who I am and refreshes the stored role', async (t) => {
   await waitText(page, me.name)
   t.true(text(page).includes('导购'))
   t.is((s.store.get('siyu.staff') as any).role, 'rep')
+  t.true(me.storeName.length > 0)
+  t.is(text(page.querySelector('#store')!), `门店 ${me.storeName}`, 'the store by name, not its number')
+  t.false(text(page).includes('门店编号'))
 })
 
 test.serial('logout revokes the refresh token, clears the session and goes to login', async (t) => {

@@ -18,6 +18,13 @@ test.serial('every report renders from its answer', async (t) => {
   const funnel = (fixture('report-funnel').body as any).rows[0]
   t.true(section(page, 'funnel').includes(funnel.key))
   t.true(section(page, 'funnel').includes(`加微 ${funnel.adds}`))
+  // The funnel shows the API's rates, each over the same people: adds through the shared QR are
+  // counted apart (未留资直接加微), not divided by leads.
+  const line = section(page, 'funnel').split(funnel.key)[1]!
+  t.true(funnel.addsWithoutLead > 0 && funnel.addsFirstOrder < funnel.firstOrders, 'the fixture has shared-QR adds and first orders of earlier adds')
+  t.true(line.includes(`未留资直接加微 ${funnel.addsWithoutLead}`))
+  t.true(line.includes(`其后首单 ${funnel.addsFirstOrder}（${Math.round(funnel.rates.addToFirstOrder * 1000) / 10}%）`))
+  t.true(line.includes(`其中加微 ${funnel.leadsAdded}（-）`), 'no lead, no rate')
   const journey = (fixture('report-journeys').body as any).rows.find((x: any) => x.replied > 0)
   const journeyLine = section(page, 'journeys').split(journey.name)[1]!
   const pctOf = (r: number) => `${Math.round(r * 1000) / 10}%`

@@ -61,21 +61,21 @@ export async function startBotRuntime(d: BotRuntimeDeps): Promise<BotRuntime> {
     if (status !== types.ScanStatus.Waiting && status !== types.ScanStatus.Timeout) return;
     setState('waiting_scan');
     log.warn({ status: types.ScanStatus[status] }, 'bot account waits for a login scan');
-    void d.alert(`【思语】机器人账号 ${d.account} 需要扫码登录（在手机上确认）：${qrcode}`);
+    void d.alert(`【思域】机器人账号 ${d.account} 需要扫码登录（在手机上确认）：${qrcode}`);
   });
   let wasLoggedOut = false;
   let stopping = false;
   bot.on('login', () => {
     setState('logged_in');
     log.info('bot account logged in');
-    if (wasLoggedOut) void d.alert(`【思语】机器人账号 ${d.account} 已重新登录`);
+    if (wasLoggedOut) void d.alert(`【思域】机器人账号 ${d.account} 已重新登录`);
   });
   bot.on('logout', (_u, reason) => {
     setState('logged_out');
     wasLoggedOut = true;
     if (stopping) return log.info('bot account logged out for shutdown');
     log.warn({ reason }, 'bot account logged out');
-    void d.alert(`【思语】机器人账号 ${d.account} 已退出登录，自动消息暂停发送，请尽快重新登录`);
+    void d.alert(`【思域】机器人账号 ${d.account} 已退出登录，自动消息暂停发送，请尽快重新登录`);
   });
 
   const echo = new EchoMemory(d.now);

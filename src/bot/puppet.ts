@@ -21,7 +21,7 @@ export async function createPuppet(config: Config): Promise<{ kind: PuppetKind; 
     if (config.env === 'production') throw new AppError('BOT.CONFIG', 'production cannot run the mock puppet; set WECHATY_PUPPET=service and WECHATY_PUPPET_SERVICE_TOKEN');
     const { PuppetMock, mock } = await import('wechaty-puppet-mock');
     const mocker = new mock.Mocker();
-    const me = mocker.createContact({ name: '思语助手（沙箱）' });
+    const me = mocker.createContact({ name: '思域助手（沙箱）' });
     // Sandbox: the mock account logs itself in, so the bot runs (and drains) like a real one;
     // customers' phones on the same mocker let /sandbox/… play their chats.
     return { kind, puppet: new PuppetMock({ mocker }), afterStart: () => mocker.login(me), sandbox: new MockPhones(mocker, me) };

@@ -53,6 +53,7 @@ const ENV_MAP: Record<string, string> = {
   JOURNEY_TICK_SECONDS: 'journeys.tickSeconds',
   JOURNEY_LEASE_MS: 'journeys.leaseMs',
   JOURNEY_TEMPLATE_SETTLE_SECONDS: 'journeys.templateSettleSec',
+  JOURNEY_ORDER_MAX_AGE_HOURS: 'journeys.orderMaxAgeHours',
   DORMANT_DAYS: 'journeys.dormantDays',
   REACTIVATION_HOLDOUT_PCT: 'journeys.holdoutPct',
   WECHATPAY_APIV3_KEY: 'wechatPay.apiV3Key',
@@ -225,6 +226,8 @@ const schema = z.object({
      * looking for the task in WeCom and sending again if there is none (see journey-engine.ts).
      */
     templateSettleSec: intish.min(10).max(3600),
+    /** A live order paid longer ago than this starts no order_paid journey (domain/journey/order-entry.ts). */
+    orderMaxAgeHours: intish.min(1).max(720),
   }),
   /** In-process alert rules (src/domain/alert), sent to bot.adminUserIds by WeCom app message. */
   alerts: z.object({

@@ -133,11 +133,6 @@ export class CustomerStore implements CustomerRepo {
     if (Object.keys(row).length) await this.db('customers').where({ id }).update(row);
   }
 
-  async removeCustomerTagsByName(customerId: number, names: string[]): Promise<void> {
-    const ids = await this.db('tags').whereIn('name', names).pluck('id');
-    if (ids.length) await this.db('customer_tags').where({ customer_id: customerId }).whereIn('tag_id', ids).delete();
-  }
-
   async removeCustomerTags(customerId: number, tagIds: number[]): Promise<void> {
     if (tagIds.length) await this.db('customer_tags').where({ customer_id: customerId }).whereIn('tag_id', tagIds).delete();
   }

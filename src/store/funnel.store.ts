@@ -10,7 +10,8 @@ export class FunnelStore implements FunnelRepo {
       if (q.channelIds) b.whereIn(col, q.channelIds);
       return b;
     };
-    const [scans, leads, adds, claims, firsts, revenue] = await Promise.all([
+    const sameChannelLead = (b: Knex.QueryBuilder) => b.select(this.db.raw('1')).from('leads as l').whereRaw('l.customer_id = f.customer_id').andWhereRaw('l.channel_id = f.channel_id');
+    const [scans, leads, adds, claims, firsts, revenue, leadsAdded, addsWithoutLead, addsFirstOrder] = await Promise.all([
       scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
       scope(this.db('customer_follows').select('channel_id').countDistinct({ adds: 'customer_id' }), 'channel_id', 'added_at').whereNotNull('channel_id').groupBy('channel_id'),
@@ -25,11 +26,21 @@ export class FunnelStore implements FunnelRepo {
         'o.paid_at',
       ).where('o.status', 'paid').whereNotNull('o.channel_id').groupBy('o.channel_id'),
       scope(this.db('orders').select('channel_id').sum({ revenueFen: 'amount_fen' }), 'channel_id', 'paid_at').where('status', 'paid').whereNotNull('channel_id').groupBy('channel_id'),
+      // The rates' numerators: the same people as their denominators (funnel.ts).
+      scope(this.db('leads as ld').select('ld.channel_id').count({ n: '*' }), 'ld.channel_id', 'ld.created_at')
+        .whereExists((b) => b.select(this.db.raw('1')).from('customer_follows as f').whereRaw('f.customer_id = ld.customer_id').andWhereRaw('f.channel_id = ld.channel_id'))
+        .groupBy('ld.channel_id'),
+      scope(this.db('customer_follows as f').select('f.channel_id').countDistinct({ n: 'f.customer_id' }), 'f.channel_id', 'f.added_at').whereNotNull('f.channel_id').whereNotExists(sameChannelLead).groupBy('f.channel_id'),
+      scope(this.db('customer_follows as f').join('customers as c', 'c.id', 'f.customer_id').select('f.channel_id').countDistinct({ n: 'f.customer_id' }), 'f.channel_id', 'f.added_at')
+        .whereNotNull('f.channel_id')
+        .whereRaw('c.first_purchase_at >= f.added_at')
+        .where('c.first_purchase_at', '<', q.to)
+        .groupBy('f.channel_id'),
     ]);
     const out = new Map<number, ChannelStepCounts>();
     const row = (id: number) => {
       let r = out.get(id);
-      if (!r) out.set(id, (r = { channelId: id, scans: 0, visitors: 0, leads: 0, adds: 0, claims: 0, firstOrders: 0, revenueFen: 0 }));
+      if (!r) out.set(id, (r = { channelId: id, scans: 0, visitors: 0, leads: 0, leadsAdded: 0, adds: 0, addsWithoutLead: 0, addsFirstOrder: 0, claims: 0, firstOrders: 0, revenueFen: 0 }));
       return r;
     };
     for (const s of scans as Array<Record<string, unknown>>) Object.assign(row(Number(s.channel_id)), { scans: Number(s.scans), visitors: Number(s.visitors ?? 0) });
@@ -38,6 +49,9 @@ export class FunnelStore implements FunnelRepo {
     for (const c of claims as Array<Record<string, unknown>>) row(Number(c.channel_id)).claims = Number(c.claims);
     for (const f of firsts as Array<Record<string, unknown>>) row(Number(f.channel_id)).firstOrders = Number(f.firstOrders);
     for (const r of revenue as Array<Record<string, unknown>>) row(Number(r.channel_id)).revenueFen = Number(r.revenueFen ?? 0);
+    for (const x of leadsAdded as Array<Record<string, unknown>>) row(Number(x.channel_id)).leadsAdded = Number(x.n);
+    for (const x of addsWithoutLead as Array<Record<string, unknown>>) row(Number(x.channel_id)).addsWithoutLead = Number(x.n);
+    for (const x of addsFirstOrder as Array<Record<string, unknown>>) row(Number(x.channel_id)).addsFirstOrder = Number(x.n);
     return [...out.values()];
   }
 }

@@ -99,6 +99,19 @@ export class MpReportStore implements MpReportRepo {
     }));
   }
 
+  async namesForExport(q: { staffUserIds: string[]; storeIds: number[]; sourceKeys: string[] }) {
+    const [staff, stores, sources] = await Promise.all([
+      q.staffUserIds.length ? (this.db('staff').whereIn('wecom_userid', q.staffUserIds).select('wecom_userid', 'name') as Promise<Row[]>) : Promise.resolve([] as Row[]),
+      q.storeIds.length ? (this.db('stores').whereIn('id', q.storeIds).select('id', 'name') as Promise<Row[]>) : Promise.resolve([] as Row[]),
+      q.sourceKeys.length ? (this.db('order_sources').whereIn('key', q.sourceKeys).select('key', 'name') as Promise<Row[]>) : Promise.resolve([] as Row[]),
+    ]);
+    return {
+      staff: new Map<string, string>(staff.map((r) => [String(r.wecom_userid), String(r.name)])),
+      stores: new Map<number, string>(stores.map((r) => [Number(r.id), String(r.name)])),
+      sources: new Map<string, string>(sources.map((r) => [String(r.key), String(r.name)])),
+    };
+  }
+
   async listOrdersForExport(scope: QueryScope, f: OrderExportFilter, page: { limit: number; offset: number }): Promise<{ items: ExportOrderRow[]; total: number }> {
     const q = applyScope(this.db, this.db('orders as o').leftJoin('customers as c', 'c.id', 'o.customer_id'), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
     if (f.customerId !== undefined) q.where('o.customer_id', f.customerId);

@@ -42,7 +42,7 @@ test('a group rule answers when the bot is mentioned (or the rule is group-scope
   a.say('价格多少').to(g);
   await quietFor(400);
   t.deepEqual(w.sentTo(g), [], 'not mentioned: a both-scope rule stays quiet in groups');
-  a.say('@思语助手\u2005价格多少', [w.me]).to(g);
+  a.say('@思域助手\u2005价格多少', [w.me]).to(g);
   t.is(await w.nextFromBot(g), '@阿明 价格请看群公告');
   a.say('群规').to(g);
   t.is(await w.nextFromBot(g), '@阿明 本群禁止广告');

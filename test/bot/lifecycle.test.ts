@@ -31,4 +31,6 @@ test('logout, the login scan and re-login are exported and told to admins by WeC
   w.mocker.login(w.me);
   await w.until(async () => (await gauge()) === '1' || undefined);
   await w.until(() => Promise.resolve(toAdmin().some((x) => x.includes('已重新登录'))));
+  // One product name wherever people read it: 思域, never 思语 or 私域.
+  t.true(toAdmin().length >= 3 && toAdmin().every((x) => x.includes('【思域】')), toAdmin().join('\n'));
 });

@@ -65,7 +65,7 @@ test(`${b} a journey task and its outcome (mini-program or rep command), and a j
   t.is(tasks.length, 2);
 
   let rows = await timeline(siyu, customerId);
-  t.like(rows.find((r) => r.kind === 'tags_added')?.data, { via: 'journey', journeyId: j.id, tags: ['回访中'] });
+  t.like(rows.find((r) => r.kind === 'tags_added')?.data, { by: 'journey', journeyId: j.id, tags: ['旅程标签/回访中'] });
   const taskRows = rows.filter((r) => r.kind === 'touch_sent');
   t.deepEqual(taskRows.map((r) => [r.data.channel, r.data.summary]), [
     ['task', '回访小吴'],

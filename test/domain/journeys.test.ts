@@ -430,3 +430,35 @@ test('in the mini-program any role sets 退订 within its scope, audited with wh
   t.is(row.action, 'customer.opt_out');
   t.is(JSON.parse(row.detail).actor, 'staff:rep001');
 });
+
+test('a journey tag step reads 组:名 like everywhere else, removes only its own group, writes the timeline, and an operator can remove its tags', async (t) => {
+  const { siyu, clock, customerId } = await setup(t);
+  const api = admin(siyu);
+  const refused = await api.post('/api/journeys', { name: '坏标签', trigger: 'tag_added', triggerArg: 'x', steps: [{ type: 'tag', add: ['客户行为:已购买'] }] });
+  t.is(refused.status, 400);
+  t.regex(refused.json.error.message, /行为标签/);
+  // The customer already carries a placement tag 电梯/A and a journey tag 旅程标签/A.
+  for (const [group, name] of [['电梯', 'A'], ['旅程标签', 'A']] as const) {
+    const [tagId] = await siyu.db('tags').insert({ group_name: group, name, kind: 'attribute', created_at: T0 });
+    await siyu.db('customer_tags').insert({ customer_id: customerId, tag_id: Number(tagId), source: 'test', created_at: T0 });
+  }
+  const j = await api.post('/api/journeys', { name: '兴趣标记', trigger: 'tag_added', triggerArg: 'interest', steps: [{ type: 'tag', add: ['兴趣:手机', '高意向'], remove: ['A'] }] });
+  t.is(j.status, 201, JSON.stringify(j.json));
+  await siyu.journeys.service.trigger({ trigger: 'tag_added', arg: 'interest', customerId, storeId: null, ref: 'i1', at: T0 });
+  await advanceTo(clock, siyu, T0);
+
+  const tags = await siyu.db('tags as t').join('customer_tags as ct', 'ct.tag_id', 't.id').where('ct.customer_id', customerId).orderBy(['t.group_name', 't.name']).select('t.group_name', 't.name', 't.kind');
+  t.deepEqual(tags.map((r: { group_name: string; name: string; kind: string }) => `${r.group_name}/${r.name}/${r.kind}`).sort(), ['兴趣/手机/attribute', '旅程标签/高意向/attribute', '电梯/A/attribute'].sort());
+  const timeline = await siyu.db('customer_events').where({ customer_id: customerId }).whereIn('kind', ['tags_added', 'tags_removed']).orderBy('id');
+  t.deepEqual(timeline.map((e: { kind: string; data: string }) => [e.kind, JSON.parse(e.data)]), [
+    ['tags_added', { tags: ['兴趣/手机', '旅程标签/高意向'], by: 'journey', journeyId: j.json.id }],
+    ['tags_removed', { tags: ['旅程标签/A'], by: 'journey', journeyId: j.json.id }],
+  ]);
+
+  // A store operator can take a journey's tag off again.
+  await saveStaff(siyu, { wecomUserId: 'hq-tags', role: 'hq_admin', storeId: null });
+  const { accessToken } = await loginAs(siyu, 'hq-tags');
+  const removed = await mp(siyu)('PATCH', `/customers/${customerId}`, { token: accessToken, body: { tags: { remove: ['兴趣:手机'] } } });
+  t.is(removed.status, 200, JSON.stringify(removed.json));
+  t.false(removed.json.tags.some((x: { group: string; name: string }) => x.group === '兴趣' && x.name === '手机'));
+});

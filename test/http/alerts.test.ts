@@ -21,7 +21,9 @@ test(`${b} GET /api/alerts needs the admin key and lists firing alerts first, th
   const all = await api.get('/api/alerts');
   t.is(all.status, 200);
   t.deepEqual(all.json.items.map((a: { rule: string; status: string }) => [a.rule, a.status]), [['outbox_backlog', 'firing'], ['wecom_ip_blocked', 'resolved']]);
-  t.like(all.json.items[0], { subject: 'default', title: '待发消息积压', firedAt: clock.now(), lastNotifiedAt: clock.now(), resolvedAt: null, notices: 1 });
+  const at = new Date(clock.now()).toISOString();
+  t.like(all.json.items[0], { subject: 'default', title: '待发消息积压', firedAt: at, lastNotifiedAt: at, resolvedAt: null, updatedAt: at, notices: 1 });
+  t.regex(all.json.items[1].resolvedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'ISO 8601 like every other API');
   t.false('version' in all.json.items[0]);
   t.deepEqual((await api.get('/api/alerts?status=resolved')).json.items.map((a: { rule: string }) => a.rule), ['wecom_ip_blocked']);
   const bad = await api.get('/api/alerts?status=open');

@@ -71,6 +71,29 @@ for (const [what, body] of invalid) {
   });
 }
 
+test(`${b} validation errors name the field and say what is expected in plain Chinese, never zod's type jargon`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const { name: _name, ...noName } = valid;
+  const missing = await api.post('/api/channels', noName);
+  t.is(missing.status, 400);
+  t.regex(missing.json.error.message, /缺少 name/);
+  const wrongType = await api.post('/api/channels', { ...valid, name: 123 });
+  t.regex(wrongType.json.error.message, /name 应为文字/);
+  const list = await api.post('/api/channels', { ...valid, staffUserIds: 'rep001' });
+  t.regex(list.json.error.message, /staffUserIds 应为列表/);
+  const tooLong = await api.post('/api/channels', { ...valid, name: '长'.repeat(31) });
+  t.regex(tooLong.json.error.message, /name 最多 30 个字/);
+  const kind = await api.post('/api/channels', { ...valid, kind: 'tv' });
+  t.regex(kind.json.error.message, /kind 应为 poster、elevator/);
+  const extra = await api.post('/api/channels', { ...valid, extra: 1 });
+  t.regex(extra.json.error.message, /不支持的字段：extra/);
+  for (const r of [missing, wrongType, list, tooLong, kind, extra]) {
+    t.notRegex(r.json.error.message, /期望|实际接收|string|undefined|Invalid/, r.json.error.message);
+  }
+  t.like(missing.json.error.details[0], { path: 'name', message: '缺少 name' });
+});
+
 test(`${b} malformed JSON and wrong content type are clear 4xx`, async (t) => {
   const siyu = await startApp(t);
   const api = admin(siyu);

@@ -72,7 +72,7 @@ test(`${b} the funnel counts scans, visitors, leads and adds per channel and per
   t.true(csv.text.startsWith('分组,扫码次数'));
   const raw = Buffer.from(await (await fetch(`${siyu.url}/api/funnel?from=${today()}&to=${today()}&format=csv`, { headers: { authorization: `Bearer ${siyu.config.adminApiKey}` } })).arrayBuffer());
   t.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM so Excel reads UTF-8');
-  t.regex(csv.text, /\r\nA,4,4,2,1,0,0,0\.00,50\.0%,50\.0%,0\.0%\r\n/);
+  t.regex(csv.text, /\r\nA,4,4,2,1,1,0,0,0,0,0\.00,50\.0%,50\.0%,0\.0%\r\n/);
 
   const yesterdayOnly = await api.get('/api/funnel?from=2020-01-01&to=2020-01-02');
   t.true(yesterdayOnly.json.rows.every((r: { scans: number; adds: number }) => r.scans === 0 && r.adds === 0));
@@ -105,4 +105,29 @@ test(`${b} the funnel counts each customer's first order and the revenue of the 
   t.like(row('柜台-西'), { leads: 1, firstOrders: 0, revenueFen: 0 });
   const old = await api.get('/api/funnel?from=2025-01-01&to=2025-01-01&batchKey=f2');
   t.like(old.json.rows.find((r: { key: string }) => r.key === '柜台-东'), { firstOrders: 1, revenueFen: 1000 });
+});
+
+test(`${b} every funnel rate is a share of the same people: adds through the shared QR without a lead never push 留资→加微 past 100%`, async (t) => {
+  const siyu = await startApp(t);
+  const api = admin(siyu);
+  const ch = (await api.post('/api/channels', { name: '门口海报', kind: 'poster', staffUserIds: ['rep001'], welcomeText: '欢迎' })).json as { id: number; code: string; configId: string };
+  // One visitor leaves a lead and adds through the lead's QR; three more people scan the shared QR directly.
+  await visit(siyu, ch.code, { name: '甲', phone: '13800000021' });
+  const lead = await siyu.db('leads').where({ name: '甲' }).first();
+  await siyu.emulator!.customerScans(lead.wecom_config_id, { name: '甲' });
+  for (const name of ['乙', '丙', '丁']) await siyu.emulator!.customerScans(ch.configId, { name });
+  await siyu.processor.drain();
+  // 乙 buys after adding: one of the four adds made a first order.
+  const yi = Number((await siyu.db('customers').where({ name: '乙' }).first('id')).id);
+  t.is((await api.post('/api/orders', { customerId: yi, amountFen: 5000, paidAt: new Date(Date.now() + 1000).toISOString() })).status, 201);
+
+  const res = await api.get(`/api/funnel?from=${today()}&to=${today()}`);
+  const row = res.json.rows.find((r: { key: string }) => r.key === '门口海报');
+  t.like(row, { visitors: 1, leads: 1, leadsAdded: 1, adds: 4, addsWithoutLead: 3, addsFirstOrder: 1 });
+  t.deepEqual(row.rates, { visitorToLead: 1, leadToAdd: 1, addToFirstOrder: 0.25 });
+  for (const r of res.json.rows) for (const v of Object.values(r.rates)) t.true(v === null || (v as number) <= 1, `${r.key} ${JSON.stringify(r.rates)}`);
+
+  const csv = await api.get(`/api/funnel?from=${today()}&to=${today()}&format=csv`);
+  t.true(csv.text.includes('留资→加微(留资后加微数/留资数)'), 'the CSV header says what the rate is a share of');
+  t.regex(csv.text, /\r\n门口海报,1,1,1,1,4,3,1,0,1,50\.00,100\.0%,100\.0%,25\.0%\r\n/);
 });

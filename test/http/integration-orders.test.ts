@@ -39,7 +39,7 @@ test(`${b} a signed order creates the customer by phone, and the same order agai
   t.like(await purchases(siyu, c.id), { orderCount: 1, totalSpentFen: 8800, stage: 'new' });
 
   const before = await orderFootprint(siyu);
-  const again = await pos(order('P-100', { amountFen: 1 }));
+  const again = await pos(order('P-100'));
   t.is(again.status, 200);
   t.like(again.json, { created: false, order: { id: first.json.order.id, amountFen: 8800 } });
   t.deepEqual(await orderFootprint(siyu), before);
@@ -48,6 +48,33 @@ test(`${b} a signed order creates the customer by phone, and the same order agai
   const second = await pos(order('P-101', { customer: { phone: '+8613800000009' } }));
   t.is(second.json.order.customerId, c.id);
   t.like(await purchases(siyu, c.id), { orderCount: 2, totalSpentFen: 17600, stage: 'repeat' });
+});
+
+test(`${b} the same order number with another amount, paid time or items is a 409 ORDER.CONFLICT and changes nothing (a correction is never silently lost)`, async (t) => {
+  const siyu = await startApp(t);
+  const { key, secret } = await source(siyu);
+  const pos = posClient(siyu, key, secret);
+  const first = await pos(order('P-200'));
+  t.is(first.status, 201, JSON.stringify(first.json));
+  const before = await orderFootprint(siyu);
+  const totals = await purchases(siyu, first.json.order.customerId);
+
+  for (const change of [{ amountFen: 7800 }, { paidAt: '2026-05-01T21:00:00+08:00' }, { items: [{ sku: 'K2', name: '月饼礼盒', qty: 1, priceFen: 8800 }] }]) {
+    const corrected = await pos(order('P-200', change));
+    t.is(corrected.status, 409, JSON.stringify(change));
+    t.is(corrected.json.error.code, 'ORDER.CONFLICT');
+    t.regex(corrected.json.error.message, /订单号 P-200 已记录.*(金额|支付时间|商品明细).*未作改动/);
+    t.like(corrected.json.error.details, { orderNo: 'P-200', recorded: { amountFen: 8800 } });
+  }
+  t.deepEqual((await pos(order('P-200', { amountFen: 1 }))).json.error.details.fields, ['amountFen']);
+  t.deepEqual(await orderFootprint(siyu), before);
+  t.deepEqual(await purchases(siyu, first.json.order.customerId), totals);
+  t.like((await siyu.db('orders').where({ order_no: 'P-200' }).first()), { amount_fen: 8800 });
+
+  // The identical retry is still a 200 with the recorded order.
+  const retry = await pos(order('P-200'));
+  t.is(retry.status, 200);
+  t.like(retry.json, { created: false, order: { id: first.json.order.id } });
 });
 
 test(`${b} stale, forged, replayed, unknown-source and inactive-source requests are refused and write nothing`, async (t) => {

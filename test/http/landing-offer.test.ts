@@ -135,6 +135,51 @@ test(`${b} the shared QR leaves out reps who reached today's cap, then the backu
   t.deepEqual(await siyu.channels.applyDailyCaps(), { checked: 1, updated: 0 }, 'nothing to push when nothing changed');
 });
 
+test(`${b} the add that brings a rep to the daily cap takes them off the shared QR at once, without the minute job; adds WeCom routed before that are the only overshoot`, async (t) => {
+  const siyu = await startApp(t);
+  const ch = (
+    await admin(siyu).post('/api/channels', {
+      name: '门店-即时封顶',
+      kind: 'counter',
+      staffUserIds: ['rep001'],
+      welcomeText: '欢迎',
+      routing: { rule: 'round_robin', dailyCap: 2, backupUserIds: ['rep002'] },
+    })
+  ).json;
+  const users = () => (siyu.emulator!.contactWay(ch.configId) as { user: string[] }).user;
+  const addsOf = async (u: string) => Number((await siyu.db('customer_follows').where({ channel_id: ch.id, staff_userid: u }).countDistinct({ n: 'customer_id' }))[0]!.n);
+  // One add at a time (each processed before the next scan): the cap holds exactly.
+  for (let i = 0; i < 2; i++) {
+    t.is((await siyu.emulator!.customerScans(ch.configId, {})).userid, 'rep001');
+    await siyu.processor.drain();
+  }
+  t.deepEqual(users(), ['rep002'], 'rep001 left the shared QR with the add that reached the cap');
+  t.is((await siyu.emulator!.customerScans(ch.configId, {})).userid, 'rep002');
+  await siyu.processor.drain();
+  t.is(await addsOf('rep001'), 2, 'cap 2, two adds');
+
+  // The bound: adds WeCom routes before our update reaches it. Two people scan at the same moment
+  // while a rep is one below the cap: WeCom gives both to that rep, who ends at cap + 1.
+  const ch2 = (
+    await admin(siyu).post('/api/channels', {
+      name: '门店-同时扫码',
+      kind: 'counter',
+      staffUserIds: ['rep003'],
+      welcomeText: '欢迎',
+      routing: { rule: 'round_robin', dailyCap: 2, backupUserIds: ['rep002'] },
+    })
+  ).json;
+  await siyu.emulator!.customerScans(ch2.configId, {});
+  await siyu.processor.drain();
+  const together = await Promise.all([siyu.emulator!.customerScans(ch2.configId, {}), siyu.emulator!.customerScans(ch2.configId, {})]);
+  t.deepEqual(together.map((s) => s.userid), ['rep003', 'rep003'], 'both were routed before either add was processed');
+  await siyu.processor.drain();
+  t.deepEqual((siyu.emulator!.contactWay(ch2.configId) as { user: string[] }).user, ['rep002']);
+  t.is((await siyu.emulator!.customerScans(ch2.configId, {})).userid, 'rep002', 'nothing after the update');
+  await siyu.processor.drain();
+  t.is(Number((await siyu.db('customer_follows').where({ channel_id: ch2.id, staff_userid: 'rep003' }).countDistinct({ n: 'customer_id' }))[0]!.n), 3);
+});
+
 test(`${b} the shared QR follows weights and reps' own hours; routing that names a stranger is refused and saves nothing`, async (t) => {
   const siyu = await startApp(t);
   const bad = await admin(siyu).post('/api/channels', {

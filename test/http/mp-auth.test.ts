@@ -26,6 +26,8 @@ test('first login needs binding; an invite binds the openid and later logins go 
   const me = await call('GET', '/me', { token: bound.json.accessToken });
   t.is(me.status, 200);
   t.like(me.json, { wecomUserId: 'mgr1', role: 'store_manager', storeId });
+  t.is(me.json.storeName, (await siyu.db('stores').where({ id: storeId }).first('name')).name, '我的 shows the store by name');
+  t.truthy(me.json.storeName);
 
   const again = await call('POST', '/login', { body: { code: wx.issueCode('o-mgr1') } });
   t.is(again.status, 200);

@@ -103,3 +103,33 @@ test(`${b} the mini-program's POST + X-HTTP-Method-Override: PATCH edits (wx.req
   t.is((await post('DELETE', {})).status, 405);
   t.deepEqual(await mpFootprint(w.siyu), before);
 });
+
+test(`${b} the detail says which tags an operator may remove; removal is by tag id or group, and a bare name shared by two groups is refused`, async (t) => {
+  const w = await mpWorld(t);
+  const { customerId, scan } = await scanned(w);
+  t.is((await w.as('rep1a', 'PATCH', `/customers/${customerId}`, { tags: { add: ['电梯:A', '楼层:A'] } })).status, 200);
+  const detail = await w.as('rep1a', 'GET', `/customers/${customerId}`);
+  const tags = detail.json.tags as Array<{ id: number; group: string; name: string; kind: string; removable: boolean }>;
+  const find = (group: string, name: string) => tags.find((x) => x.group === group && x.name === name)!;
+  t.like(find('客户行为', '已加微'), { kind: 'behaviour', removable: false });
+  t.like(find('楼栋', '3号楼'), { removable: true });
+  t.true(Number.isInteger(find('电梯', 'A').id));
+
+  const before = await mpFootprint(w.siyu);
+  const ambiguous = await w.as('rep1a', 'PATCH', `/customers/${customerId}`, { tags: { remove: ['A'] } });
+  t.is(ambiguous.status, 400);
+  t.is(ambiguous.json.error.code, 'CUSTOMER.TAG_AMBIGUOUS');
+  t.regex(ambiguous.json.error.message, /电梯:A、楼层:A/);
+  t.deepEqual(await mpFootprint(w.siyu), before);
+  const behaviourById = await w.as('rep1a', 'PATCH', `/customers/${customerId}`, { tags: { remove: [{ id: find('客户行为', '已加微').id }] } });
+  t.is(behaviourById.status, 400);
+  t.is(behaviourById.json.error.code, 'CUSTOMER.TAG_SYSTEM');
+
+  const byId = await w.as('rep1a', 'PATCH', `/customers/${customerId}`, { tags: { remove: [{ id: find('电梯', 'A').id }] } });
+  t.is(byId.status, 200, JSON.stringify(byId.json));
+  const left = (byId.json.tags as Array<{ group: string; name: string }>).map((x) => `${x.group}/${x.name}`);
+  t.false(left.includes('电梯/A'));
+  t.true(left.includes('楼层/A'), 'the other group keeps its A');
+  t.true(wecomTags(w, scan).includes('楼层/A'));
+  t.false(wecomTags(w, scan).includes('电梯/A'));
+});

@@ -6,6 +6,11 @@ const lines = (csv: string) => csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n'
 
 test('the customer export is UTF-8 CSV with a BOM, masked phones, the list’s filters and scope, and is audited', async (t) => {
   const w = await mpWorld(t);
+  // People read names, not codes: the reps' names, the store's name, the stage in Chinese.
+  await w.siyu.db('staff').where({ wecom_userid: 'rep1a' }).update({ name: '王导购' });
+  await w.siyu.db('staff').where({ wecom_userid: 'rep1b' }).update({ name: '赵导购' });
+  await w.siyu.db('staff').where({ wecom_userid: 'rep2' }).update({ name: '钱导购' });
+  await w.siyu.db('customers').where({ id: w.c.c2 }).update({ stage: 'lead' });
   const res = await w.raw('mgr1', '/export/customers.csv');
   t.is(res.status, 200);
   t.regex(res.headers.get('content-type')!, /^text\/csv; charset=utf-8/);
@@ -16,14 +21,14 @@ test('the customer export is UTF-8 CSV with a BOM, masked phones, the list’s f
   const body = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
   t.true(body.startsWith(BOM));
   const rows = lines(body);
-  t.is(rows[0], '客户编号,姓名,手机号,阶段,门店编号,归属导购,标签');
-  t.deepEqual(rows.slice(1).sort(), [`${w.c.c1},张三,138****1234,new,${w.stores.s1},rep1a,`, `${w.c.c2},李四,139****5678,new,${w.stores.s1},rep1b,`].sort());
+  t.is(rows[0], '客户编号,姓名,手机号,阶段,门店,归属导购,标签');
+  t.deepEqual(rows.slice(1).sort(), [`${w.c.c1},张三,138****1234,新客,s1店,王导购,`, `${w.c.c2},李四,139****5678,线索,s1店,赵导购,`].sort());
   t.false(body.includes('13800001234'));
   t.false(body.includes('王五'), 'another store’s customer is not exported');
 
   // The list's filters apply: a phone tail, a name.
   const tail = await w.raw('hq', '/export/customers.csv?q=9999');
-  t.deepEqual(lines(new TextDecoder('utf-8', { ignoreBOM: true }).decode(await tail.arrayBuffer())).slice(1), [`${w.c.c3},王五,137****9999,new,${w.stores.s2},rep2,`]);
+  t.deepEqual(lines(new TextDecoder('utf-8', { ignoreBOM: true }).decode(await tail.arrayBuffer())).slice(1), [`${w.c.c3},王五,137****9999,新客,s2店,钱导购,`]);
 
   const audit = await w.siyu.db('audit_log').orderBy('id');
   t.is(audit.length, 2);
@@ -62,9 +67,11 @@ test('the order export is scoped, filtered by customer and paid day, and audited
     t.is(r.status, 200, q);
     return lines(await r.text());
   };
+  await siyu.db('orders').where({ order_no: 'A-2' }).update({ source: 'pos:mall01' });
+  await siyu.db('order_sources').insert({ key: 'mall01', name: '万达商城', store_id: null, active: true, secret_enc: 'x', created_at: NOW });
   const mine = await text('mgr1', '');
-  t.is(mine[0], '订单编号,来源,客户编号,客户姓名,门店编号,金额(元),支付时间,状态');
-  t.deepEqual(mine.slice(1), [`A-2,pos,${c.c2},李四,${stores.s1},1.00,2026-06-05 12:00,paid`, `A-1,pos,${c.c1},张三,${stores.s1},123.45,2026-06-15 11:00,paid`], 'newest first');
+  t.is(mine[0], '订单编号,来源,客户编号,客户姓名,门店,金额(元),支付时间,状态');
+  t.deepEqual(mine.slice(1), [`A-2,万达商城,${c.c2},李四,s1店,1.00,2026-06-05 12:00,已支付`, `A-1,收银/商场,${c.c1},张三,s1店,123.45,2026-06-15 11:00,已支付`], 'newest first, labels and names instead of codes');
   t.deepEqual((await text('mgr1', `?customerId=${c.c2}`)).slice(1).map((l) => l.split(',')[0]), ['A-2']);
   t.deepEqual((await text('hq', '?from=2026-06-15&to=2026-06-15')).slice(1).map((l) => l.split(',')[0]).sort(), ['A-1', 'B-1']);
   const audit = await siyu.db('audit_log').orderBy('id');

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { ManualClock } from '../../src/shared/clock.js';
 import { backendName } from '../support/backends.js';
 import { mpFootprint, mpWorld } from '../support/mp-world.js';
 
@@ -6,7 +7,8 @@ const b = `[${backendName}]`;
 const ids = (r: { json: { items: Array<{ id: number }> } }) => r.json.items.map((i) => i.id).sort((a, b) => a - b);
 
 test(`${b} a rep records an order for their customer: it starts the post-purchase journey, and a retry with the same Idempotency-Key returns it`, async (t) => {
-  const w = await mpWorld(t);
+  // An hour after the purchase below: recent enough to start journeys (order-entry.ts).
+  const w = await mpWorld(t, { clock: new ManualClock(Date.parse('2026-03-10T07:00:00Z')) });
   await w.siyu.journeys.service.ensureDefaults();
   const a = await w.customer('甲', w.stores.s1, 'rep1a');
   const body = { customerId: a, amountFen: 12800, paidAt: '2026-03-10T14:00:00+08:00', items: [{ name: '拿铁', qty: 2, priceFen: 6400 }], note: '会员日购买' };

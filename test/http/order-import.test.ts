@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Siyu } from '../../src/main/compose.js';
-import { startApp } from '../support/app.js';
+import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 import { orderFootprint, purchases } from '../support/orders.js';
 
@@ -67,6 +67,27 @@ test(`${b} the real import writes the valid rows with aggregates, and a re-impor
   t.like(again.json, { created: 0, skipped: 3, failed: 5 });
   t.deepEqual(await orderFootprint(siyu), before);
   t.like((await importCsv(siyu, CSV, 'true')).json, { created: 0, skipped: 3 });
+});
+
+test(`${b} an import starts no journey even for a row with its own source and a payment minutes ago; a live order starts one only while recent`, async (t) => {
+  const siyu = await startApp(t);
+  t.true((await siyu.journeys.service.ensureDefaults()) > 0, '购后关怀 is enabled');
+  const minutesAgo = new Date(Date.now() - 5 * 60_000).toISOString();
+  const csv = ['order_no,paid_at,amount_yuan,phone,name,store_id,source', `I-1,${minutesAgo},88,13900000011,周九,,pos:mall01`, `I-2,${minutesAgo},10,13900000012,,,csv`].join('\n');
+  t.like((await importCsv(siyu, csv, 'false')).json, { created: 2, failed: 0 });
+  t.is(Number((await siyu.db('journey_runs').count({ n: '*' }))[0]!.n), 0);
+
+  // The same rule for live orders: a purchase paid 3 days ago (a late POS sync, a back-dated entry)
+  // starts nothing; one paid an hour ago enters 购后关怀.
+  const api = admin(siyu);
+  const customerId = Number((await siyu.db('orders').where({ order_no: 'I-1' }).first()).customer_id);
+  const old = await api.post('/api/orders', { customerId, orderNo: 'L-OLD', amountFen: 500, paidAt: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+  t.is(old.status, 201, old.text);
+  t.is(Number((await siyu.db('journey_runs').count({ n: '*' }))[0]!.n), 0, 'an order older than the journeys could act on');
+  const recent = await api.post('/api/orders', { customerId, orderNo: 'L-NEW', amountFen: 500, paidAt: new Date(Date.now() - 3_600_000).toISOString() });
+  t.is(recent.status, 201, recent.text);
+  const runs = await siyu.db('journey_runs').select('customer_id', 'trigger_ref');
+  t.deepEqual(runs.map((r: { customer_id: number; trigger_ref: string }) => [Number(r.customer_id), r.trigger_ref]), [[customerId, `order:${recent.json.order.id}`]]);
 });
 
 test(`${b} a file without the required columns, or not CSV, is refused`, async (t) => {

@@ -38,9 +38,12 @@ test(`${b} an operator's order updates the customer's aggregates, stage, 已购�
   t.deepEqual(await tagsOf(siyu, id), ['客户行为/已购买']);
 
   const before = await orderFootprint(siyu);
-  const again = await api.post('/api/orders', { customerId: id, orderNo: 'M-1', amountFen: 99_00 });
+  const again = await api.post('/api/orders', { customerId: id, orderNo: 'M-1', amountFen: 12_50 });
   t.is(again.status, 200);
   t.like(again.json, { created: false, order: { id: first.json.order.id, amountFen: 1250 } });
+  const changed = await api.post('/api/orders', { customerId: id, orderNo: 'M-1', amountFen: 99_00 });
+  t.is(changed.status, 409);
+  t.is(changed.json.error.code, 'ORDER.CONFLICT');
   t.deepEqual(await orderFootprint(siyu), before);
   t.is((await purchases(siyu, id)).orderCount, 1);
 
@@ -117,7 +120,7 @@ test(`${b} the onPaid hook hears each new order once after commit, and its failu
   });
   const r = await listening.recordByOperator({ customerId: id, orderNo: 'H1', amountFen: 300, paidAt: Date.UTC(2026, 0, 1) });
   await listening.recordByOperator({ customerId: id, orderNo: 'H1', amountFen: 300 });
-  t.deepEqual(heard, [{ id: r.order.id, customerId: id, storeId: null, amountFen: 300, paidAt: Date.UTC(2026, 0, 1), source: 'admin', orderNo: 'H1' }]);
+  t.deepEqual(heard, [{ id: r.order.id, customerId: id, storeId: null, amountFen: 300, paidAt: Date.UTC(2026, 0, 1), source: 'admin', orderNo: 'H1', imported: false }]);
 
   const failing = make(async () => {
     throw new Error('journey down');

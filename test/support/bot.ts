@@ -40,7 +40,7 @@ export async function startBotWorld(t: ExecutionContext, o: { bot?: Record<strin
   const puppet = new PuppetMock({ mocker });
   const role = await startBotRole(siyu, { puppet, drainPollMs: 20 });
   t.teardown(() => role.close());
-  const me = mocker.createContact({ name: '思语助手' });
+  const me = mocker.createContact({ name: '思域助手' });
   const loggedIn = new Promise<void>((resolve) => role.runtime.bot.once('login', () => resolve()));
   mocker.login(me);
   await loggedIn;

@@ -18,6 +18,8 @@ export interface Me {
   name: string
   role: Role
   storeId: number | null
+  /** The store's name (null for HQ). */
+  storeName?: string | null
 }
 
 export interface Store {
@@ -71,7 +73,8 @@ export interface CustomerDetail {
   optedOut: boolean
   phoneMasked: string | null
   createdAt: string
-  tags: Array<{ id?: number; name: string; group?: string | null; kind?: string }>
+  /** `removable`: the server lets an operator remove it (behaviour tags such as 已购买 are the system's). */
+  tags: Array<{ id: number; name: string; group: string; kind: string; removable: boolean }>
   timeline: TimelineEntry[]
 }
 
@@ -201,11 +204,18 @@ export interface FunnelRow {
   scans: number
   visitors: number
   leads: number
+  /** Of `leads`, those who added a rep. */
+  leadsAdded: number
   adds: number
+  /** Of `adds`, those who never left a lead (the shared QR). */
+  addsWithoutLead: number
+  /** Of `adds`, those whose first order followed. */
+  addsFirstOrder: number
   claims: number
   firstOrders: number
   revenueFen: number
-  rates: Record<string, number | null>
+  /** Each a share of the same people: leads/visitors, leadsAdded/leads, addsFirstOrder/adds. */
+  rates: { visitorToLead: number | null; leadToAdd: number | null; addToFirstOrder: number | null }
 }
 
 export interface Arm {
@@ -299,7 +309,7 @@ export const api = {
 
   customers: (f: CustomerFilter) => request<Page<CustomerItem>>('GET', `/customers${query({ ...f })}`),
   customer: (id: number) => request<CustomerDetail>('GET', `/customers/${id}`),
-  updateCustomer: (id: number, patch: { tags?: { add?: string[]; remove?: string[] }; note?: string }) =>
+  updateCustomer: (id: number, patch: { tags?: { add?: string[]; remove?: Array<{ id: number }> }; note?: string }) =>
     request<CustomerDetail>('PATCH', `/customers/${id}`, patch),
   revealPhone: (id: number) => request<{ phone: string }>('POST', `/customers/${id}/reveal-phone`),
 

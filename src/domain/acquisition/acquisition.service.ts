@@ -34,6 +34,11 @@ export interface AcquisitionDeps {
   welcomeWindowMs: number;
   leads?: LeadLinks;
   media?: MediaIds;
+  /**
+   * After a batch of adds is recorded, with the channels they came through: a rep brought to a
+   * channel's daily cap leaves its shared QR at once (ChannelService.afterAdds). Failures are logged.
+   */
+  onChannelAdds?(channelIds: number[]): Promise<unknown>;
   /** After an add is recorded (journeys with the contact_added trigger). Failures are logged. */
   onAdded?(a: { customerId: number; storeId: number | null; channelId: number | null; eventId: number; at: number }): Promise<unknown>;
   /**
@@ -121,6 +126,10 @@ export class AcquisitionService {
       return written;
     });
     for (const p of prepared) if (p.lead) await this.d.leads!.markLinked(p.lead.id, now);
+    const channelIds = prepared.flatMap((p) => (p.channel ? [p.channel.id] : []));
+    if (this.d.onChannelAdds && channelIds.length) {
+      await this.d.onChannelAdds(channelIds).catch((e: Error) => this.d.log.warn({ channels: channelIds.length, err: e.message }, 'daily caps not applied after adds'));
+    }
     await Promise.all(prepared.map((p) => this.pushTags(p.e, p.tags)));
     if (this.d.onAdded) {
       for (const [i, p] of prepared.entries()) {

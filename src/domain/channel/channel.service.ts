@@ -92,36 +92,64 @@ export function expandMatrix(dimensions: Record<string, string[]>): Array<Record
 export class ChannelService {
   /** The rep list last pushed to WeCom per channel by applyDailyCaps (pushed again after a restart). */
   private readonly pushedReps = new Map<number, string>();
+  /** One shared-QR update per channel at a time in this process, each reading the counts committed before it. */
+  private readonly sharedQrTurns = new Map<number, Promise<unknown>>();
 
   constructor(private readonly d: ChannelServiceDeps) {}
 
   /**
    * Daily caps and working hours for the channel's shared QR code. WeCom shares the customers of a contact way
    * among its reps by itself, so a rep who reached the cap today is taken off the contact way
-   * (backups step in when every rep is full) and put back the next day. Runs every minute:
-   * a cap can be passed by the adds of that minute. Reps' own hours are applied the same way, and
-   * weights approximately (see sharedQrReps); landing-page leads get a QR of the chosen rep, so
-   * there the split is exact.
+   * (backups step in when every rep is full) and put back the next day. The add that brings a rep
+   * to the cap takes them off at once (afterAdds, from the add processing); this minute job
+   * catches the rest: hours starting and ending, the day turning, a push that failed. Reps' own
+   * hours are applied the same way, and weights approximately (see sharedQrReps); landing-page
+   * leads get a QR of the chosen rep, so there the split is exact.
    */
   async applyDailyCaps(): Promise<{ checked: number; updated: number }> {
-    const now = this.d.clock.now();
-    const dayStart = shanghaiDayStart(now);
     const channels = await this.d.channels.listCappedChannels();
     let updated = 0;
-    for (const c of channels) {
+    for (const c of channels) if (await this.pushSharedQr(c)) updated++;
+    return { checked: channels.length, updated };
+  }
+
+  /**
+   * Called by the add processing once adds through these channels are committed: a rep the adds
+   * brought to the daily cap leaves the shared QR now, not at the next minute. WeCom may still
+   * give that rep the adds it routed before our update_contact_way reached it (README, "daily
+   * caps"). Failures are logged; the minute job tries again.
+   */
+  async afterAdds(channelIds: number[]): Promise<void> {
+    for (const id of new Set(channelIds)) {
+      const c = await this.d.channels.findChannel(id);
+      if (c && c.status === 'active' && c.syncState === 'synced' && c.routing?.dailyCap !== undefined) await this.pushSharedQr(c);
+    }
+  }
+
+  /** Lists the reps sharedQrReps wants on the channel's contact way, when that differs from the last push; true when pushed. */
+  private pushSharedQr(c: Channel): Promise<boolean> {
+    const turn = (this.sharedQrTurns.get(c.id) ?? Promise.resolve()).then(async () => {
+      const now = this.d.clock.now();
+      const dayStart = shanghaiDayStart(now);
       const reps = sharedQrReps(c, await this.d.channels.addsByRep(c.id, dayStart, dayStart + DAY_MS), now);
       // An edit (new updatedAt) pushes its own list, so the cap is applied again after it.
       const key = `${c.updatedAt}:${reps.join('|')}`;
-      if (this.pushedReps.get(c.id) === key || !c.configId) continue;
+      if (this.pushedReps.get(c.id) === key || !c.configId) return false;
       try {
         await this.d.contactWays.updateContactWay({ configId: c.configId, userids: reps, remark: c.name });
         this.pushedReps.set(c.id, key);
-        updated++;
+        return true;
       } catch (e) {
         this.d.log.warn({ channelId: c.id, err: (e as Error).message }, 'daily cap not applied to the contact way');
+        return false;
       }
-    }
-    return { checked: channels.length, updated };
+    });
+    const settled = turn.catch(() => undefined);
+    this.sharedQrTurns.set(c.id, settled);
+    void settled.then(() => {
+      if (this.sharedQrTurns.get(c.id) === settled) this.sharedQrTurns.delete(c.id);
+    });
+    return turn;
   }
 
 

@@ -4,12 +4,12 @@ import type { ConversationRef } from '../outbox/outbox.types.js';
 import type { ConversationDeps } from './conversation.ports.js';
 import type { InboundMessage, StaffMember } from './conversation.types.js';
 import { recordJourneyEvent } from '../journey/journey-timeline.js';
+import { stageLabel } from '../customer/stage-labels.js';
 
 const TASKS = /^(?:今日任务|今天任务|任务)$/u;
 const DONE = /^完成\s*#?(\d{1,12})(?:\s+([\s\S]{1,200}))?$/u;
 const CUSTOMER = /^客户\s+(\S[\s\S]{0,31})$/u;
 const LIST_MAX = 20;
-const STAGE_NAMES: Record<string, string> = { lead: '线索', new: '新客', repeat: '复购', dormant: '沉睡', reactivated: '已唤醒', churned: '流失' };
 const SEARCH_MAX = 5;
 
 /**
@@ -61,7 +61,7 @@ export class RepCommands {
       return [
         `#${c.id} ${c.name || '（未留名）'}`,
         `手机：${d.maskPhone(c.phoneEnc)}`,
-        `阶段：${STAGE_NAMES[c.stage] ?? c.stage}`,
+        `阶段：${stageLabel(c.stage)}`,
         `标签：${c.tags.length ? c.tags.join('、') : '无'}`,
         ...(c.optedOut ? ['已退订自动消息'] : []),
       ].join('\n');

@@ -2,12 +2,15 @@ import type { Clock } from '../../shared/clock.js';
 import { badRequest } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { TagService } from '../tag/tag.service.js';
-import { BEHAVIOUR_GROUP, tagKey, type Tag, type TagRef } from '../tag/tag.types.js';
+import { operatorMayEdit, tagKey, type Tag, type TagRef } from '../tag/tag.types.js';
 import type { CustomerRepo, Transactor } from './customer.ports.js';
 
-/** What an operator changes on a customer by hand; tags are given as `组:名` or a bare name. */
+/**
+ * What an operator changes on a customer by hand. Tags to remove are named by the tag's id, or
+ * its group and name; a bare name only when the customer has exactly one tag of that name.
+ */
 export interface CustomerEdit {
-  tags?: { add?: TagRef[]; remove?: Array<TagRef | { name: string }> };
+  tags?: { add?: TagRef[]; remove?: Array<TagRef | { name: string } | { id: number }> };
   note?: string;
   /** What the note is about (e.g. the order it came with), kept beside its text. */
   noteRef?: Record<string, unknown>;
@@ -19,6 +22,9 @@ export interface TagMarker {
 }
 
 const label = (t: TagRef) => `${t.group}/${t.name}`;
+
+/** Who makes an edit: a staff member by hand, or a journey's `tag` step. */
+export type EditActor = { userId: string } | { journeyId: number };
 const refused = (t: TagRef) => badRequest('CUSTOMER.TAG_SYSTEM', `「${t.name}」是系统维护的行为标签，不能手动修改`);
 
 /**
@@ -27,6 +33,8 @@ const refused = (t: TagRef) => badRequest('CUSTOMER.TAG_SYSTEM', `「${t.name}�
  * their timeline entries in one transaction, then marked in WeCom on every active relationship
  * of the customer, as the acquisition path does. Behaviour tags (已加微, 已购买…) record what a
  * person did and are left to the system. Everything is checked before anything is written.
+ * Journey `tag` steps come through here too, so their tags are ordinary attribute tags an
+ * operator can remove, mirrored in WeCom and written on the timeline like a hand edit.
  */
 export class CustomerEditService {
   constructor(
@@ -41,14 +49,20 @@ export class CustomerEditService {
     },
   ) {}
 
-  async edit(customerId: number, e: CustomerEdit, actor: { userId: string }): Promise<void> {
+  async edit(customerId: number, e: CustomerEdit, actor: EditActor): Promise<void> {
     const add = e.tags?.add ?? [];
     const remove = e.tags?.remove ?? [];
-    const addBehaviour = add.find((t) => t.group === BEHAVIOUR_GROUP);
+    const addBehaviour = add.find((t) => !operatorMayEdit(t));
     if (addBehaviour) throw refused(addBehaviour);
     const current = await this.d.customers.listCustomerTags(customerId);
-    const removing = current.filter((t) => remove.some((r) => r.name === t.name && (!('group' in r) || r.group === t.group)));
-    const removeBehaviour = removing.find((t) => t.kind === 'behaviour');
+    const removing = current.filter((t) => remove.some((r) => ('id' in r ? r.id === t.id : 'group' in r ? r.group === t.group && r.name === t.name : r.name === t.name)));
+    // A bare name must not take every tag of that name (电梯:A and 楼层:A): the caller says which.
+    for (const r of remove) {
+      if ('id' in r || 'group' in r) continue;
+      const same = current.filter((t) => t.name === r.name);
+      if (same.length > 1) throw badRequest('CUSTOMER.TAG_AMBIGUOUS', `客户有多个名为「${r.name}」的标签（${same.map((t) => `${t.group}:${t.name}`).join('、')}），请指明要移除哪一个`);
+    }
+    const removeBehaviour = removing.find((t) => !operatorMayEdit(t));
     if (removeBehaviour) throw refused(removeBehaviour);
     const removingKeys = new Set(removing.map(tagKey));
     // A tag both added and removed in one edit is removed: the later intent wins.
@@ -56,13 +70,15 @@ export class CustomerEditService {
 
     const now = this.d.clock.now();
     const added = await this.d.tx.transaction(async ({ customers }) => {
-      const freshIds = new Set(await customers.addCustomerTags(customerId, ensured.map((t) => t.id), `staff:${actor.userId}`, now));
+      const source = 'userId' in actor ? `staff:${actor.userId}` : `journey:${actor.journeyId}`;
+      const freshIds = new Set(await customers.addCustomerTags(customerId, ensured.map((t) => t.id), source, now));
       await customers.removeCustomerTags(customerId, removing.map((t) => t.id));
       const fresh = ensured.filter((t) => freshIds.has(t.id));
-      const base = { customerId, channelId: null, staffUserId: actor.userId, occurredAt: now, sourceEventId: null };
-      if (fresh.length) await customers.insertTimeline({ ...base, kind: 'tags_added', data: { tags: fresh.map(label), by: actor.userId } });
-      if (removing.length) await customers.insertTimeline({ ...base, kind: 'tags_removed', data: { tags: removing.map(label), by: actor.userId } });
-      if (e.note !== undefined) await customers.insertTimeline({ ...base, kind: 'note_added', data: { text: e.note, by: actor.userId, ...e.noteRef } });
+      const base = { customerId, channelId: null, staffUserId: 'userId' in actor ? actor.userId : null, occurredAt: now, sourceEventId: null };
+      const by = 'userId' in actor ? { by: actor.userId } : { by: 'journey', journeyId: actor.journeyId };
+      if (fresh.length) await customers.insertTimeline({ ...base, kind: 'tags_added', data: { tags: fresh.map(label), ...by } });
+      if (removing.length) await customers.insertTimeline({ ...base, kind: 'tags_removed', data: { tags: removing.map(label), ...by } });
+      if (e.note !== undefined) await customers.insertTimeline({ ...base, kind: 'note_added', data: { text: e.note, ...by, ...e.noteRef } });
       return fresh;
     });
     await this.pushTags(customerId, added, removing);

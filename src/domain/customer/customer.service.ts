@@ -1,4 +1,5 @@
 import { notFound } from '../../shared/errors.js';
+import { operatorMayEdit } from '../tag/tag.types.js';
 import type { CustomerRepo } from './customer.ports.js';
 import type { CustomerView } from './customer.types.js';
 
@@ -18,6 +19,6 @@ export class CustomerService {
       this.d.customers.listFollows(id),
       this.d.customers.listTimeline(id, timelineLimit),
     ]);
-    return { ...c, tags: tags.map((t) => ({ group: t.group, name: t.name, kind: t.kind })), follows, timeline };
+    return { ...c, tags: tags.map((t) => ({ id: t.id, group: t.group, name: t.name, kind: t.kind, removable: operatorMayEdit(t) })), follows, timeline };
   }
 }

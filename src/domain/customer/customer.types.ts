@@ -81,7 +81,8 @@ export interface TimelineEntry {
 }
 
 export interface CustomerView extends Customer {
-  tags: Array<Pick<Tag, 'group' | 'name' | 'kind'>>;
+  /** `removable`: an operator may remove it (operatorMayEdit); clients hide removal on the others. */
+  tags: Array<Pick<Tag, 'id' | 'group' | 'name' | 'kind'> & { removable: boolean }>;
   follows: Follow[];
   timeline: TimelineEntry[];
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings, TemplateResults } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, TemplateAttempt, Touch, TouchChannel } from './journey.types.js';
+import { journeyTagChange } from './tag-step.js';
 import { findTemplateTask, textSha } from './template-reconcile.js';
 import { renderText } from '../template/template-engine.js';
 import { recordJourneyEvent, type JourneyEvent, type TimelineSink } from './journey-timeline.js';
@@ -169,9 +170,7 @@ export class JourneyEngine {
         continue;
       }
       if (step.type === 'tag') {
-        if (step.add?.length) await d.actions.addTags(run.customerId, step.add);
-        if (step.remove?.length) await d.actions.removeTags(run.customerId, step.remove);
-        await this.record({ kind: 'tags', customerId: run.customerId, journeyId: j.id, runId: run.id, add: step.add ?? [], remove: step.remove ?? [], at: now });
+        await d.actions.changeTags(run.customerId, journeyTagChange(step), j.id);
         i++;
         continue;
       }

@@ -9,12 +9,12 @@ export interface TimelineSink {
 
 /**
  * What a journey did to one customer, as it appears on their timeline. The one place that
- * turns journey events into timeline rows, so every rung (bot, WeCom mass message, task), the
- * tag step, journey coupons and task outcomes read the same way.
+ * turns journey events into timeline rows, so every rung (bot, WeCom mass message, task),
+ * journey coupons and task outcomes read the same way. (A tag step's rows are written by the
+ * customer edit service, like an operator's tag edit, with `by: 'journey'`.)
  */
 export type JourneyEvent =
   | { kind: 'touch_sent'; touch: Touch; channel: TouchChannel; ref: string; text?: string; title?: string; coupon?: string; at: number }
-  | { kind: 'tags'; customerId: number; journeyId: number; runId: number; add: string[]; remove: string[]; at: number }
   | { kind: 'task_done'; task: Pick<Task, 'id' | 'customerId' | 'kind' | 'title' | 'staffUserId'>; outcome: string; at: number };
 
 const row = (customerId: number, kind: TimelineEntry['kind'], data: Record<string, unknown>, at: number, staffUserId: string | null = null): TimelineEntry => ({
@@ -48,13 +48,6 @@ export function journeyTimelineRows(e: JourneyEvent): TimelineEntry[] {
       ];
       if (e.coupon) rows.push(row(t.customerId, 'coupon_given', { ...base, code: e.coupon, summary: `券码 ${e.coupon}` }, e.at));
       return rows;
-    }
-    case 'tags': {
-      const base = { via: 'journey', journeyId: e.journeyId, runId: e.runId };
-      return [
-        ...(e.add.length ? [row(e.customerId, 'tags_added', { ...base, tags: e.add }, e.at)] : []),
-        ...(e.remove.length ? [row(e.customerId, 'tags_removed', { ...base, tags: e.remove }, e.at)] : []),
-      ];
     }
     case 'task_done':
       if (e.task.customerId === null) return [];

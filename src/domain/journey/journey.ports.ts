@@ -1,3 +1,4 @@
+import type { TagRef } from '../tag/tag.types.js';
 import type { QuestionKey } from '../conversation/conversation.types.js';
 import type { OutboxRequest } from '../outbox/outbox.types.js';
 import type { Journey, JourneyRun, RunStatus, TemplateAttempt, Touch, TouchChannel, TouchDelivery, TouchKind, TouchStatus, Trigger } from './journey.types.js';
@@ -146,8 +147,12 @@ export interface JourneyActions {
    */
   claimCoupon(c: { customerId: number; offerKey: string; code: string; at: number }): Promise<string>;
   createTask(t: { customerId: number; storeId: number | null; staffUserId: string; title: string; dueAt: number; sourceKey: string }): Promise<number>;
-  addTags(customerId: number, names: string[]): Promise<void>;
-  removeTags(customerId: number, names: string[]): Promise<void>;
+  /**
+   * A `tag` step: adds and removes these tags (group and name, parsed from the step's `组:名`
+   * text) as the journey, with a timeline entry; behaviour tags are refused (journeyProblems
+   * keeps them out of steps).
+   */
+  changeTags(customerId: number, change: { add: TagRef[]; remove: TagRef[] }, journeyId: number): Promise<void>;
 }
 
 /** The texts of the rep tasks a touch falls back to (the bot's template book: operators can override them per store). */

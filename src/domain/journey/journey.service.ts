@@ -3,6 +3,9 @@ import type { Clock } from '../../shared/clock.js';
 import { DAY_MS } from '../../shared/shanghai-time.js';
 import { decodeTagCursor, encodeTagCursor, type JourneyRepo, type TriggerCursors, type TriggerSources } from './journey.ports.js';
 import type { Journey, Step, Trigger } from './journey.types.js';
+import type { PaidOrder } from '../order/order.types.js';
+import { orderEntry } from './order-entry.js';
+import { tagStepProblems } from './tag-step.js';
 import { parseHm } from './policy.js';
 import { checkTemplate } from '../template/template-engine.js';
 
@@ -30,6 +33,7 @@ export function journeyProblems(j: Pick<Journey, 'steps' | 'goal' | 'reentry' | 
     if (s.type === 'send' && (!s.text.trim() || s.text.length > 1000)) p.push(`${at}：消息内容需为 1-1000 字`);
     if (s.type === 'task' && (!s.title.trim() || s.title.length > 200)) p.push(`${at}：任务标题需为 1-200 字`);
     if (s.type === 'tag' && !(s.add?.length || s.remove?.length)) p.push(`${at}：请指定要添加或移除的标签`);
+    if (s.type === 'tag') for (const problem of tagStepProblems(s)) p.push(`${at}：${problem}`);
     if (s.type === 'branch') {
       for (const to of [s.then, s.else]) {
         if (to !== 'end' && (!Number.isInteger(to) || to < 0 || to >= j.steps.length)) p.push(`${at}：分支跳转的步骤不存在`);
@@ -66,7 +70,26 @@ export class JourneyService {
   // triggers have no journey at all.
   private readonly enabled = new Map<Trigger, { at: number; list: Promise<Journey[]> }>();
 
-  constructor(private readonly d: { repo: JourneyRepo; clock: Clock; defaults: Array<JourneyInput & { key: string }>; sources?: TriggerSources; cursors?: TriggerCursors }) {}
+  constructor(
+    private readonly d: {
+      repo: JourneyRepo;
+      clock: Clock;
+      defaults: Array<JourneyInput & { key: string }>;
+      sources?: TriggerSources;
+      cursors?: TriggerCursors;
+      /** How old a live order may be and still start order_paid journeys (see order-entry.ts); default 24 h. */
+      orderMaxAgeMs?: number;
+    },
+  ) {}
+
+  /**
+   * A newly recorded paid order: enters the order_paid journeys when orderEntry() allows it
+   * (never for imports, never for orders older than orderMaxAgeMs). Returns the runs created.
+   */
+  async orderPaid(o: PaidOrder): Promise<number> {
+    if (!orderEntry(o, this.d.clock.now(), this.d.orderMaxAgeMs ?? DAY_MS).enter) return 0;
+    return this.trigger({ trigger: 'order_paid', customerId: o.customerId, storeId: o.storeId, ref: `order:${o.id}`, at: o.paidAt });
+  }
 
   /**
    * Enters customers into tag_added and segment_entered journeys from what was written since the

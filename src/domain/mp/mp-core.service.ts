@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import { badRequest, conflict } from '../../shared/errors.js';
+import { badRequest, conflict, isAppError, notFound } from '../../shared/errors.js';
 import { shortCode } from '../../shared/ids.js';
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import { canSeeShared, hidden, mayChooseAnyStore, queryScope, requirePermission, requireStoreScope, requireVisible, visibleStores, type Principal } from '../access/access.js';
@@ -159,10 +159,14 @@ export class MpCoreService {
   ): Promise<{ order: MpOrder; created: boolean }> {
     requireVisible(p, await this.d.customers.findCustomerPlacement(o.customerId));
     const orderNo = idempotencyKey ? `M${p.staffId}-${keyOf(p.staffId, idempotencyKey)}` : undefined;
-    const { order, created } = await this.d.orders.recordByOperator({ customerId: o.customerId, orderNo, amountFen: o.amountFen, paidAt: o.paidAt, items: o.items });
-    if (!created && (order.customerId !== o.customerId || order.amountFen !== o.amountFen)) {
-      throw conflict('MP.IDEMPOTENCY_CONFLICT', '该请求标识已用于另一笔订单，请刷新后重试');
-    }
+    const idempotencyConflict = () => conflict('MP.IDEMPOTENCY_CONFLICT', '该请求标识已用于另一笔订单，请刷新后重试');
+    const { order, created } = await this.d.orders
+      .recordByOperator({ customerId: o.customerId, orderNo, amountFen: o.amountFen, paidAt: o.paidAt, items: o.items })
+      .catch((e: unknown) => {
+        // The key names the order: another order under it is the client's mistake, said in its terms.
+        throw isAppError(e) && e.code === 'ORDER.CONFLICT' ? idempotencyConflict() : e;
+      });
+    if (!created && order.customerId !== o.customerId) throw idempotencyConflict();
     if (created && o.note) await this.d.edits.edit(o.customerId, { note: o.note, noteRef: { orderId: order.id, orderNo: order.orderNo } }, { userId: p.wecomUserId });
     return { order: (await this.d.repo.findOrder(order.id))!, created };
   }

@@ -67,6 +67,8 @@ export interface MpReportRepo {
   ltvByFirstChannel(scope: QueryScope, period: Period): Promise<LtvRow[]>;
   /** Orders, newest first, one page. */
   listOrdersForExport(scope: QueryScope, f: OrderExportFilter, page: { limit: number; offset: number }): Promise<{ items: ExportOrderRow[]; total: number }>;
+  /** Names people read in exports in place of codes: staff by WeCom userid, stores by id, order sources by key. */
+  namesForExport(q: { staffUserIds: string[]; storeIds: number[]; sourceKeys: string[] }): Promise<{ staff: Map<string, string>; stores: Map<number, string>; sources: Map<string, string> }>;
   /** The audit log, newest first. */
   listAudit(page: { limit: number; offset: number }): Promise<{ items: AuditRow[]; total: number }>;
 }

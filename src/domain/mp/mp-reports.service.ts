@@ -12,6 +12,12 @@ import { SEGMENTS, segmentLabel } from '../segment/rfm.js';
 import type { SegmentService } from '../segment/segment.service.js';
 import type { AuditRepo, CustomerFilter, MpRepo } from './mp.ports.js';
 import type { JourneyEffect, MpReportRepo, Period } from './mp-reports.ports.js';
+import { stageLabel } from '../customer/stage-labels.js';
+import { orderSourceLabel, orderStatusLabel, posKeys } from '../order/order-labels.js';
+
+const unique = <T>(xs: Array<T | null>): T[] => [...new Set(xs.filter((x): x is T => x !== null))];
+/** A name for an id or userid; an unknown one reads 「未知」 and none reads empty. */
+const nameOr = <K>(names: Map<K, string>, k: K | null): string => (k === null ? '' : (names.get(k) ?? '未知'))
 
 /** Rows one CSV export carries at most; a larger selection is cut (newest first) and says so. */
 export const EXPORT_ROW_CAP = 10_000;
@@ -281,9 +287,11 @@ export class MpReportService {
       rows.push(...page.items);
       if (page.items.length < limit) break;
     }
+    const names = await this.d.repo.namesForExport({ staffUserIds: unique(rows.map((c) => c.ownerUserId)), storeIds: unique(rows.map((c) => c.storeId)), sourceKeys: [] });
+    // People read names and labels, not codes: the stage in Chinese, the store and the rep by name.
     const csv = toCsv(
-      ['客户编号', '姓名', '手机号', '阶段', '门店编号', '归属导购', '标签'],
-      rows.map((c) => [c.id, c.name, c.phoneMasked, c.stage, c.storeId, c.ownerUserId, c.tags.join('|')]),
+      ['客户编号', '姓名', '手机号', '阶段', '门店', '归属导购', '标签'],
+      rows.map((c) => [c.id, c.name, c.phoneMasked, stageLabel(c.stage), nameOr(names.stores, c.storeId), nameOr(names.staff, c.ownerUserId), c.tags.join('|')]),
     );
     return this.audited(p, 'customers', f, csv, rows.length, total, ipHash);
   }
@@ -303,9 +311,10 @@ export class MpReportService {
       rows.push(...page.items);
       if (page.items.length < limit) break;
     }
+    const names = await this.d.repo.namesForExport({ staffUserIds: [], storeIds: unique(rows.map((o) => o.storeId)), sourceKeys: posKeys(rows.map((o) => o.source)) });
     const csv = toCsv(
-      ['订单编号', '来源', '客户编号', '客户姓名', '门店编号', '金额(元)', '支付时间', '状态'],
-      rows.map((o) => [o.orderNo, o.source, o.customerId, o.customerName, o.storeId, (o.amountFen / 100).toFixed(2), shanghaiDateTime(o.paidAt), o.status]),
+      ['订单编号', '来源', '客户编号', '客户姓名', '门店', '金额(元)', '支付时间', '状态'],
+      rows.map((o) => [o.orderNo, orderSourceLabel(o.source, names.sources), o.customerId, o.customerName, nameOr(names.stores, o.storeId), (o.amountFen / 100).toFixed(2), shanghaiDateTime(o.paidAt), orderStatusLabel(o.status)]),
     );
     return this.audited(p, 'orders', q, csv, rows.length, total, ipHash);
   }

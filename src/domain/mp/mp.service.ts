@@ -19,11 +19,19 @@ export class MpService {
       customers: CustomerService;
       phones: { mask(enc: string): string; reveal(enc: string): string };
       storeExists(id: number): Promise<boolean>;
+      /** The store's name people read (我的 shows it instead of the store's number); undefined when unknown. */
+      storeName?(id: number): Promise<string | undefined>;
       clock: Clock;
       /** Task outcomes are written to the customer's timeline. */
       timeline: TimelineSink;
     },
   ) {}
+
+  /** Who is signed in, with their store's name (null for HQ, who sees every store). */
+  async me(p: Principal) {
+    const storeName = p.storeId === null ? null : ((await this.d.storeName?.(p.storeId)) ?? null);
+    return { staffId: p.staffId, wecomUserId: p.wecomUserId, name: p.name, role: p.role, storeId: p.storeId, storeName };
+  }
 
   /** Customers in the caller's scope; a store filter outside it reads as missing. */
   async listCustomers(p: Principal, f: CustomerFilter) {

@@ -9,6 +9,7 @@ import type { Customer } from '../customer/customer.types.js';
 import type { IdentityService } from '../customer/identity.service.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP } from '../tag/tag.types.js';
+import { orderConflict, orderDifferences } from './amendment.js';
 import { parseOrderCsv, type CsvOrderRow, type RowError } from './csv-import.js';
 import { OrderExistsError, orderKey, type NonceGuard, type OrderQuery, type OrderRepo, type OrderSourceRepo, type OrderTx } from './order.ports.js';
 import { orderSourceOf, type Buyer, type NewOrder, type Order, type OrderItem, type OrderSource, type PaidOrder } from './order.types.js';
@@ -60,8 +61,9 @@ const IMPORT_BATCH = 200;
 
 /**
  * Orders from every way in (signed mall/POS API, WeChat Pay notifications, operators, CSV
- * imports), idempotent on (source, order number): a repeated order answers with the recorded
- * one and changes nothing. Each new paid order updates the customer's purchase aggregates and
+ * imports), idempotent on (source, order number): an identical repeat answers with the recorded
+ * one and changes nothing; a repeat with another amount, paid time, store or items is refused
+ * with 409 ORDER.CONFLICT (see amendment.ts) and changes nothing either. Each new paid order updates the customer's purchase aggregates and
  * lifecycle stage, tags them 已购买 and appends to their timeline, all in the order's own
  * transaction; the onPaid hook hears about it after commit.
  */
@@ -72,7 +74,7 @@ export class OrderService {
   async record(o: NewOrder): Promise<{ order: Order; created: boolean }> {
     const [bought] = await this.boughtTag();
     const out = await this.withRetry(() => this.d.tx.transaction((tx) => this.apply(tx, o, bought!.id)));
-    if (out.created) await this.notify(out.order);
+    if (out.created) await this.notify(out.order, false);
     return out;
   }
 
@@ -84,6 +86,7 @@ export class OrderService {
       orderNo: input.orderNo ?? `A${shortCode(15).toUpperCase()}`,
       amountFen: input.amountFen,
       paidAt: input.paidAt ?? this.d.clock.now(),
+      ...(input.paidAt === undefined ? { paidAtDefaulted: true } : {}),
       storeId: input.storeId ?? null,
       items: input.items ?? [],
       buyer: { customerId: input.customerId },
@@ -164,7 +167,7 @@ export class OrderService {
         }),
       );
       created += done.length;
-      for (const o of done) await this.notify(o);
+      for (const o of done) await this.notify(o, true);
       this.d.log.info({ done: i + batch.length, of: fresh.length }, 'order import progress');
     }
     return { ...report, created, skipped: valid.length - created };
@@ -197,7 +200,11 @@ export class OrderService {
   /** The order and everything it changes on the customer, inside the caller's transaction. */
   private async apply({ customers, orders }: OrderTx, o: NewOrder, boughtTagId: number): Promise<{ order: Order; created: boolean }> {
     const existing = await orders.findOrder(o.source, o.orderNo);
-    if (existing) return { order: existing, created: false };
+    if (existing) {
+      const differs = orderDifferences(existing, o);
+      if (differs.length) throw orderConflict(existing, differs);
+      return { order: existing, created: false };
+    }
     const now = this.d.clock.now();
     const customer = await this.buyer({ customers, orders }, o, now);
     const row: Omit<Order, 'id'> = {
@@ -268,10 +275,10 @@ export class OrderService {
     }
   }
 
-  private async notify(o: Order): Promise<void> {
+  private async notify(o: Order, imported: boolean): Promise<void> {
     if (!this.d.onPaid) return;
     try {
-      await this.d.onPaid({ id: o.id, customerId: o.customerId, storeId: o.storeId, amountFen: o.amountFen, paidAt: o.paidAt, source: o.source, orderNo: o.orderNo });
+      await this.d.onPaid({ id: o.id, customerId: o.customerId, storeId: o.storeId, amountFen: o.amountFen, paidAt: o.paidAt, source: o.source, orderNo: o.orderNo, imported });
     } catch (e) {
       this.d.log.error({ orderId: o.id, err: (e as Error).message }, 'onPaid hook failed; the order stands');
     }

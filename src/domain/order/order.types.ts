@@ -34,6 +34,8 @@ export interface PaidOrder {
   paidAt: number;
   source: OrderSourceName;
   orderNo: string;
+  /** It arrived through an import of history (CSV), not from a live sale, whatever its source says. */
+  imported: boolean;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface NewOrder {
   orderNo: string;
   amountFen: number;
   paidAt: number;
+  /** True when paidAt is "now" because the sender gave none: a repeat is then not compared on it. */
+  paidAtDefaulted?: boolean;
   storeId: number | null;
   items: OrderItem[];
   buyer: Buyer;

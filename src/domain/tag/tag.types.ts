@@ -30,4 +30,27 @@ export const MANUAL_TAG_GROUP = '客户标签';
 /** Group for channel tags given without a group. */
 export const DEFAULT_ATTRIBUTE_GROUP = '渠道属性';
 
+/**
+ * Whether an operator may add or remove this tag by hand: behaviour tags (已加微, 已购买…)
+ * record what a person did and belong to the system. The one rule the edit service enforces and
+ * the API tells clients (`removable`), so they can hide what would be refused.
+ */
+export const operatorMayEdit = (t: TagRef & { kind?: TagKind }) => t.kind !== 'behaviour' && t.group !== BEHAVIOUR_GROUP;
+
 export const tagKey = (t: TagRef) => `${t.group}\u0000${t.name}`;
+
+/**
+ * The one reading of a tag written as text, wherever people write tags (channels, the
+ * mini-program, journey steps): `组:名` splits at the first colon, both halves trimmed; anything
+ * else is a bare name, whose group the caller decides. Length limits are the caller's.
+ */
+export function parseTagText(s: string): { group?: string; name: string } {
+  const i = s.indexOf(':');
+  return i > 0 ? { group: s.slice(0, i).trim(), name: s.slice(i + 1).trim() } : { name: s.trim() };
+}
+
+/** A tag as text with a default group for a bare name. */
+export const tagRefOf = (s: string, defaultGroup: string): TagRef => {
+  const t = parseTagText(s);
+  return { group: t.group ?? defaultGroup, name: t.name };
+};

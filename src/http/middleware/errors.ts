@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { isUnavailable } from '../../shared/unavailable.js';
 import { errorBody, requestIdOf } from '../raw-response.js';
+import { MISSING } from '../validation.js';
 
 /**
  * The one error boundary, request id and request metrics, in a single middleware so the
@@ -38,9 +39,13 @@ export function errorBoundary(deps: { log: Logger; metrics: Metrics }) {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
-    return new AppError('REQUEST.INVALID', '请求参数有误：' + err.issues.map((i) => `${i.path.join('.') || '请求体'} ${i.message}`).join('；'), {
+    const say = (i: (typeof err.issues)[number]) => {
+      const field = i.path.join('.') || '请求体';
+      return i.message === MISSING ? `缺少 ${field}` : `${field} ${i.message}`;
+    };
+    return new AppError('REQUEST.INVALID', '请求参数有误：' + err.issues.map(say).join('；'), {
       status: 400,
-      details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      details: err.issues.map((i) => ({ path: i.path.join('.'), message: say(i) })),
     });
   }
   const status = (err as { status?: number; expose?: boolean }).status;

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { BATCH_LIMITS, type ChannelService } from '../../domain/channel/channel.service.js';
 import { CHANNEL_KINDS, type Channel } from '../../domain/channel/channel.types.js';
-import { DEFAULT_ATTRIBUTE_GROUP } from '../../domain/tag/tag.types.js';
+import { DEFAULT_ATTRIBUTE_GROUP, tagRefOf } from '../../domain/tag/tag.types.js';
 import { readJson } from '../body.js';
 import { iso, pageQuery, parseId, printableText } from '../validation.js';
 
@@ -10,10 +10,7 @@ import { iso, pageQuery, parseId, printableText } from '../validation.js';
 const text = printableText;
 
 const tagInput = z.union([
-  text(61).transform((s) => {
-    const i = s.indexOf(':');
-    return i > 0 ? { group: s.slice(0, i).trim(), name: s.slice(i + 1).trim() } : { group: DEFAULT_ATTRIBUTE_GROUP, name: s };
-  }),
+  text(61).transform((s) => tagRefOf(s, DEFAULT_ATTRIBUTE_GROUP)),
   z.object({ group: text(30), name: text(30) }),
 ]).pipe(z.object({ group: text(30), name: text(30) }));
 

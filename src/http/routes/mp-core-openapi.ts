@@ -12,6 +12,12 @@ const nullableInt = { type: ['integer', 'null'] };
 const list = (item: object) => json({ type: 'object', properties: { items: { type: 'array', items: item }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } });
 const counts = { scans: { type: 'integer' }, leads: { type: 'integer' }, adds: { type: 'integer' }, orders: { type: 'integer' }, revenueFen: { type: 'integer' }, touchesSent: { type: 'integer' }, replies: { type: 'integer' } };
 const png = { description: 'PNG 图片（可保存到相册）', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } };
+const removeList = {
+  type: 'array',
+  maxItems: 20,
+  description: '按标签 id（详情中的 tags[].id）或「组:名」移除；只写标签名时，客户须只有一个同名标签，否则 400 CUSTOMER.TAG_AMBIGUOUS',
+  items: { oneOf: [{ type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] }, { type: 'string' }, { type: 'object', properties: { group: { type: 'string' }, name: { type: 'string' } } }] },
+};
 const tagList = { type: 'array', maxItems: 20, items: { oneOf: [{ type: 'string', description: '「组:名」或标签名' }, { type: 'object', properties: { group: { type: 'string' }, name: { type: 'string' } } }] } };
 const channelFields = {
   kind: { enum: ['poster', 'elevator', 'community', 'counter', 'event', 'online', 'other'] },
@@ -98,7 +104,7 @@ export const MP_CORE_PATHS = {
         required: true,
         ...json({
           type: 'object',
-          properties: { tags: { type: 'object', properties: { add: tagList, remove: tagList } }, note: { type: 'string', maxLength: 500 } },
+          properties: { tags: { type: 'object', properties: { add: tagList, remove: removeList } }, note: { type: 'string', maxLength: 500 } },
         }),
       },
       responses: { '200': { description: '客户详情（同 GET）' }, ...bad, ...authErrors, ...hidden },

@@ -7,7 +7,7 @@ import type { Channel } from '../../domain/channel/channel.types.js';
 import type { MpCoreService, MpChannel } from '../../domain/mp/mp-core.service.js';
 import type { MpOrder } from '../../domain/mp/mp-core.ports.js';
 import type { MpService } from '../../domain/mp/mp.service.js';
-import { BEHAVIOUR_GROUP, MANUAL_TAG_GROUP } from '../../domain/tag/tag.types.js';
+import { BEHAVIOUR_GROUP, MANUAL_TAG_GROUP, parseTagText } from '../../domain/tag/tag.types.js';
 import { parseQrOptions, qrCacheKey, QrOptionsError, renderPosterPng, renderQr, type RenderCache } from '../../integrations/qr/index.js';
 import type { Logger } from '../../shared/logger.js';
 import { readJson } from '../body.js';
@@ -24,13 +24,11 @@ const channelQuery = page.extend({ status: z.enum(['active', 'paused']).optional
 const orderQuery = page.extend({ customerId: z.coerce.number().int().positive().optional(), storeId: z.coerce.number().int().positive().optional() });
 
 /** `组:名` or a bare name (for adding: the 客户标签 group), or {group, name}. WeCom allows 30 characters each. */
-const tagText = printableText(61).transform((s) => {
-  const i = s.indexOf(':');
-  return i > 0 ? { group: s.slice(0, i).trim(), name: s.slice(i + 1).trim() } : { name: s };
-});
+const tagText = printableText(61).transform((s) => parseTagText(s));
 const tagRef = z.object({ group: printableText(30), name: printableText(30) }).strict();
 const addTag = z.union([tagText, tagRef]).transform((t) => ({ group: 'group' in t ? t.group : MANUAL_TAG_GROUP, name: t.name })).pipe(tagRef);
-const removeTag = z.union([tagText, tagRef]).pipe(z.object({ group: printableText(30).optional(), name: printableText(30) }));
+// Removal names the tag: its id (what the detail answers carry), or 组:名 / {group, name}; a bare name only when unambiguous.
+const removeTag = z.union([z.object({ id: z.number().int().positive() }).strict(), z.union([tagText, tagRef]).pipe(z.object({ group: printableText(30).optional(), name: printableText(30) }))]);
 // Notes keep line breaks; other control characters are refused.
 const note = z.string().trim().min(1).max(500).refine((s) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(s), '不能包含控制字符');
 

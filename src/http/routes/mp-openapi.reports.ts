@@ -92,7 +92,7 @@ export const MP_REPORTS_PATHS = {
       summary: '渠道漏斗：按渠道或点位属性（如 楼栋）分组。导购为分配给自己的渠道',
       parameters: [...period, q('groupBy', { type: 'string', default: 'channel' }, 'channel 或属性名')],
       responses: {
-        '200': json(obj({ from: day, to: day, groupBy: str, rows: arr(obj({ key: str, channelIds: arr(int), scans: int, visitors: int, leads: int, adds: int, claims: int, firstOrders: int, revenueFen: int, rates: obj({ visitorToLead: nullableNum, leadToAdd: nullableNum, addToFirstOrder: nullableNum }) })) })),
+        '200': json(obj({ from: day, to: day, groupBy: str, rows: arr(obj({ key: str, channelIds: arr(int), scans: int, visitors: int, leads: int, leadsAdded: int, adds: int, addsWithoutLead: int, addsFirstOrder: int, claims: int, firstOrders: int, revenueFen: int, rates: { ...obj({ visitorToLead: nullableNum, leadToAdd: nullableNum, addToFirstOrder: nullableNum }), description: '每个比率的分子都是分母中的人：visitorToLead = leads/visitors，leadToAdd = leadsAdded/leads（未留资直接加微的人另计在 addsWithoutLead），addToFirstOrder = addsFirstOrder/adds；0–1，分母为 0 时为 null' } })) })),
         ...common,
       },
     },

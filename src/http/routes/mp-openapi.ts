@@ -94,7 +94,7 @@ const BASE = {
       },
     },
     '/api/mp/me': {
-      get: { ...secured, summary: '当前员工', responses: { '200': json({ type: 'object', properties: { staffId: { type: 'integer' }, wecomUserId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, storeId: nullableInt } }), ...authErrors } },
+      get: { ...secured, summary: '当前员工', responses: { '200': json({ type: 'object', properties: { staffId: { type: 'integer' }, wecomUserId: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, storeId: nullableInt, storeName: { type: ['string', 'null'], description: '门店名称（总部为 null）' } } }), ...authErrors } },
     },
     '/api/mp/customers': {
       get: {
@@ -114,7 +114,7 @@ const BASE = {
         ...secured,
         summary: '客户详情（手机号打码）与最近 50 条动态',
         parameters: [idParam],
-        responses: { '200': json({ type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, phoneMasked: nullableString, tags: { type: 'array' }, timeline: { type: 'array', maxItems: 50 } } }), ...authErrors, '404': err('不存在或无权查看 (MP.NOT_FOUND)') },
+        responses: { '200': json({ type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, phoneMasked: nullableString, tags: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, group: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string', enum: ['attribute', 'behaviour'] }, removable: { type: 'boolean', description: '操作员能否移除（行为标签由系统维护，不能移除）' } } } }, timeline: { type: 'array', maxItems: 50 } } }), ...authErrors, '404': err('不存在或无权查看 (MP.NOT_FOUND)') },
       },
     },
     '/api/mp/customers/{id}/reveal-phone': {

@@ -105,9 +105,8 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
     ctx.status = 204;
   });
 
-  r.get('/me', authed, (ctx) => {
-    const p = principalOf(ctx);
-    ctx.body = { staffId: p.staffId, wecomUserId: p.wecomUserId, name: p.name, role: p.role, storeId: p.storeId };
+  r.get('/me', authed, async (ctx) => {
+    ctx.body = await d.mp.me(principalOf(ctx));
   });
 
   r.get('/customers', authed, async (ctx) => {

@@ -39,6 +39,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
       findByState: (state) => c.landing.findLeadByState(state),
       markLinked: (id, at) => c.landingStore.markLeadLinked(id, at),
     },
+    onChannelAdds: (ids) => c.channels.afterAdds(ids),
     onAdded: (a) => j.journeys.service.trigger({ trigger: 'contact_added', customerId: a.customerId, storeId: a.storeId, ref: `add:${a.eventId}`, at: a.at }),
     // A customer lost to every rep: tell the owner and the store's managers, start win-back journeys (domain/customer/lifecycle.ts).
     onLost: (l) =>

@@ -1,5 +1,6 @@
 import { ChannelLookup } from '../../domain/channel/channel-lookup.js';
 import { ChannelService } from '../../domain/channel/channel.service.js';
+import { CustomerEditService } from '../../domain/customer/customer-edit.service.js';
 import { CustomerService } from '../../domain/customer/customer.service.js';
 import { IdentityService } from '../../domain/customer/identity.service.js';
 import { LandingService } from '../../domain/landing/landing.service.js';
@@ -66,7 +67,9 @@ export function wireChannels(p: Platform, w: WecomParts) {
     log: log.child({ module: 'landing' }),
   });
   const storeExists = (id: number) => channelStore.storeExists(id);
-  return { channelStore, customerStore, tags, lookup, media, channels, customers, people, pii, landingStore, limiter, landing, storeExists };
+  // Tag and note edits by operators and journeys alike: timeline, WeCom mark_tag, one rule for what may be removed.
+  const customerEdits = new CustomerEditService({ tx: customerTransactor(db), customers: customerStore, tags, wecom: w.gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) });
+  return { customerEdits, channelStore, customerStore, tags, lookup, media, channels, customers, people, pii, landingStore, limiter, landing, storeExists };
 }
 
 export type ChannelParts = ReturnType<typeof wireChannels>;

@@ -6,7 +6,6 @@ import { JourneyService } from '../../domain/journey/journey.service.js';
 import { parseHm } from '../../domain/journey/policy.js';
 import { pollTemplateResults } from '../../domain/journey/template-results.js';
 import { StoreService } from '../../domain/store/store.service.js';
-import { JOURNEY_TAG_GROUP } from '../../domain/tag/tag.types.js';
 import { TTL } from '../../shared/cache-keys.js';
 import { CacheVersion } from '../../shared/cache-version.js';
 import { CustomerFactsStore, JourneyStore, StoreSettingsStore, TriggerSourceStore } from '../../store/journey.store.js';
@@ -33,6 +32,7 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
     repo: journeyStore,
     clock,
     defaults: DEFAULT_JOURNEYS,
+    orderMaxAgeMs: config.journeys.orderMaxAgeHours * 3_600_000,
     sources: new TriggerSourceStore(db),
     cursors: {
       get: async (id) => {
@@ -51,11 +51,7 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
     ask: async (id, q, ref, outboxKey) => void (await b.conversations.ask(id, q, ref, { outboxKey })),
     claimCoupon: async (k) => (await c.landingStore.claimCoupon({ customerId: k.customerId, channelId: null, offerKey: k.offerKey, code: k.code, createdAt: k.at })).code,
     createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
-    addTags: async (id, names) => {
-      const made = await c.tags.ensure(names.map((name) => ({ group: JOURNEY_TAG_GROUP, name, kind: 'behaviour' as const })));
-      await c.customerStore.addCustomerTags(id, made.map((t) => t.id), 'journey', clock.now());
-    },
-    removeTags: (id, names) => c.customerStore.removeCustomerTagsByName(id, names),
+    changeTags: (id, change, journeyId) => c.customerEdits.edit(id, { tags: change }, { journeyId }),
   };
   const makeEngine = (owner: string, o: { wrapActions?(a: JourneyActions): JourneyActions } = {}) =>
     new JourneyEngine({

@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { CustomerEditService } from '../../domain/customer/customer-edit.service.js';
 import { MergeService } from '../../domain/customer/merge.service.js';
 import { OptOutService } from '../../domain/customer/opt-out.service.js';
 import { PersonalDataService } from '../../domain/customer/personal-data.service.js';
@@ -10,10 +9,10 @@ import { MpService } from '../../domain/mp/mp.service.js';
 import { FunnelService } from '../../domain/report/funnel.service.js';
 import { JwtCodec } from '../../http/mp-tokens.js';
 import { MiniProgramApi } from '../../integrations/wechat/mini-program.js';
+import { isAppError } from '../../shared/errors.js';
 import { randomToken } from '../../shared/ids.js';
 import { maskMobile } from '../../shared/pii.js';
 import { mergeTransactor } from '../../store/customer-merge.store.js';
-import { customerTransactor } from '../../store/customer.store.js';
 import { FunnelStore } from '../../store/funnel.store.js';
 import { MpAuthStore, mpAuthTransactor } from '../../store/mp-auth.store.js';
 import { MpCoreStore } from '../../store/mp-core.store.js';
@@ -50,6 +49,8 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
     customers: c.customers,
     phones: { mask: (enc) => maskMobile(c.pii.decrypt(enc)), reveal: (enc) => c.pii.decrypt(enc) },
     storeExists: c.storeExists,
+    // A store deleted since the login reads as unknown; anything else is an error.
+    storeName: (id) => j.stores.get(id).then((s) => s.name, (e: unknown) => { if (isAppError(e) && e.status === 404) return undefined; throw e; }),
     clock,
     timeline: c.customerStore,
   });
@@ -60,7 +61,7 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
     channels: c.channels,
     funnel: funnelStore,
     orders: o.orders,
-    edits: new CustomerEditService({ tx: customerTransactor(db), customers: c.customerStore, tags: c.tags, wecom: w.gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) }),
+    edits: c.customerEdits,
     storeExists: c.storeExists,
     clock,
   });

@@ -27,10 +27,8 @@ export function wireOrders(p: Platform, c: ChannelParts, j: JourneyParts) {
     corpId: config.wecom.corpId,
     clock,
     log: log.child({ module: 'orders' }),
-    // Historical orders (CSV import) do not start post-purchase messages.
-    onPaid: async (o) => {
-      if (o.source !== 'csv') await j.journeys.service.trigger({ trigger: 'order_paid', customerId: o.customerId, storeId: o.storeId, ref: `order:${o.id}`, at: o.paidAt });
-    },
+    // Which orders start journeys is decided in domain/journey/order-entry.ts.
+    onPaid: async (o) => void (await j.journeys.service.orderPaid(o)),
   });
   const rfm = new RfmStore(db);
   const reactivation = new ReactivationStore(db);

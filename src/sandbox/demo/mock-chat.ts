@@ -25,7 +25,7 @@ export async function startMockChat(siyu: Siyu): Promise<MockChat> {
   const mocker = new mock.Mocker();
   const puppet = new PuppetMock({ mocker });
   const role = await startBotRole(siyu, { puppet, drainPollMs: 10 });
-  const me = mocker.createContact({ name: '思语助手' });
+  const me = mocker.createContact({ name: '思域助手' });
   const loggedIn = new Promise<void>((resolve) => role.runtime.bot.once('login', () => resolve()));
   mocker.login(me);
   await loggedIn;

@@ -168,13 +168,13 @@ class Scenario {
 
   private async setUp(): Promise<void> {
     const { siyu, api } = this;
-    this.storeId = Number((await api.post('/api/stores', { code: DEMO_STORE_CODE, name: '思语示范店' })).id);
+    this.storeId = Number((await api.post('/api/stores', { code: DEMO_STORE_CODE, name: '思域示范店' })).id);
     await siyu.journeys.service.ensureDefaults();
     const repNames = ['店员小王', '店员小李', '店员小张'];
     for (const [i, rep] of SANDBOX_STAFF.entries()) await api.post('/api/staff', { wecomUserId: rep, name: repNames[i] ?? rep, storeId: this.storeId, role: 'rep' });
     await api.post('/api/staff', { wecomUserId: DEMO_HQ_USERID, name: '总部运营（演示）', storeId: null, role: 'hq_admin' });
     const rule = (body: Record<string, unknown>) => api.post('/api/bot/rules', { scope: 'dm', matchKind: 'contains', storeId: this.storeId, ...body });
-    await rule({ name: '问候', pattern: '你好', reply: '{name}您好！我是思语示范店的小助手，回复「营业时间」「地址」「优惠」了解更多。' });
+    await rule({ name: '问候', pattern: '你好', reply: '{name}您好！我是思域示范店的小助手，回复「营业时间」「地址」「优惠」了解更多。' });
     await rule({ name: '营业时间', pattern: '营业时间', reply: '{name}您好，门店每天 10:00-22:00 营业。' });
     await rule({ name: '地址', pattern: '地址', reply: '门店在人民路 88 号 1 层，地铁 2 号线人民路站 C 口。' });
     await rule({ name: '优惠', pattern: '优惠', reply: '本月到店消费满 200 减 30，出示本聊天即可。' });
@@ -188,7 +188,7 @@ class Scenario {
       kind: 'elevator',
       storeId: this.storeId,
       staffUserIds: SANDBOX_STAFF,
-      welcomeText: '您好{name}，欢迎关注思语示范店！回复「营业时间」「地址」「优惠」了解更多。',
+      welcomeText: '您好{name}，欢迎关注思域示范店！回复「营业时间」「地址」「优惠」了解更多。',
       tags: ['活动:电梯广告'],
     });
     this.channels = (batch.items as Array<Channel>).map((c) => ({ id: c.id, code: c.code, configId: c.configId, name: c.name }));

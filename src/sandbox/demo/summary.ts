@@ -84,7 +84,7 @@ export async function reportFromApis(baseUrl: string, api: AdminApi, q: { from: 
   const period = { from: day(q.from), to: day(q.to) };
   const span = `from=${period.from}&to=${period.to}`;
   const funnel = async (groupBy: string) => (await api.get(`/api/funnel?${span}&groupBy=${encodeURIComponent(groupBy)}&batchKey=${q.batchKey}`)).rows as FunnelRow[];
-  const pick = (r: FunnelRow): FunnelRow => ({ key: r.key, scans: r.scans, visitors: r.visitors, leads: r.leads, adds: r.adds, claims: r.claims, firstOrders: r.firstOrders, revenueFen: r.revenueFen, rates: r.rates });
+  const pick = (r: FunnelRow): FunnelRow => ({ key: r.key, scans: r.scans, visitors: r.visitors, leads: r.leads, leadsAdded: r.leadsAdded, adds: r.adds, addsWithoutLead: r.addsWithoutLead, addsFirstOrder: r.addsFirstOrder, claims: r.claims, firstOrders: r.firstOrders, revenueFen: r.revenueFen, rates: r.rates });
   const journeys: JourneyEffect[] = [];
   for (const j of (await api.get('/api/journeys')).items as Array<{ id: number; key: string | null; name: string }>) {
     journeys.push({ key: j.key ?? String(j.id), name: j.name, stats: (await api.get(`/api/journeys/${j.id}`)).stats });
@@ -138,7 +138,7 @@ const pad = (s: string | number, w: number, right = false) => {
 /** The summary as a terminal report (Chinese labels, like the product). */
 export function formatSummary(s: Summary, o: { seconds: number; scale: number; seed: number }): string {
   const out: string[] = [];
-  out.push(`思语 演示：${s.period.from} 至 ${s.period.to}（加速模拟 30 天，规模 ${o.scale}，种子 ${o.seed}，用时 ${o.seconds.toFixed(1)} 秒）`, '');
+  out.push(`思域 演示：${s.period.from} 至 ${s.period.to}（加速模拟 30 天，规模 ${o.scale}，种子 ${o.seed}，用时 ${o.seconds.toFixed(1)} 秒）`, '');
   const table = (title: string, rows: FunnelRow[]) => {
     out.push(title);
     out.push(`  ${pad('投放位', 16)}${pad('扫码', 7, true)}${pad('访客', 7, true)}${pad('留资', 7, true)}${pad('加微', 7, true)}${pad('首单', 7, true)}${pad('首单金额', 12, true)}${pad('访客→留资', 12, true)}${pad('留资→加微', 12, true)}${pad('加微→首单', 12, true)}`);

@@ -6,7 +6,7 @@ import { loadInto, toast } from '../../utils/page'
 const present = (c: CustomerDetail) => ({
   customer: c,
   stageLabel: STAGE_LABELS[c.stage] || c.stage,
-  tags: c.tags.map((t) => ({ name: t.name, label: t.group ? `${t.group}:${t.name}` : t.name })),
+  tags: c.tags.map((t) => ({ id: t.id, name: t.name, label: `${t.group}:${t.name}`, removable: t.removable })),
   timeline: c.timeline.map((e) => ({ id: e.id, label: TIMELINE_LABELS[e.kind] || e.kind, at: dateTime(e.occurredAt), summary: timelineSummary(e.data) })),
 })
 
@@ -17,7 +17,7 @@ Component({
     error: '',
     customer: null as CustomerDetail | null,
     stageLabel: '',
-    tags: [] as Array<{ name: string; label: string }>,
+    tags: [] as Array<{ id: number; name: string; label: string; removable: boolean }>,
     timeline: [] as Array<{ id: number; label: string; at: string; summary: string }>,
     canReveal: false,
     phone: '',
@@ -59,7 +59,7 @@ Component({
     onNoteInput(e: WechatMiniprogram.Input) {
       this.setData({ note: e.detail.value, formError: '' })
     },
-    async save(patch: { tags?: { add?: string[]; remove?: string[] }; note?: string }, done: string) {
+    async save(patch: { tags?: { add?: string[]; remove?: Array<{ id: number }> }; note?: string }, done: string) {
       this.setData({ saving: true, formError: '' })
       try {
         const c = await api.updateCustomer(this.data.id, patch)
@@ -77,7 +77,8 @@ Component({
       this.save({ tags: { add: [name] } }, '已添加标签')
     },
     onRemoveTagTap(e: WechatMiniprogram.TouchEvent) {
-      this.save({ tags: { remove: [e.currentTarget.dataset.name as string] } }, '已移除标签')
+      // By id: a bare name could mean 电梯:A or 楼层:A.
+      this.save({ tags: { remove: [{ id: Number(e.currentTarget.dataset.id) }] } }, '已移除标签')
     },
     onSaveNoteTap() {
       const note = this.data.note.trim()

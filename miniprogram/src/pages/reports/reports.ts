@@ -61,7 +61,10 @@ Component({
           funnel: (await api.funnelReport({ ...r, groupBy: this.data.groupBy.trim() || 'channel' })).rows.map((x) => ({
             ...x,
             revenue: yuan(x.revenueFen),
-            addRate: x.scans ? pct(x.adds / x.scans) : '-',
+            // The API's rates, each over one group of people (never above 100%); not recomputed here.
+            leadRate: pct(x.rates.visitorToLead),
+            addRate: pct(x.rates.leadToAdd),
+            orderRate: pct(x.rates.addToFirstOrder),
           })),
         }),
         // Rates come from the API (shares of the customers who entered), not recomputed here.
