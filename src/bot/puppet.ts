@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { AppError } from '../shared/errors.js';
-import { MockPhones } from '../sandbox/mock-phones.js';
+import type { MockPhones } from '../sandbox/mock-phones.js';
 
 export type PuppetKind = 'mock' | 'service';
 
@@ -20,6 +20,8 @@ export async function createPuppet(config: Config): Promise<{ kind: PuppetKind; 
   if (kind === 'mock') {
     if (config.env === 'production') throw new AppError('BOT.CONFIG', 'production cannot run the mock puppet; set WECHATY_PUPPET=service and WECHATY_PUPPET_SERVICE_TOKEN');
     const { PuppetMock, mock } = await import('wechaty-puppet-mock');
+    // The sandbox's phones are loaded on demand, like the mock puppet: production never loads them.
+    const { MockPhones } = await import('../sandbox/mock-phones.js');
     const mocker = new mock.Mocker();
     const me = mocker.createContact({ name: '思域助手（沙箱）' });
     // Sandbox: the mock account logs itself in, so the bot runs (and drains) like a real one;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import { badRequest, conflict, isAppError, notFound } from '../../shared/errors.js';
+import { badRequest, conflict, isAppError } from '../../shared/errors.js';
 import { shortCode } from '../../shared/ids.js';
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import { canSeeShared, hidden, mayChooseAnyStore, queryScope, requirePermission, requireStoreScope, requireVisible, visibleStores, type Principal } from '../access/access.js';

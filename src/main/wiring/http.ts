@@ -72,8 +72,8 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
   const { config, db, cache, keys, clock, log, metrics, closers } = p;
   const { channels: c, conversations: b, journeys: j, orders: o, mp } = a;
   // Routes answer only after listen, when the listen address is known.
-  let listening: string | undefined;
-  const publicBase = () => config.publicBaseUrl ?? listening ?? '';
+  const listen: { url?: string } = {};
+  const publicBase = () => config.publicBaseUrl ?? listen.url ?? '';
   const renders = new RenderCache({ maxBytes: 32 * 1024 * 1024 });
   const landingDeps = {
     landing: c.landing,
@@ -180,7 +180,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  listening = url;
+  listen.url = url;
   a.wecom.sandbox?.serving(url, publicBase());
   return { server, url, publicBaseUrl: publicBase() };
 }

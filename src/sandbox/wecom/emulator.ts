@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { buildXml } from '../../integrations/wecom/xml.js';
 import { CallbackDriver, type CallbackConfig, type DeliveryReport, type UrlVerification } from './callback-driver.js';
 import { authRoutes } from './routes-auth.js';
-import { contactWayJson, contactWayRoutes } from './routes-contact-way.js';
+import { contactWayRoutes } from './routes-contact-way.js';
 import { customerRoutes } from './routes-customer.js';
 import { groupChatRoutes } from './routes-groupchat.js';
 import { confirmMassTask, defaultMassCap, massRoutes, type MassCap } from './routes-mass.js';
@@ -13,7 +13,8 @@ import { E, WecomApiError, errmsgFor, fail } from './errors.js';
 import { BodyTooLargeError, EmulatorServer, parseJsonObject, queryOf, readBody, sendJson } from './http-io.js';
 import { newId } from './ids.js';
 import type { Route, RouteConfig, RouteContext } from './route.js';
-import { EmulatorState, type AccessToken, type Employee, type GroupChat, type JoinWay, type Media, type Relationship, type WelcomeCode } from './state.js';
+import { EmulatorLookups, type CallRecord } from './lookups.js';
+import type { AccessToken } from './state.js';
 import { Fields, seconds } from './validate.js';
 import {
   changeTagLibrary,
@@ -73,19 +74,6 @@ export interface Fault {
   afterHandling?: boolean;
 }
 
-export interface CallRecord {
-  /** injected-clock ms */
-  at: number;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  /** parsed JSON body; `{ bytes }` for uploads */
-  body: unknown;
-  /** errcode answered; -1 for a connection dropped before handling, 404 for an unknown path */
-  errcode: number;
-  dropped?: boolean;
-}
-
 export type ScanReport = DeliveryReport & {
   externalUserId: string;
   userid: string;
@@ -94,17 +82,7 @@ export type ScanReport = DeliveryReport & {
   half?: DeliveryReport;
 };
 
-/** A follow relationship with its live corp tags resolved to names. */
-export type RelationshipView = Relationship & {
-  tags: Array<{ id: string; name: string; groupId: string; groupName: string }>;
-};
-
-export interface CorpTagGroupView {
-  groupId: string;
-  groupName: string;
-  order: number;
-  tags: Array<{ id: string; name: string; order: number }>;
-}
+export type { CallRecord, CorpTagGroupView, RelationshipView } from './lookups.js';
 
 export type TransferFailReason = 'customer_refused' | 'customer_limit_exceed';
 
@@ -112,10 +90,8 @@ export type TransferFailReason = 'customer_refused' | 'customer_limit_exceed';
  * An in-memory WeCom (protocol doc §9): the server-API side on node:http and the push side
  * (callback driver). Sandbox mode mounts `handle` inside the app; tests `listen` on loopback.
  */
-export class WecomEmulator {
-  readonly calls: CallRecord[] = [];
+export class WecomEmulator extends EmulatorLookups {
   readonly deliveries: DeliveryReport[] = [];
-  private readonly state = new EmulatorState();
   private readonly routes = new Map<string, Route>();
   private readonly faults = new Map<string, Array<Fault & { times: number }>>();
   private readonly config: RouteConfig & { secrets: string[] };
@@ -130,6 +106,7 @@ export class WecomEmulator {
   private closing = false;
 
   constructor(private readonly opts: EmulatorOptions) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.prefix = (opts.pathPrefix ?? '').replace(/\/+$/, '');
     this.log = opts.log ?? (() => {});
@@ -394,86 +371,6 @@ export class WecomEmulator {
   /** The employee confirms a mass-message task in the client; results then show as sent. */
   confirmMassTask(msgid: string, userid: string): void {
     confirmMassTask(this.state, msgid, userid, this.clock.now(), this.massCap);
-  }
-
-  // ---------------------------------------------------------------- lookups
-
-  callsTo(path: string): CallRecord[] {
-    return this.calls.filter((c) => c.path === path);
-  }
-
-  employee(userid: string): Readonly<Employee> | undefined {
-    return this.state.employees.get(userid);
-  }
-
-  externalUser(externalUserId: string) {
-    return this.state.externalUsers.get(externalUserId);
-  }
-
-  /** The contact way as get_contact_way would describe it. */
-  contactWay(configId: string): Record<string, unknown> | undefined {
-    const w = this.state.contactWays.get(configId);
-    return w && contactWayJson(w);
-  }
-
-  relationship(userid: string, externalUserId: string): RelationshipView | undefined {
-    const r = this.state.relationship(userid, externalUserId);
-    if (!r) return undefined;
-    const tags = r.tagIds.flatMap((id) => {
-      const t = this.state.liveTag(id);
-      return t ? [{ id: t.id, name: t.name, groupId: t.groupId, groupName: this.state.tagGroups.get(t.groupId)?.name ?? '' }] : [];
-    });
-    return { ...r, tagIds: [...r.tagIds], remarkMobiles: [...r.remarkMobiles], tags };
-  }
-
-  relationshipsOf(externalUserId: string): RelationshipView[] {
-    return this.state.followersOf(externalUserId).map((r) => this.relationship(r.userid, r.externalUserId)!);
-  }
-
-  /** Live corp tag library, groups and tags in WeCom's order. */
-  corpTags(): CorpTagGroupView[] {
-    return [...this.state.tagGroups.values()]
-      .filter((g) => !g.deleted)
-      .map((g) => ({
-        groupId: g.groupId,
-        groupName: g.name,
-        order: g.order,
-        tags: g.tagIds.flatMap((id) => {
-          const t = this.state.liveTag(id);
-          return t ? [{ id: t.id, name: t.name, order: t.order }] : [];
-        }),
-      }));
-  }
-
-  groupChat(chatId: string): Readonly<GroupChat> | undefined {
-    return this.state.groupChats.get(chatId);
-  }
-
-  joinWay(configId: string): Readonly<JoinWay> | undefined {
-    return this.state.joinWays.get(configId);
-  }
-
-  welcomeCode(code: string): Readonly<WelcomeCode> | undefined {
-    return this.state.welcomeCodes.get(code);
-  }
-
-  media(mediaId: string): Readonly<Media> | undefined {
-    return this.state.media.get(mediaId);
-  }
-
-  massMessage(msgid: string) {
-    const m = this.state.massMessages.get(msgid);
-    if (!m) return undefined;
-    return { ...m, tasks: [...m.tasks].map(([userid, t]) => ({ userid, ...t })), sends: m.sends.map((s) => ({ ...s })) };
-  }
-
-  /** The mass messages (msgids, oldest first) that have this customer or group among their recipients. */
-  massMessagesTo(target: string): string[] {
-    return [...this.state.massMessages.values()].filter((m) => m.sends.some((s) => s.target === target)).map((m) => m.msgid);
-  }
-
-  token(token: string): Readonly<AccessToken> | undefined {
-    return this.state.tokens.get(token);
   }
 
   // ---------------------------------------------------------------- callback driver
