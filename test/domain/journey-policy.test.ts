@@ -1,5 +1,5 @@
 import test from 'ava';
-import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps } from '../../src/domain/journey/policy.js';
+import { inQuietHours, nextSendable, parseHm, retryForRoute, ROUTE_RETRY_MS, ROUTE_WAIT_MS, waitUntil, withinCaps } from '../../src/domain/journey/policy.js';
 import { journeyProblems } from '../../src/domain/journey/journey.service.js';
 
 // Asia/Shanghai wall time → UTC ms.
@@ -40,4 +40,11 @@ test('journey definitions: branch targets, loops without a wait, missing argumen
   t.deepEqual(journeyProblems({ ...base, steps: [{ type: 'wait', days: 1 }, { type: 'branch', if: { kind: 'replied' }, then: 0, else: 'end' }] }), []);
   t.true(journeyProblems({ ...base, trigger: 'tag_added', steps: [{ type: 'send', text: 'a' }] }).some((p) => p.includes('指定标签或分群')));
   t.true(journeyProblems({ ...base, reentry: 'after_days', steps: [{ type: 'send', text: 'a' }] }).some((p) => p.includes('天数')));
+});
+
+test('a touch with no route yet looks again every 30 s for 30 minutes after it was made, then gives up', (t) => {
+  const made = 1_000_000;
+  t.is(retryForRoute(made, made), made + ROUTE_RETRY_MS);
+  t.is(retryForRoute(made + ROUTE_WAIT_MS - 1, made), made + ROUTE_WAIT_MS - 1 + ROUTE_RETRY_MS);
+  t.is(retryForRoute(made + ROUTE_WAIT_MS, made), undefined);
 });

@@ -9,7 +9,7 @@ import { journeyTagChange } from './tag-step.js';
 import { findTemplateTask, textSha } from './template-reconcile.js';
 import { renderText } from '../template/template-engine.js';
 import { recordJourneyEvent, type JourneyEvent, type TimelineSink } from './journey-timeline.js';
-import { inQuietHours, nextSendable, parseHm, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
+import { inQuietHours, nextSendable, parseHm, retryForRoute, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
 
 export interface EngineConfig {
   account: string;
@@ -352,7 +352,15 @@ export class JourneyEngine {
     if (capped && !withinCaps(sentBefore.today, sentBefore.week, d.config.caps)) return skip('frequency_cap');
     const owner = customer.ownerUserId ?? d.config.defaultRepUserId ?? null;
 
-    if (!owner && t.kind === 'task') return skip('no_route');
+    // No rep and no bot chat yet: the add that gives them a rep is usually seconds away.
+    const noRoute = async () => {
+      const retryAt = retryForRoute(now, t.createdAt);
+      if (retryAt === undefined) return skip('no_route');
+      await d.repo.finishTouch(t.id, d.owner, { status: 'pending', dueAt: retryAt, deferrals: t.deferrals + 1 });
+      counts.deferred++;
+      d.onTouch?.('deferred', 'no_route');
+    };
+    if (!owner && t.kind === 'task') return noRoute();
     // Claimed as it goes out (a skipped touch gives no coupon); a retry finds the same claim.
     const coupon = t.payload.coupon ? await d.actions.claimCoupon({ customerId: t.customerId, offerKey: couponOfferKey(t), code: t.payload.coupon, at: now }) : undefined;
     if (t.kind === 'task') {
@@ -377,7 +385,7 @@ export class JourneyEngine {
         if (msgid) return sent('template', `msg:${msgid}`, now, { text, coupon });
       }
     }
-    if (!owner) return skip('no_route');
+    if (!owner) return noRoute();
     const storeId = t.storeId ?? customer.storeId;
     const title =
       t.kind === 'question'

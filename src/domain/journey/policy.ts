@@ -50,3 +50,18 @@ export interface Caps {
 export function withinCaps(sentToday: number, sentThisWeek: number, caps: Caps): boolean {
   return sentToday < caps.perDay && sentThisWeek < caps.perWeek;
 }
+
+/**
+ * How long a touch waits for a way to reach its customer (an owner rep, a bot chat) before it is
+ * skipped as `no_route`. An order or a lead often arrives seconds before the WeCom add that gives
+ * the customer their rep (the POS is faster than WeCom's callback), and a post-purchase message
+ * skipped for that would be lost for good.
+ */
+export const ROUTE_WAIT_MS = 30 * 60_000;
+/** How often a touch waiting for a route looks again. */
+export const ROUTE_RETRY_MS = 30_000;
+
+/** When a touch with no route yet should look again, or undefined when it has waited long enough. */
+export function retryForRoute(now: number, createdAt: number): number | undefined {
+  return now - createdAt < ROUTE_WAIT_MS ? now + ROUTE_RETRY_MS : undefined;
+}
