@@ -41,8 +41,8 @@ export function lostNoticeRecipients(l: LostCustomer, managers: readonly string[
 
 /** What telling staff and starting journeys about a lost customer needs. */
 export interface LostCustomerDeps {
-  /** Active store managers' WeCom userids of a store. */
-  managersOf(storeId: number): Promise<string[]>;
+  /** The staff of a store (the notice goes to its active managers). */
+  staffOf(storeId: number): Promise<Array<{ wecomUserId: string; role: string; active: boolean }>>;
   /** The notice text (template book keys notice.customer_lost / notice.customer_removed). */
   render(key: 'notice.customer_lost' | 'notice.customer_removed', storeId: number | null, vars: Record<string, string | number>): string | Promise<string>;
   /** A WeCom app message to staff. */
@@ -57,7 +57,7 @@ export interface LostCustomerDeps {
  * reported to the caller after them).
  */
 export async function handleLostCustomer(d: LostCustomerDeps, l: LostCustomer): Promise<void> {
-  const managers = l.storeId === null ? [] : await d.managersOf(l.storeId);
+  const managers = l.storeId === null ? [] : (await d.staffOf(l.storeId)).filter((x) => x.active && x.role === 'store_manager').map((x) => x.wecomUserId);
   const to = lostNoticeRecipients(l, managers);
   let failure: unknown;
   if (to.length) {

@@ -45,7 +45,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     onLost: (l) =>
       handleLostCustomer(
         {
-          managersOf: async (storeId) => (await staffStore.listStaff({ storeId })).filter((x) => x.active && x.role === 'store_manager').map((x) => x.wecomUserId),
+          staffOf: (storeId) => staffStore.listStaff({ storeId }),
           render: async (k, storeId, vars) => {
             await b.templates.maybeRefresh();
             return b.templates.render(k, storeId, vars);

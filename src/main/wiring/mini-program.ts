@@ -9,7 +9,6 @@ import { MpService } from '../../domain/mp/mp.service.js';
 import { FunnelService } from '../../domain/report/funnel.service.js';
 import { JwtCodec } from '../../http/mp-tokens.js';
 import { MiniProgramApi } from '../../integrations/wechat/mini-program.js';
-import { isAppError } from '../../shared/errors.js';
 import { randomToken } from '../../shared/ids.js';
 import { maskMobile } from '../../shared/pii.js';
 import { mergeTransactor } from '../../store/customer-merge.store.js';
@@ -18,6 +17,7 @@ import { MpAuthStore, mpAuthTransactor } from '../../store/mp-auth.store.js';
 import { MpCoreStore } from '../../store/mp-core.store.js';
 import { MpReportStore } from '../../store/mp-report.store.js';
 import { MpStore } from '../../store/mp.store.js';
+import { StoresStore } from '../../store/stores.store.js';
 import { optOutTransactor, personalDataTransactor } from '../../store/personal-data.store.js';
 import type { ChannelParts } from './channels.js';
 import type { JourneyParts } from './journeys.js';
@@ -43,14 +43,15 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
     limiter: c.limiter,
   });
   const mpStore = new MpStore(db);
+  const shops = new StoresStore(db);
   const mp = new MpService({
     repo: mpStore,
     audit: mpStore,
     customers: c.customers,
     phones: { mask: (enc) => maskMobile(c.pii.decrypt(enc)), reveal: (enc) => c.pii.decrypt(enc) },
     storeExists: c.storeExists,
-    // A store deleted since the login reads as unknown; anything else is an error.
-    storeName: (id) => j.stores.get(id).then((s) => s.name, (e: unknown) => { if (isAppError(e) && e.status === 404) return undefined; throw e; }),
+    // A store deleted since the login reads as unknown.
+    storeName: async (id) => (await shops.findStore(id))?.name,
     clock,
     timeline: c.customerStore,
   });
