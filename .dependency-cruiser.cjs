@@ -32,13 +32,13 @@ module.exports = {
       comment: 'http, bot, jobs and integrations reach data through domain services and ports, never the persistence layer.',
       severity: 'error',
       from: { path: '^src/(http|bot|jobs|integrations)/' },
-      to: { path: '^src/store/' },
+      to: { path: '^src/persistence/' },
     },
     {
       name: 'store-implements-domain-ports',
       comment: 'The persistence layer implements domain ports; it does not call adapters, handlers or the composition.',
       severity: 'error',
-      from: { path: '^src/store/' },
+      from: { path: '^src/persistence/' },
       to: { path: '^src/(http|bot|jobs|integrations|main|sandbox)/' },
     },
     {

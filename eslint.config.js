@@ -26,7 +26,7 @@ export default tseslint.config(
   {
     // Database rows come back from knex untyped; the stores turn them into typed domain objects.
     // Tests and benches poke at loosely shaped JSON on purpose.
-    files: ['src/store/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/sandbox/demo/**/*.ts'],
+    files: ['src/persistence/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/sandbox/demo/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -14,9 +14,9 @@ import knexFactory from 'knex';
 import { selectDormant } from '../src/domain/segment/reactivation.service.js';
 import { runRfmNightly } from '../src/jobs/rfm-nightly.job.js';
 import { systemClock } from '../src/shared/clock.js';
-import { createDb, migrateLatest, type Db } from '../src/store/db.js';
-import { ReactivationStore } from '../src/store/reactivation.store.js';
-import { RfmStore } from '../src/store/rfm.store.js';
+import { createDb, migrateLatest, type Db } from '../src/persistence/db.js';
+import { SqlReactivationRepo } from '../src/persistence/reactivation.repo.js';
+import { SqlRfmRepo } from '../src/persistence/rfm.repo.js';
 import type { Result } from './lib.js';
 
 const DAY = 86_400_000;
@@ -105,9 +105,9 @@ async function handWritten(db: Db, now: number): Promise<Outcome> {
 /** The real code: the nightly job, then the dormant customers of all stores page by page (as the daily job reads them). */
 async function realCode(db: Db, now: number): Promise<Outcome> {
   const t0 = performance.now();
-  const res = await runRfmNightly({ now, rfm: new RfmStore(db), clock: systemClock, ...(process.env.BENCH_RFM_STORES_PER_BATCH ? { storesPerBatch: Number(process.env.BENCH_RFM_STORES_PER_BATCH) } : {}) });
+  const res = await runRfmNightly({ now, rfm: new SqlRfmRepo(db), clock: systemClock, ...(process.env.BENCH_RFM_STORES_PER_BATCH ? { storesPerBatch: Number(process.env.BENCH_RFM_STORES_PER_BATCH) } : {}) });
   const t1 = performance.now();
-  const repo = new ReactivationStore(db);
+  const repo = new SqlReactivationRepo(db);
   let dormant = 0;
   for await (const page of selectDormant(repo, { now, limit: 1000 })) dormant += page.length;
   return { scored: res.scored, dormant, rfmMs: Math.round(t1 - t0), dormantMs: Math.round(performance.now() - t1) };

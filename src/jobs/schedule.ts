@@ -45,7 +45,7 @@ export interface ScheduleDeps {
   processor: { sweep(): Promise<unknown> };
   channels: { retryFailedSyncs(): Promise<unknown>; applyDailyCaps(): Promise<unknown> };
   roomPools: { retryFailedSyncs(): Promise<unknown> };
-  journeys: { service: JourneyService; engine: Pick<JourneyEngine, 'tick'>; pollTemplateResults(): Promise<unknown> };
+  journeys: { service: JourneyService; engine: Pick<JourneyEngine, 'tick'>; pollMassMessageResults(): Promise<unknown> };
   segments: { rfm: RfmRepo; reactivation: ReactivationRepo };
   monitoring: { alerts: Pick<AlertService, 'evaluate'> };
 }
@@ -70,7 +70,7 @@ export function scheduleOf(siyu: ScheduleDeps): ScheduledJob[] {
       run: async () => ({ entered: await siyu.journeys.service.scanTriggers(), ...(await siyu.journeys.engine.tick()) }),
     },
     // Reps confirm template touches in their WeCom client whenever they get to it; WeCom sends no callback.
-    { name: 'template-results', cron: '45 */5 * * * *', everyMs: 5 * MINUTE, run: () => siyu.journeys.pollTemplateResults() },
+    { name: 'template-results', cron: '45 */5 * * * *', everyMs: 5 * MINUTE, run: () => siyu.journeys.pollMassMessageResults() },
     // Nightly, Asia/Shanghai: scores first, then the dormant selection that branches on them.
     { name: 'rfm-nightly', cron: '0 30 2 * * *', everyMs: DAY, run: () => runRfmNightly({ now: siyu.clock.now(), rfm: siyu.segments.rfm, clock: siyu.clock, log: siyu.log }) },
     {

@@ -6,7 +6,7 @@ import { OutboxDrainer } from '../domain/outbox/outbox-drainer.js';
 import { AppError } from '../shared/errors.js';
 import { imageHasQr } from '../integrations/qr/qr-detect.js';
 import { cacheKeys } from '../shared/cache-keys.js';
-import { CustomerOptOutStore, OutboxStore } from '../store/outbox.store.js';
+import { SqlCustomerOptOutRepo, SqlOutboxRepo } from '../persistence/outbox.repo.js';
 import type { BotGraph } from './compose.js';
 
 const LOCK_TTL_MS = 30_000;
@@ -74,8 +74,8 @@ export async function startBotRole(siyu: BotGraph, o: { puppet?: unknown; drainP
       startDrain: (port) => {
         drainer = new OutboxDrainer({
           account,
-          repo: new OutboxStore(siyu.db),
-          optOut: new CustomerOptOutStore(siyu.db),
+          repo: new SqlOutboxRepo(siyu.db),
+          optOut: new SqlCustomerOptOutRepo(siyu.db),
           port,
           clock,
           sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),

@@ -5,7 +5,7 @@ import type { ChannelService } from '../domain/channel/channel.service.js';
 import type { ConversationService } from '../domain/conversation/conversation.service.js';
 import type { GroupService } from '../domain/conversation/group.service.js';
 import type { RuleBook } from '../domain/conversation/rules.js';
-import type { TemplateBook } from '../domain/conversation/templates.js';
+import type { ReplyTexts } from '../domain/conversation/reply-texts.js';
 import type { CustomerService } from '../domain/customer/customer.service.js';
 import type { OrderService } from '../domain/order/order.service.js';
 import type { OutboxService } from '../domain/outbox/outbox.service.js';
@@ -20,7 +20,7 @@ import type { Cache } from '../shared/cache.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../persistence/db.js';
 import { buildMonitoring, type Monitoring } from './monitoring.js';
 import { wireAcquisition } from './wiring/acquisition.js';
 import { wireChannels } from './wiring/channels.js';
@@ -70,7 +70,7 @@ export interface Siyu {
   /** Application messages to reps and admins (message/send with the agent secret). */
   appMessages: AppMessageApi;
   rules: RuleBook;
-  templates: TemplateBook;
+  templates: ReplyTexts;
   /** Conversation handling and the outbox; the bot role (src/main/bot-role.ts) feeds and drains them. */
   bot: { conversations: ConversationService; groups: GroupService; outbox: OutboxService };
   /** Journeys (data), their engine (ticked by the jobs role) and store. */

@@ -1,4 +1,4 @@
-import { createDb, migrateLatest } from '../store/db.js';
+import { createDb, migrateLatest } from '../persistence/db.js';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { createLogger } from '../shared/logger.js';
 

@@ -7,13 +7,13 @@ import type { AppMessageApi } from '../integrations/wecom/app-message-api.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { AlertStateStore } from '../store/alert-state.store.js';
-import { MetricsRelay, SignalBuckets } from '../store/alert-signals.js';
-import { BotStatusStore } from '../store/bot-status.store.js';
+import { SqlAlertStateRepo } from '../persistence/alert-state.repo.js';
+import { MetricsRelay, SignalBuckets } from '../persistence/alert-signals.js';
+import { SqlBotStatusRepo } from '../persistence/bot-status.repo.js';
 import type { Cache } from '../shared/cache.js';
 import type { CacheKeys } from '../shared/cache-keys.js';
-import { JobRunStore } from '../store/job-run.store.js';
-import { MonitoringStore } from '../store/monitoring.store.js';
+import { SqlJobRunRepo } from '../persistence/job-run.repo.js';
+import { SqlMonitoringRepo } from '../persistence/monitoring.repo.js';
 
 /** How often each process copies its counters into the shared alert signals. */
 const RELAY_EVERY_MS = 10_000;
@@ -36,9 +36,9 @@ export function buildMonitoring(d: { config: Config; db: Knex; cache: Cache; key
   const signals = new SignalBuckets(d.cache, d.keys);
   const relay = new MetricsRelay(metrics, signals, clock);
   relay.start(RELAY_EVERY_MS, (e) => log.warn({ err: e.message }, 'alert signals not flushed; kept for the next flush'));
-  const botStatus = new BotStatusStore(d.cache, d.keys);
-  const jobRuns = new JobRunStore(d.db);
-  const source = new MonitoringStore({ db: d.db, signals, botStatus, jobRuns, account: config.bot.account, windowMin: config.alerts.windowMin, beforeRead: () => relay.flush() });
+  const botStatus = new SqlBotStatusRepo(d.cache, d.keys);
+  const jobRuns = new SqlJobRunRepo(d.db);
+  const source = new SqlMonitoringRepo({ db: d.db, signals, botStatus, jobRuns, account: config.bot.account, windowMin: config.alerts.windowMin, beforeRead: () => relay.flush() });
   metrics.setOutboxSource(() =>
     source
       .outboxDepth(clock.now())
@@ -51,7 +51,7 @@ export function buildMonitoring(d: { config: Config; db: Knex; cache: Cache; key
   const admins = config.bot.adminUserIds;
   const alerts = new AlertService({
     source,
-    states: new AlertStateStore(d.db),
+    states: new SqlAlertStateRepo(d.db),
     notifier: {
       notify: async (text) => {
         // Nobody to tell: the alert is still recorded and listed by GET /api/alerts.

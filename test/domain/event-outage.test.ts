@@ -5,8 +5,8 @@ import { EventProcessor } from '../../src/domain/acquisition/event-processor.js'
 import { ManualClock } from '../../src/shared/clock.js';
 import { AppError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { CallbackEventStore } from '../../src/store/callback-event.store.js';
-import { createDb, migrateLatest } from '../../src/store/db.js';
+import { SqlCallbackEventRepo } from '../../src/persistence/callback-event.repo.js';
+import { createDb, migrateLatest } from '../../src/persistence/db.js';
 import { isUnavailable } from '../../src/shared/unavailable.js';
 import { backendName, freshDatabase } from '../support/backends.js';
 
@@ -22,7 +22,7 @@ async function world(t: import('ava').ExecutionContext, fail: () => Error | unde
   t.teardown(() => db.destroy());
   await migrateLatest(db);
   const clock = new ManualClock(Date.parse('2026-11-25T02:00:00Z'));
-  const queue = new CallbackEventStore(db);
+  const queue = new SqlCallbackEventRepo(db);
   let calls = 0;
   const acquisition = {
     handle: async () => {

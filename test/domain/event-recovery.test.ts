@@ -1,5 +1,5 @@
 import test from 'ava';
-import { CallbackEventStore } from '../../src/store/callback-event.store.js';
+import { SqlCallbackEventRepo } from '../../src/persistence/callback-event.repo.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
@@ -40,7 +40,7 @@ test(`${b} events left by a process that died are taken over by the sweep once t
   const ch = await channel(siyu);
   const now = siyu.clock.now();
   const ev = addEvent(siyu, ch.code, '孤儿', Math.floor(now / 1000));
-  const store = new CallbackEventStore(siyu.db);
+  const store = new SqlCallbackEventRepo(siyu.db);
   // Written and acknowledged by a process that was killed before it processed the row.
   await store.insertEvents([{ dedupeKey: 'a'.repeat(40), kind: 'change_external_contact/add_external_contact', fields: ev.fields, receivedAt: now }], 'dead-process', now + 60_000);
   t.is(await siyu.processor.sweep(), 0, 'not taken while the lease is held');
@@ -60,7 +60,7 @@ test(`${b} past the 20 s window no welcome is attempted, but the customer is rec
   const ch = await channel(siyu);
   const now = siyu.clock.now();
   const ev = addEvent(siyu, ch.code, '迟到', Math.floor(now / 1000) - 30);
-  const store = new CallbackEventStore(siyu.db);
+  const store = new SqlCallbackEventRepo(siyu.db);
   await store.insertEvents([{ dedupeKey: 'b'.repeat(40), kind: 'k', fields: ev.fields, receivedAt: now - 25_000 }], 'dead', now - 1);
   await siyu.processor.sweep();
   t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/send_welcome_msg').length, 0);
@@ -77,7 +77,7 @@ test(`${b} a deletion processed before its add leaves the relationship deleted`,
   const t0 = Math.floor(now / 1000) - 5;
   const add = addEvent(siyu, ch.code, '反序', t0);
   const del = { ...add.fields, ChangeType: 'del_follow_user', CreateTime: String(t0 + 2), State: undefined, WelcomeCode: undefined };
-  const store = new CallbackEventStore(siyu.db);
+  const store = new SqlCallbackEventRepo(siyu.db);
   await store.insertEvents([{ dedupeKey: 'd'.repeat(40), kind: 'del', fields: del, receivedAt: now }], 'x', now - 1);
   await siyu.processor.sweep();
   await store.insertEvents([{ dedupeKey: 'e'.repeat(40), kind: 'add', fields: add.fields, receivedAt: now }], 'x', now - 1);

@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { admin, startApp } from '../support/app.js';
 import { loginAs, mp, saveStaff } from '../support/mp.js';
-import { OutboxStore } from '../../src/store/outbox.store.js';
+import { SqlOutboxRepo } from '../../src/persistence/outbox.repo.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -367,7 +367,7 @@ test('a delivered NPS question counts as delivered in the journey stats and the 
   t.is((await stats()).delivered, 0, 'queued is not delivered');
 
   // What the bot's drain does once the message is out.
-  const outbox = new OutboxStore(siyu.db);
+  const outbox = new SqlOutboxRepo(siyu.db);
   const claimed = await outbox.claimDue(siyu.config.bot.account, 'test-drain', clock.now(), clock.now() + MIN, 10);
   t.deepEqual(claimed.map((m) => m.id), [Number(row.id)]);
   t.true(await outbox.markSent(Number(row.id), 'test-drain', clock.now()));

@@ -6,8 +6,8 @@ import type { ConversationRef, OutboundPort, OutboxRequest } from '../../src/dom
 import { ManualClock } from '../../src/shared/clock.js';
 import { AppError, isAppError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createDb, migrateLatest, type Db } from '../../src/store/db.js';
-import { CustomerOptOutStore, OutboxStore } from '../../src/store/outbox.store.js';
+import { createDb, migrateLatest, type Db } from '../../src/persistence/db.js';
+import { SqlCustomerOptOutRepo, SqlOutboxRepo } from '../../src/persistence/outbox.repo.js';
 import { backendName, freshDatabase } from '../support/backends.js';
 
 const b = `[${backendName}]`;
@@ -74,8 +74,8 @@ async function setup(t: ExecutionContext, o: Partial<OutboxDrainerDeps> = {}) {
   await migrateLatest(db);
   const clock = new ManualClock();
   const port = new FakePort(clock);
-  const repo = new OutboxStore(db);
-  const optOut = new CustomerOptOutStore(db);
+  const repo = new SqlOutboxRepo(db);
+  const optOut = new SqlCustomerOptOutRepo(db);
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) }) });
   const service = new OutboxService({ repo, optOut, clock });
@@ -159,7 +159,7 @@ test(`${b} an enqueue inside a transaction that rolls back leaves nothing`, asyn
   const { db, service } = await setup(t);
   await t.throwsAsync(
     db.transaction(async (trx) => {
-      const r = await service.enqueue(say('事务内'), { repo: new OutboxStore(trx) });
+      const r = await service.enqueue(say('事务内'), { repo: new SqlOutboxRepo(trx) });
       t.is(r.ids.length, 1);
       throw new Error('roll back');
     }),
@@ -311,7 +311,7 @@ test(`${b} the vendor's rate limit opens the breaker: nothing is sent until it c
 test(`${b} two drainers with different owners on one account never send a row twice`, async (t) => {
   const { conn, service, port, deps, repo, drainer } = await setup(t, { ratePerMinute: 60_000 });
   // The second drainer is another process: its own connection (pool) to the same database.
-  const other = new OutboxDrainer({ ...deps, owner: 'drainer-b', repo: new OutboxStore(connect(t, conn)) });
+  const other = new OutboxDrainer({ ...deps, owner: 'drainer-b', repo: new SqlOutboxRepo(connect(t, conn)) });
   await service.enqueue(Array.from({ length: 60 }, (_, i) => say(`并发${i}`)));
   // A drainer that loses every row of a claim to the other gets 0 and polls again, as its loop would.
   const untilEmpty = async (d: OutboxDrainer) => {

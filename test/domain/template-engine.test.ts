@@ -10,7 +10,7 @@ import {
   TEXT_CONTEXTS,
   usesVariable,
 } from '../../src/domain/template/template-engine.js';
-import { DEFAULT_TEMPLATES } from '../../src/domain/conversation/default-templates.js';
+import { DEFAULT_REPLY_TEXTS } from '../../src/domain/conversation/default-reply-texts.js';
 import { DEFAULT_JOURNEYS } from '../../src/domain/journey/defaults.js';
 
 test('variables are {name} in single braces; everything else is literal text', (t) => {
@@ -65,7 +65,7 @@ test('checkTemplate throws a 400 with the code and the message, prefixed with wh
 test('every variable offered anywhere has a meaning in the catalogue, and every shipped text passes its own check', (t) => {
   const offered = new Set([...Object.values(TEXT_CONTEXTS).flat()]);
   for (const v of offered) t.true(Object.hasOwn(TEMPLATE_VARIABLES, v), v);
-  for (const [key, def] of Object.entries(DEFAULT_TEMPLATES)) t.is(templateProblem(def.text, def.vars), undefined, key);
+  for (const [key, def] of Object.entries(DEFAULT_REPLY_TEXTS)) t.is(templateProblem(def.text, def.vars), undefined, key);
   for (const j of DEFAULT_JOURNEYS) {
     for (const s of j.steps) {
       if (s.type === 'send') t.is(templateProblem(s.text, 'journeyMessage'), undefined, `${j.key}: ${s.text}`);

@@ -95,7 +95,7 @@ test(`${b} WeCom accepted the template but the process died before storing the m
   // The results poller reads the adopted msgid like any other.
   siyu.emulator!.confirmMassTask(msgid!, 'rep001');
   clock.advance(MIN);
-  t.like(await siyu.journeys.pollTemplateResults(), { checked: 1, delivered: 1 });
+  t.like(await siyu.journeys.pollMassMessageResults(), { checked: 1, delivered: 1 });
   t.like(await touch(), { delivery: 'delivered' });
 });
 

@@ -35,16 +35,16 @@ test(`${b} template touches stay awaiting until the rep confirms, then read back
   t.regex(first.ref, /^msg:/);
 
   // Nobody confirmed yet: asked, still awaiting, and not asked again within the recheck interval.
-  t.like(await siyu.journeys.pollTemplateResults(), { checked: 2, awaiting: 2, delivered: 0, failed: 0 });
+  t.like(await siyu.journeys.pollMassMessageResults(), { checked: 2, awaiting: 2, delivered: 0, failed: 0 });
   t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/get_groupmsg_task').length, 2);
   t.is(siyu.emulator!.callsTo('/cgi-bin/externalcontact/get_groupmsg_send_result').length, 0, 'no send result is read before the rep confirms');
-  t.like(await siyu.journeys.pollTemplateResults(), { checked: 0 });
+  t.like(await siyu.journeys.pollMassMessageResults(), { checked: 0 });
 
   // The second customer removes the rep before the rep confirms both tasks in WeCom.
   siyu.emulator!.removeRelationship('rep001', leaves.externalUserId);
   for (const c of [stays, leaves]) siyu.emulator!.confirmMassTask((await touchOf(c.customerId)).ref.slice(4), 'rep001');
   clock.set(T0 + 21 * MIN);
-  t.like(await siyu.journeys.pollTemplateResults(), { checked: 2, delivered: 1, failed: 1, awaiting: 0 });
+  t.like(await siyu.journeys.pollMassMessageResults(), { checked: 2, delivered: 1, failed: 1, awaiting: 0 });
   const delivered = await touchOf(stays.customerId);
   t.is(delivered.delivery, 'delivered');
   t.truthy(delivered.delivered_at);
@@ -53,7 +53,7 @@ test(`${b} template touches stay awaiting until the rep confirms, then read back
   t.is(failed.last_error, 'not_friend');
 
   clock.set(T0 + 40 * MIN);
-  t.like(await siyu.journeys.pollTemplateResults(), { checked: 0 }, 'settled touches are not asked about again');
+  t.like(await siyu.journeys.pollMassMessageResults(), { checked: 0 }, 'settled touches are not asked about again');
   const stats = (await admin(siyu).get(`/api/journeys/${first.journey_id}`)).json.stats;
   t.is(stats.delivered, 1);
   t.is(stats.delivery_failed, 1);
@@ -65,7 +65,7 @@ test(`${b} a template touch whose msgid WeCom does not know is marked failed wit
   const siyu = await startApp(t, { options: { clock } });
   const [id] = await siyu.db('customers').insert({ name: '小王', stage: 'new', gender: 0, opted_out: false, owner_userid: 'rep001', created_at: T0, updated_at: T0 });
   await siyu.db('touches').insert({ idem_key: 'manual:1', customer_id: Number(id), step_index: 0, kind: 'message', payload: '{}', marketing: true, status: 'sent', channel: 'template', ref: 'msg:unknown', delivery: 'awaiting', due_at: T0, created_at: T0, sent_at: T0 });
-  t.like(await siyu.journeys.pollTemplateResults(), { checked: 1, failed: 1 });
+  t.like(await siyu.journeys.pollMassMessageResults(), { checked: 1, failed: 1 });
   const touch = await siyu.db('touches').where({ idem_key: 'manual:1' }).first();
   t.is(touch.delivery, 'failed');
   t.is(touch.last_error, 'wecom_40058');

@@ -2,7 +2,7 @@ import test from 'ava';
 import { IdentityService, type PersonClaim } from '../../src/domain/customer/identity.service.js';
 import type { Siyu } from '../../src/main/compose.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { customerTransactor } from '../../src/store/customer.store.js';
+import { customerTransactor } from '../../src/persistence/customer.repo.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 import { posClient } from '../support/orders.js';

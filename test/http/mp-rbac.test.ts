@@ -171,13 +171,13 @@ test('every /api/mp endpoint refuses another store and a lower role (404 for ids
 test('the OpenAPI document is served and describes exactly the routes of the router', async (t) => {
   const { call } = await world(t);
   const { mpRoutes } = await import('../../src/http/routes/mp.routes.js');
-  const { mpCoreRoutes } = await import('../../src/http/routes/mp-core.routes.js');
+  const { mpOperationsRoutes } = await import('../../src/http/routes/mp-operations.routes.js');
   const { mpReportRoutes } = await import('../../src/http/routes/mp-reports.routes.js');
   const auth = { authenticate: async () => undefined } as never;
   // Every router mounted under /api/mp: the document covers them all.
   const routers = [
     mpRoutes({ auth, mp: {} as never, ipHash: (s) => s }),
-    mpCoreRoutes({ auth, core: {} as never, mp: {} as never, renders: {} as never, publicBaseUrl: () => '' }),
+    mpOperationsRoutes({ auth, core: {} as never, mp: {} as never, renders: {} as never, publicBaseUrl: () => '' }),
     mpReportRoutes({ auth, reports: {} as never, ipHash: (s) => s }),
   ];
   const routed = routers.flatMap((router) => router.stack.flatMap((l) => l.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${String(l.path).replace(/:(\w+)/g, '{$1}')}`))).sort();

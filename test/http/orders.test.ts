@@ -5,13 +5,13 @@ import type { PaidOrder } from '../../src/domain/order/order.types.js';
 import { TagService } from '../../src/domain/tag/tag.service.js';
 import { PiiCipher } from '../../src/shared/pii.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { OrderStore, orderTransactor } from '../../src/store/order.store.js';
-import { TagStore } from '../../src/store/tag.store.js';
+import { SqlOrderRepo, orderTransactor } from '../../src/persistence/order.repo.js';
+import { SqlTagRepo } from '../../src/persistence/tag.repo.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 import { orderFootprint, purchases } from '../support/orders.js';
 import { IdentityService } from '../../src/domain/customer/identity.service.js';
-import { customerTransactor } from '../../src/store/customer.store.js';
+import { customerTransactor } from '../../src/persistence/customer.repo.js';
 
 const b = `[${backendName}]`;
 
@@ -96,14 +96,14 @@ test(`${b} the onPaid hook hears each new order once after commit, and its failu
   const siyu = await startApp(t);
   const heard: PaidOrder[] = [];
   const log = createLogger({ level: 'silent' });
-  const store = new OrderStore(siyu.db);
+  const store = new SqlOrderRepo(siyu.db);
   const make = (onPaid: (o: PaidOrder) => Promise<void>) =>
     new OrderService({
       tx: orderTransactor(siyu.db),
       people: new IdentityService({ tx: customerTransactor(siyu.db), clock: siyu.clock, log }),
       orders: store,
       sources: store,
-      tags: new TagService({ tags: new TagStore(siyu.db), corpTags: { ensureCorpTags: async () => new Map() }, log }),
+      tags: new TagService({ tags: new SqlTagRepo(siyu.db), corpTags: { ensureCorpTags: async () => new Map() }, log }),
       pii: new PiiCipher(siyu.config.piiKey),
       nonces: { spend: async () => true },
       storeExists: async () => false,

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { runRfmNightly } from '../../src/jobs/rfm-nightly.job.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { RfmStore } from '../../src/store/rfm.store.js';
+import { SqlRfmRepo } from '../../src/persistence/rfm.repo.js';
 import { admin, startApp } from '../support/app.js';
 import { backendName } from '../support/backends.js';
 import { NOW, addCustomers } from '../support/segments.js';
@@ -16,7 +16,7 @@ test(`${b} the admin API shows the segment distribution, movement between runs a
     { id: 1, storeId: 1, boughtDaysAgo: 1, orderCount: 9, totalSpentFen: 90_000 },
     { id: 2, storeId: 1, boughtDaysAgo: 300, orderCount: 1, totalSpentFen: 100 },
   ]);
-  const job = (now: number) => runRfmNightly({ now, rfm: new RfmStore(siyu.db), clock: new ManualClock(now) });
+  const job = (now: number) => runRfmNightly({ now, rfm: new SqlRfmRepo(siyu.db), clock: new ManualClock(now) });
   const first = await job(NOW);
   await siyu.db('customers').where('id', 2).update({ last_purchase_at: NOW + 1000, order_count: 20, total_spent_fen: 1_000_000 });
   const second = await job(NOW + 86_400_000);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JOB_LOCK_MS, withJobLock } from '../../src/jobs/schedule.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { MemoryCache } from '../../src/store/cache/memory-cache.js';
+import { MemoryCache } from '../../src/persistence/cache/memory-cache.js';
 
 function cacheWithClock(t: { teardown(fn: () => unknown): void }) {
   const clock = new ManualClock();

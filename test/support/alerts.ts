@@ -1,7 +1,7 @@
 import type { ExecutionContext } from 'ava';
 import type { Siyu } from '../../src/main/compose.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { OutboxStore } from '../../src/store/outbox.store.js';
+import { SqlOutboxRepo } from '../../src/persistence/outbox.repo.js';
 import { startApp } from './app.js';
 
 export const ADMIN = 'rep003';
@@ -32,5 +32,5 @@ export async function queueOutbox(siyu: Siyu, n: number, dueAt: number): Promise
     dueAt,
     createdAt: dueAt,
   }));
-  await new OutboxStore(siyu.db).insertMessages(rows);
+  await new SqlOutboxRepo(siyu.db).insertMessages(rows);
 }

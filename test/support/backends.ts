@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import knexFactory from 'knex';
 import type { Cache } from '../../src/shared/cache.js';
-import { MemoryCache } from '../../src/store/cache/memory-cache.js';
-import { RedisCache } from '../../src/store/cache/redis-cache.js';
+import { MemoryCache } from '../../src/persistence/cache/memory-cache.js';
+import { RedisCache } from '../../src/persistence/cache/redis-cache.js';
 import type { Clock } from '../../src/shared/clock.js';
 
 /**

@@ -47,7 +47,7 @@ export async function mpWorld(t: ExecutionContext, o: { clock?: Clock } = {}) {
   return { siyu, stores, tokens, call, as, raw, withHeaders, customer };
 }
 
-/** Row counts of everything an mp-core call could write, to prove a refused call wrote nothing. */
+/** Row counts of everything an mp-operations call could write, to prove a refused call wrote nothing. */
 export async function mpFootprint(siyu: Siyu) {
   const n = async (table: string) => Number((await siyu.db(table).count({ n: '*' }))[0]!.n);
   return {

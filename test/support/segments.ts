@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava';
 import { DAY_MS } from '../../src/domain/segment/rfm.js';
-import { createDb, migrateLatest, type Db } from '../../src/store/db.js';
+import { createDb, migrateLatest, type Db } from '../../src/persistence/db.js';
 import { freshDatabase } from './backends.js';
 
 export const NOW = Date.UTC(2026, 11, 1, 18, 0, 0);

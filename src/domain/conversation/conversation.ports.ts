@@ -12,7 +12,7 @@ export interface RuleMatcher {
     | undefined;
 }
 
-/** Reply texts by key (implemented by TemplateBook); a rule's own reply is rendered with `renderText`. */
+/** Reply texts by key (implemented by ReplyTexts); a rule's own reply is rendered with `renderText`. */
 export interface TemplatePort {
   render(key: string, storeId: number | null, vars: Record<string, string | number>): string | Promise<string>;
   renderText(text: string, vars: Record<string, string | number>): string;

@@ -27,7 +27,7 @@ export interface TemplateOverride {
   text: string;
 }
 
-export interface BotTemplateRepo {
+export interface ReplyTextRepo {
   /** Every override, or those of the given store ids. */
   listBotTemplates(storeIds?: number[]): Promise<TemplateOverride[]>;
   /** Inserts or replaces the override of (storeId, key). */

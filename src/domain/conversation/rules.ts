@@ -10,7 +10,7 @@ import {
   type NewBotRule,
 } from './rules.types.js';
 import { checkTemplate, compileTemplate, renderTemplate, type CompiledTemplate, type TemplateVars } from '../template/template-engine.js';
-import { templateProblem } from './templates.js';
+import { templateProblem } from './reply-texts.js';
 import { compileOperatorRegex, compileRegexSet, type OperatorRegexSet } from './operator-regex.js';
 import { VersionedCopy, type VersionedDeps } from './versioned.js';
 

@@ -3,10 +3,10 @@ import { journeyStepClass, mayReceive } from '../customer/messaging-policy.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
-import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings, TemplateResults } from './journey.ports.js';
+import type { CustomerFact, CustomerFacts, JourneyActions, JourneyRepo, JourneyTexts, StoreSettings, MassMessageResults } from './journey.ports.js';
 import type { Condition, Journey, JourneyRun, SkipReason, Step, Target, TemplateAttempt, Touch, TouchChannel } from './journey.types.js';
 import { journeyTagChange } from './tag-step.js';
-import { findTemplateTask, textSha } from './template-reconcile.js';
+import { findTemplateTask, textSha } from './mass-message-reconcile.js';
 import { renderText } from '../template/template-engine.js';
 import { recordJourneyEvent, type JourneyEvent, type TimelineSink } from './journey-timeline.js';
 import { inQuietHours, nextSendable, parseHm, retryForRoute, waitUntil, withinCaps, type Caps, type QuietHours } from './policy.js';
@@ -66,7 +66,7 @@ const couponOfferKey = (t: Touch) => `journey:${t.journeyId ?? 0}:${createHash('
  * - template (add_msg_template): at most once *as far as WeCom's records let us tell*. The call
  *   takes no key of ours, so the attempt (time, sender, text hash) is written under the lease
  *   before the call; a touch found with an attempt but no msgid is not sent again blindly: after
- *   `templateSettleMs` the engine looks for the task in WeCom (template-reconcile.ts) and adopts
+ *   `templateSettleMs` the engine looks for the task in WeCom (mass-message-reconcile.ts) and adopts
  *   its msgid, and only when none matches does it deliver again. The residual cases where the
  *   customer could still get two (or where a task is adopted that another touch made) are listed
  *   there.
@@ -88,7 +88,7 @@ export class JourneyEngine {
       /** Stores' own quiet hours; the config's apply to stores without them. */
       stores?: StoreSettings;
       /** WeCom's mass-message records: where an interrupted template call is looked for. */
-      templates: Pick<TemplateResults, 'listCreated' | 'tasks' | 'sendResults'>;
+      templates: Pick<MassMessageResults, 'listCreated' | 'tasks' | 'sendResults'>;
       /** The customers' timelines: every touch sent, tag step and coupon is written there. */
       timeline: TimelineSink;
       /** Each touch's outcome (metrics): sent + channel, skipped + reason, deferred, failed + code. */

@@ -41,7 +41,7 @@ export interface JourneyRepo {
 }
 
 /** WeCom's results of a mass message (群发), read back because WeCom sends no callback for them. */
-export interface TemplateResults {
+export interface MassMessageResults {
   /** Per sender of the message: whether they confirmed (sent) it in their WeCom client. */
   tasks(msgid: string): Promise<Array<{ userid: string; sent: boolean }>>;
   /** Per recipient of one sender: 0 not sent, 1 sent, 2 failed (not a friend), 3 failed (receive cap reached). */

@@ -13,7 +13,7 @@ import { badRequest } from '../../shared/errors.js';
  *
  * A variable name is ASCII letters, digits and `_`; any other brace text (`{不是变量`, `{楼栋}`,
  * a lone `}`) is literal. Which variables a text may use depends on where it is sent: the
- * catalogue below for operators' texts, `DEFAULT_TEMPLATES[key].vars` for each system text of
+ * catalogue below for operators' texts, `DEFAULT_REPLY_TEXTS[key].vars` for each system text of
  * the bot (listed by GET /api/bot/templates). A text is checked when it is saved; rendering
  * never fails, a variable without a value renders as ''.
  */

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { BotRuleService } from '../../domain/conversation/rules.js';
 import { MATCH_KINDS, RULE_ACTIONS, RULE_SCOPES } from '../../domain/conversation/rules.types.js';
-import type { TemplateBook } from '../../domain/conversation/templates.js';
+import type { ReplyTexts } from '../../domain/conversation/reply-texts.js';
 import { readJson } from '../body.js';
 import { parseId } from '../validation.js';
 
@@ -54,7 +54,7 @@ const templateBody = z.object({ storeId: z.number().int().min(0).optional(), tex
 const storeOrGlobal = (id: number | undefined) => (id ? id : null);
 
 /** Admin API for the bot's keyword rules and system texts. */
-export function botRoutes(d: { rules: BotRuleService; templates: TemplateBook }): Router {
+export function botRoutes(d: { rules: BotRuleService; templates: ReplyTexts }): Router {
   const r = new Router({ prefix: '/api/bot' });
 
   r.get('/rules', async (ctx) => {

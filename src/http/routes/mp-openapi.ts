@@ -2,7 +2,7 @@
  * OpenAPI 3 description of /api/mp (served at GET /api/mp/openapi.json). Hand-written: keep it
  * in step with mp.routes.ts (test/http/mp-openapi.test.ts checks every route is listed).
  */
-import { MP_CORE_PATHS, MP_CORE_SCHEMAS } from './mp-core-openapi.js';
+import { MP_CORE_PATHS, MP_CORE_SCHEMAS } from './mp-operations-openapi.js';
 import { MP_REPORTS_PATHS, RATE_LIMITED_RESPONSE } from './mp-openapi.reports.js';
 import { authErrors, err, idParam, json, page, ref, secured } from './mp-openapi.parts.js';
 

@@ -4,10 +4,10 @@ import { EventProcessor } from '../../domain/acquisition/event-processor.js';
 import { handleLostCustomer } from '../../domain/customer/lifecycle.js';
 import { toContactEvent } from '../../integrations/wecom/callback.js';
 import { isUnavailable } from '../../shared/unavailable.js';
-import { CallbackEventStore } from '../../store/callback-event.store.js';
-import { customerTransactor } from '../../store/customer.store.js';
-import { createDb } from '../../store/db.js';
-import { StaffStore } from '../../store/staff.store.js';
+import { SqlCallbackEventRepo } from '../../persistence/callback-event.repo.js';
+import { customerTransactor } from '../../persistence/customer.repo.js';
+import { createDb } from '../../persistence/db.js';
+import { SqlStaffRepo } from '../../persistence/staff.repo.js';
 import type { ChannelParts } from './channels.js';
 import type { ConversationParts } from './conversations.js';
 import type { JourneyParts } from './journeys.js';
@@ -20,11 +20,11 @@ import type { WecomParts } from './wecom.js';
  * Rules live in domain/acquisition (what an event means, the welcome window, failure classes).
  */
 export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: ConversationParts, j: JourneyParts) {
-  const staffStore = new StaffStore(p.db);
+  const staffRepo = new SqlStaffRepo(p.db);
   const { db, clock, log, config, metrics, closers } = p;
   const acquisition = new AcquisitionService({
     corpId: config.wecom.corpId,
-    channels: c.channelStore,
+    channels: c.channelRepo,
     lookup: c.lookup,
     tx: customerTransactor(db),
     people: c.people,
@@ -37,7 +37,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     media: c.media,
     leads: {
       findByState: (state) => c.landing.findLeadByState(state),
-      markLinked: (id, at) => c.landingStore.markLeadLinked(id, at),
+      markLinked: (id, at) => c.landingRepo.markLeadLinked(id, at),
     },
     onChannelAdds: (ids) => c.channels.afterAdds(ids),
     onAdded: (a) => j.journeys.service.trigger({ trigger: 'contact_added', customerId: a.customerId, storeId: a.storeId, ref: `add:${a.eventId}`, at: a.at }),
@@ -45,7 +45,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     onLost: (l) =>
       handleLostCustomer(
         {
-          staffOf: (storeId) => staffStore.listStaff({ storeId }),
+          staffOf: (storeId) => staffRepo.listStaff({ storeId }),
           render: async (k, storeId, vars) => {
             await b.templates.maybeRefresh();
             return b.templates.render(k, storeId, vars);
@@ -63,7 +63,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     },
   });
   const processor = new EventProcessor({
-    queue: new CallbackEventStore(db),
+    queue: new SqlCallbackEventRepo(db),
     acquisition,
     decode: (f) => toContactEvent(f as never),
     clock,
@@ -80,7 +80,7 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     inboxDb = createDb({ mysqlUrl: config.db.mysqlUrl, sqliteFile: config.db.sqliteFile, poolMax: 4, log: log.child({ module: 'db-inbox' }) });
     closers.push(() => inboxDb.destroy());
   }
-  const inbox = new EventInbox(new CallbackEventStore(inboxDb), {
+  const inbox = new EventInbox(new SqlCallbackEventRepo(inboxDb), {
     maxBatch: config.callback.maxBatch,
     leaseMs: 60_000,
     maxConcurrent: config.db.mysqlUrl ? 3 : 1,

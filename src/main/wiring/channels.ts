@@ -7,12 +7,12 @@ import { LandingService } from '../../domain/landing/landing.service.js';
 import { MediaService } from '../../domain/media/media.service.js';
 import { TagService } from '../../domain/tag/tag.service.js';
 import { PiiCipher } from '../../shared/pii.js';
-import { CacheMutex, CacheRateLimiter } from '../../store/cache/rate-limiter.js';
-import { ChannelStore } from '../../store/channel.store.js';
-import { CustomerStore, customerTransactor } from '../../store/customer.store.js';
-import { LandingStore, landingTransactor } from '../../store/landing.store.js';
-import { MediaStore } from '../../store/media.store.js';
-import { TagStore } from '../../store/tag.store.js';
+import { CacheMutex, CacheRateLimiter } from '../../persistence/cache/rate-limiter.js';
+import { SqlChannelRepo } from '../../persistence/channel.repo.js';
+import { SqlCustomerRepo, customerTransactor } from '../../persistence/customer.repo.js';
+import { SqlLandingRepo, landingTransactor } from '../../persistence/landing.repo.js';
+import { SqlMediaRepo } from '../../persistence/media.repo.js';
+import { SqlTagRepo } from '../../persistence/tag.repo.js';
 import type { Platform } from './platform.js';
 import type { WecomParts } from './wecom.js';
 
@@ -23,12 +23,12 @@ import type { WecomParts } from './wecom.js';
  */
 export function wireChannels(p: Platform, w: WecomParts) {
   const { db, cache, keys, clock, log, config } = p;
-  const channelStore = new ChannelStore(db);
-  const customerStore = new CustomerStore(db);
-  const tags = new TagService({ tags: new TagStore(db), corpTags: w.gateways, log: log.child({ module: 'tags' }) });
-  const lookup = new ChannelLookup(channelStore, clock);
+  const channelRepo = new SqlChannelRepo(db);
+  const customerRepo = new SqlCustomerRepo(db);
+  const tags = new TagService({ tags: new SqlTagRepo(db), corpTags: w.gateways, log: log.child({ module: 'tags' }) });
+  const lookup = new ChannelLookup(channelRepo, clock);
   const media = new MediaService({
-    repo: new MediaStore(db),
+    repo: new SqlMediaRepo(db),
     uploader: w.gateways,
     cache: {
       get: (sha1) => cache.get(keys.mediaId(config.wecom.corpId, sha1)),
@@ -38,7 +38,7 @@ export function wireChannels(p: Platform, w: WecomParts) {
     log: log.child({ module: 'media' }),
   });
   const channels = new ChannelService({
-    channels: channelStore,
+    channels: channelRepo,
     contactWays: w.gateways,
     tags,
     clock,
@@ -46,16 +46,16 @@ export function wireChannels(p: Platform, w: WecomParts) {
     onChange: (c) => lookup.forget(c.code),
     assetExists: (id) => media.exists(id),
   });
-  const customers = new CustomerService({ customers: customerStore, corpId: config.wecom.corpId });
+  const customers = new CustomerService({ customers: customerRepo, corpId: config.wecom.corpId });
   // Every way a person comes in (add, landing, order, Pay, bot chat) finds or creates them here.
   const people = new IdentityService({ tx: customerTransactor(db), clock, log: log.child({ module: 'identities' }) });
   const pii = new PiiCipher(config.piiKey);
-  const landingStore = new LandingStore(db);
+  const landingRepo = new SqlLandingRepo(db);
   const limiter = new CacheRateLimiter(cache, keys, clock);
   const landing = new LandingService({
-    channels: channelStore,
+    channels: channelRepo,
     lookup,
-    landing: landingStore,
+    landing: landingRepo,
     tx: landingTransactor(db),
     people,
     tags,
@@ -66,10 +66,10 @@ export function wireChannels(p: Platform, w: WecomParts) {
     clock,
     log: log.child({ module: 'landing' }),
   });
-  const storeExists = (id: number) => channelStore.storeExists(id);
+  const storeExists = (id: number) => channelRepo.storeExists(id);
   // Tag and note edits by operators and journeys alike: timeline, WeCom mark_tag, one rule for what may be removed.
-  const customerEdits = new CustomerEditService({ tx: customerTransactor(db), customers: customerStore, tags, wecom: w.gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) });
-  return { customerEdits, channelStore, customerStore, tags, lookup, media, channels, customers, people, pii, landingStore, limiter, landing, storeExists };
+  const customerEdits = new CustomerEditService({ tx: customerTransactor(db), customers: customerRepo, tags, wecom: w.gateways, corpId: config.wecom.corpId, clock, log: log.child({ module: 'customer-edits' }) });
+  return { customerEdits, channelRepo, customerRepo, tags, lookup, media, channels, customers, people, pii, landingRepo, limiter, landing, storeExists };
 }
 
 export type ChannelParts = ReturnType<typeof wireChannels>;

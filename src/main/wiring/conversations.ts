@@ -1,9 +1,9 @@
 import type { Cooldowns, RuleMatcher, TemplatePort } from '../../domain/conversation/conversation.ports.js';
 import { ConversationService } from '../../domain/conversation/conversation.service.js';
-import type { TemplateKey } from '../../domain/conversation/default-templates.js';
+import type { ReplyTextKey } from '../../domain/conversation/default-reply-texts.js';
 import { GroupService } from '../../domain/conversation/group.service.js';
 import { BotRuleService, RuleBook } from '../../domain/conversation/rules.js';
-import { TemplateBook } from '../../domain/conversation/templates.js';
+import { ReplyTexts } from '../../domain/conversation/reply-texts.js';
 import { OutboxService } from '../../domain/outbox/outbox.service.js';
 import { RoomPoolService } from '../../domain/room/room-pool.service.js';
 import { StaffDirectory } from '../../domain/staff/staff-directory.js';
@@ -12,17 +12,17 @@ import { renderText } from '../../domain/template/template-engine.js';
 import { WecomStaffNotifier } from '../../integrations/wecom/staff-notifier.js';
 import { CacheVersion } from '../../shared/cache-version.js';
 import { maskMobile } from '../../shared/pii.js';
-import { BotRuleStore } from '../../store/bot-rule.store.js';
-import { BotTemplateStore } from '../../store/bot-template.store.js';
-import { batchedBotWrites } from '../../store/bot-writes.js';
-import { MemoryCache } from '../../store/cache/memory-cache.js';
-import { ConversationStore } from '../../store/conversation.store.js';
-import { CustomerOptOutStore, OutboxStore } from '../../store/outbox.store.js';
-import { RoomActivityStore } from '../../store/room-activity.store.js';
-import { RoomPoolStore, roomPoolTransactor } from '../../store/room-pool.store.js';
-import { StaffStore } from '../../store/staff.store.js';
-import { StoresStore } from '../../store/stores.store.js';
-import { TaskStore } from '../../store/task.store.js';
+import { SqlBotRuleRepo } from '../../persistence/bot-rule.repo.js';
+import { SqlReplyTextRepo } from '../../persistence/bot-template.repo.js';
+import { batchedBotWrites } from '../../persistence/bot-writes.js';
+import { MemoryCache } from '../../persistence/cache/memory-cache.js';
+import { SqlConversationRepo } from '../../persistence/conversation.repo.js';
+import { SqlCustomerOptOutRepo, SqlOutboxRepo } from '../../persistence/outbox.repo.js';
+import { SqlRoomActivityRepo } from '../../persistence/room-activity.repo.js';
+import { SqlRoomPoolRepo, roomPoolTransactor } from '../../persistence/room-pool.repo.js';
+import { SqlStaffRepo } from '../../persistence/staff.repo.js';
+import { SqlStoreRepo } from '../../persistence/store.repo.js';
+import { SqlTaskRepo } from '../../persistence/task.repo.js';
 import type { ChannelParts } from './channels.js';
 import type { Platform } from './platform.js';
 import type { WecomParts } from './wecom.js';
@@ -35,28 +35,28 @@ import type { WecomParts } from './wecom.js';
 export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
   const { db, cache, keys, clock, log, config, closers } = p;
   const roomPools = new RoomPoolService({
-    pools: new RoomPoolStore(db),
+    pools: new SqlRoomPoolRepo(db),
     tx: roomPoolTransactor(db),
     joinWays: w.groupChat,
     clock,
     log: log.child({ module: 'room-pools' }),
   });
-  const botRuleStore = new BotRuleStore(db);
+  const botRuleRepo = new SqlBotRuleRepo(db);
   const ruleVersion = new CacheVersion(cache, keys.botVersion('rules'));
-  const rules = new RuleBook({ rules: botRuleStore, version: ruleVersion, clock, log: log.child({ module: 'bot-rules' }) });
-  const botRules = new BotRuleService({ rules: botRuleStore, version: ruleVersion, clock, storeExists: c.storeExists });
-  const templates = new TemplateBook({
-    templates: new BotTemplateStore(db),
+  const rules = new RuleBook({ rules: botRuleRepo, version: ruleVersion, clock, log: log.child({ module: 'bot-rules' }) });
+  const botRules = new BotRuleService({ rules: botRuleRepo, version: ruleVersion, clock, storeExists: c.storeExists });
+  const templates = new ReplyTexts({
+    templates: new SqlReplyTextRepo(db),
     version: new CacheVersion(cache, keys.botVersion('templates')),
     clock,
     log: log.child({ module: 'bot-templates' }),
     storeExists: c.storeExists,
   });
-  const outbox = new OutboxService({ repo: new OutboxStore(db), optOut: new CustomerOptOutStore(db), clock });
-  const conversationStore = new ConversationStore(db, () => clock.now());
+  const outbox = new OutboxService({ repo: new SqlOutboxRepo(db), optOut: new SqlCustomerOptOutRepo(db), clock });
+  const conversationRepo = new SqlConversationRepo(db, () => clock.now());
   const botWrites = batchedBotWrites(db, clock);
-  const roomActivity = new RoomActivityStore(db);
-  const staffDirectory = new StaffDirectory({ staff: new StaffStore(db), version: new CacheVersion(cache, keys.botVersion('staff')), clock, log: log.child({ module: 'staff' }) });
+  const roomActivity = new SqlRoomActivityRepo(db);
+  const staffDirectory = new StaffDirectory({ staff: new SqlStaffRepo(db), version: new CacheVersion(cache, keys.botVersion('staff')), clock, log: log.child({ module: 'staff' }) });
   // Cooldowns and unanswered-in-a-row counts belong to the one bot process of the account, so
   // they live in its memory (a restart forgets them: a reply may come once more, nothing else).
   const botMemory = new MemoryCache(clock);
@@ -68,10 +68,10 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     reset: (k) => botMemory.del(botKeys(k)),
   };
   const templatePort: TemplatePort = {
-    render: (k, storeId, vars) => templates.render(k as TemplateKey, storeId, vars),
+    render: (k, storeId, vars) => templates.render(k as ReplyTextKey, storeId, vars),
     renderText,
   };
-  const storeNames = new StoreNames({ repo: new StoresStore(db), clock });
+  const storeNames = new StoreNames({ repo: new SqlStoreRepo(db), clock });
   const botLog = log.child({ module: 'conversations', account: config.bot.account });
   const rulePort: RuleMatcher = {
     // Texts reload on the same beat as rules, so an edited text shows up as fast.
@@ -81,12 +81,12 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
   const conversations = new ConversationService({
     rules: rulePort,
     templates: templatePort,
-    conversations: conversationStore,
-    contacts: conversationStore,
+    conversations: conversationRepo,
+    contacts: conversationRepo,
     people: c.people,
     staff: staffDirectory,
-    surveys: conversationStore,
-    tasks: new TaskStore(db),
+    surveys: conversationRepo,
+    tasks: new SqlTaskRepo(db),
     timeline: botWrites.timeline,
     outbox: botWrites.outbox,
     notifier: new WecomStaffNotifier({ api: w.appMessages, miniAppId: config.wecom.linkedMiniAppId, log: botLog }),
@@ -109,7 +109,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
   const groups = new GroupService({
     rules: rulePort,
     templates: templatePort,
-    contacts: conversationStore,
+    contacts: conversationRepo,
     staff: staffDirectory,
     outbox: botWrites.outbox,
     timeline: botWrites.timeline,
@@ -121,7 +121,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
     log: botLog,
     config: { account: config.bot.account, welcomeBatchMs: config.bot.groupWelcomeBatchMs, spamMaxStrikes: config.bot.spamMaxStrikes, welcomeMaxMentions: 20 },
   });
-  return { roomPools, rules, botRules, templates, outbox, conversationStore, roomActivity, staffDirectory, conversations, groups };
+  return { roomPools, rules, botRules, templates, outbox, conversationRepo, roomActivity, staffDirectory, conversations, groups };
 }
 
 export type ConversationParts = ReturnType<typeof wireConversations>;

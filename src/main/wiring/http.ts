@@ -20,7 +20,7 @@ import { integrationRoutes } from '../../http/routes/integration.routes.js';
 import { journeyRoutes } from '../../http/routes/journeys.routes.js';
 import { landingRoutes, scanPage } from '../../http/routes/landing.routes.js';
 import { mediaRoutes } from '../../http/routes/media.routes.js';
-import { mpCoreRoutes } from '../../http/routes/mp-core.routes.js';
+import { mpOperationsRoutes } from '../../http/routes/mp-operations.routes.js';
 import { mpPersonRoutes } from '../../http/routes/mp-person.routes.js';
 import { mpReportRoutes } from '../../http/routes/mp-reports.routes.js';
 import { mpRoutes } from '../../http/routes/mp.routes.js';
@@ -36,8 +36,8 @@ import { RenderCache } from '../../integrations/qr/index.js';
 import { toContactEvent } from '../../integrations/wecom/callback.js';
 import { CallbackCrypto } from '../../integrations/wecom/crypto.js';
 import { WechatPayNotify } from '../../integrations/wechat/pay-notify.js';
-import { dbClient, pingDb } from '../../store/db.js';
-import { StaffStore } from '../../store/staff.store.js';
+import { dbClient, pingDb } from '../../persistence/db.js';
+import { SqlStaffRepo } from '../../persistence/staff.repo.js';
 import type { MockPhones } from '../../sandbox/mock-phones.js';
 import { startMetricsServer } from '../metrics-server.js';
 import type { Monitoring } from '../monitoring.js';
@@ -85,7 +85,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
     pageHeaders: landingPageHeaders({ publicBaseUrl: config.publicBaseUrl }),
   };
   const staff = new StaffService({
-    staff: new StaffStore(db),
+    staff: new SqlStaffRepo(db),
     storeExists: c.storeExists,
     clock,
     onChange: () => b.staffDirectory.changed(),
@@ -115,7 +115,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
       }),
       integrationRoutes({ orders: o.orders }),
       mpRoutes({ auth: mp.auth, mp: mp.mp, ipHash: mp.ipHash, limiter: c.limiter }),
-      mpCoreRoutes({ auth: mp.auth, core: mp.core, mp: mp.mp, renders, log: log.child({ module: 'mp-core' }), publicBaseUrl: publicBase }),
+      mpOperationsRoutes({ auth: mp.auth, core: mp.core, mp: mp.mp, renders, log: log.child({ module: 'mp-operations' }), publicBaseUrl: publicBase }),
       mpReportRoutes({ auth: mp.auth, reports: mp.reports, ipHash: mp.ipHash }),
       mpPersonRoutes({ auth: mp.auth, personalData: mp.personalData, merges: mp.merges, optOut: mp.optOut, ipHash: mp.ipHash }),
       wechatPayRoutes({
@@ -132,7 +132,7 @@ export async function serveHttp(p: Platform, a: HttpAreas): Promise<{ server: Se
       customerRoutes({ customers: c.customers, merges: mp.merges, personalData: mp.personalData, optOut: mp.optOut, ipHash: mp.ipHash }),
       mediaRoutes({ media: c.media }),
       botRoutes({ rules: b.botRules, templates: b.templates }),
-      funnelRoutes({ funnel: mp.funnel, nps: b.conversationStore }),
+      funnelRoutes({ funnel: mp.funnel, nps: b.conversationRepo }),
       roomPoolRoutes({ roomPools: b.roomPools }),
       storeRoutes({ stores: j.stores }),
       staffRoutes({ staff }),

@@ -4,13 +4,13 @@ import { JourneyEngine } from '../../domain/journey/journey-engine.js';
 import type { JourneyActions } from '../../domain/journey/journey.ports.js';
 import { JourneyService } from '../../domain/journey/journey.service.js';
 import { parseHm } from '../../domain/journey/policy.js';
-import { pollTemplateResults } from '../../domain/journey/template-results.js';
+import { pollMassMessageResults } from '../../domain/journey/mass-message-results.js';
 import { StoreService } from '../../domain/store/store.service.js';
 import { TTL } from '../../shared/cache-keys.js';
 import { CacheVersion } from '../../shared/cache-version.js';
-import { CustomerFactsStore, JourneyStore, StoreSettingsStore, TriggerSourceStore } from '../../store/journey.store.js';
-import { StoresStore } from '../../store/stores.store.js';
-import { TaskStore } from '../../store/task.store.js';
+import { SqlCustomerFactsRepo, SqlJourneyRepo, SqlStoreSettingsRepo, SqlTriggerSourceRepo } from '../../persistence/journey.repo.js';
+import { SqlStoreRepo } from '../../persistence/store.repo.js';
+import { SqlTaskRepo } from '../../persistence/task.repo.js';
 import type { ChannelParts } from './channels.js';
 import type { ConversationParts } from './conversations.js';
 import type { Platform } from './platform.js';
@@ -25,15 +25,15 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
   const { db, cache, keys, clock, log, config, metrics } = p;
   const storesVersion = new CacheVersion(cache, keys.storesVersion());
   // Every write bumps the shared counter, so journey engines in any process drop their copies.
-  const stores = new StoreService({ repo: new StoresStore(db), clock, onChange: () => storesVersion.bump() });
-  const storeSettings = new StoreSettingsStore(db);
-  const journeyStore = new JourneyStore(db);
+  const stores = new StoreService({ repo: new SqlStoreRepo(db), clock, onChange: () => storesVersion.bump() });
+  const storeSettings = new SqlStoreSettingsRepo(db);
+  const journeyRepo = new SqlJourneyRepo(db);
   const service = new JourneyService({
-    repo: journeyStore,
+    repo: journeyRepo,
     clock,
     defaults: DEFAULT_JOURNEYS,
     orderMaxAgeMs: config.journeys.orderMaxAgeHours * 3_600_000,
-    sources: new TriggerSourceStore(db),
+    sources: new SqlTriggerSourceRepo(db),
     cursors: {
       get: async (id) => {
         const v = await cache.get(keys.journeyCursor(id));
@@ -42,23 +42,23 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
       set: (id, v) => cache.set(keys.journeyCursor(id), v, TTL.journeyCursorMs),
     },
   });
-  const taskStore = new TaskStore(db);
-  const facts = new CustomerFactsStore(db, config.wecom.corpId);
+  const taskRepo = new SqlTaskRepo(db);
+  const facts = new SqlCustomerFactsRepo(db, config.wecom.corpId);
   const actions: JourneyActions = {
-    botContactsOf: (ids) => b.conversationStore.contactsOf(config.bot.account, ids),
+    botContactsOf: (ids) => b.conversationRepo.contactsOf(config.bot.account, ids),
     enqueueBot: async (req) => void (await b.outbox.enqueue([req])),
-    sendTemplate: (t) => w.templateTouches.sendOne(t),
+    sendTemplate: (t) => w.massMessageTouches.sendOne(t),
     ask: async (id, q, ref, outboxKey) => void (await b.conversations.ask(id, q, ref, { outboxKey })),
-    claimCoupon: async (k) => (await c.landingStore.claimCoupon({ customerId: k.customerId, channelId: null, offerKey: k.offerKey, code: k.code, createdAt: k.at })).code,
-    createTask: (t) => taskStore.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
+    claimCoupon: async (k) => (await c.landingRepo.claimCoupon({ customerId: k.customerId, channelId: null, offerKey: k.offerKey, code: k.code, createdAt: k.at })).code,
+    createTask: (t) => taskRepo.insertTask({ ...t, kind: 'journey', createdAt: clock.now() }),
     changeTags: (id, change, journeyId) => c.customerEdits.edit(id, { tags: change }, { journeyId }),
   };
   const makeEngine = (owner: string, o: { wrapActions?(a: JourneyActions): JourneyActions } = {}) =>
     new JourneyEngine({
-      repo: journeyStore,
+      repo: journeyRepo,
       facts,
-      templates: w.templateTouches,
-      timeline: c.customerStore,
+      templates: w.massMessageTouches,
+      timeline: c.customerRepo,
       actions: o.wrapActions ? o.wrapActions(actions) : actions,
       clock,
       log: log.child({ module: 'journeys' }),
@@ -81,11 +81,11 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
   const journeys = {
     service,
     engine: makeEngine(`journeys-${process.pid}-${randomBytes(4).toString('hex')}`),
-    store: journeyStore,
+    store: journeyRepo,
     /** Another engine on the same database (tests: a second process); `wrapActions` lets a test stand between it and its rungs. */
     makeEngine,
     /** Reads back WeCom's results of template touches (the job's body). */
-    pollTemplateResults: () => pollTemplateResults({ repo: journeyStore, results: w.templateTouches, facts, clock, log: log.child({ module: 'template-results' }) }),
+    pollMassMessageResults: () => pollMassMessageResults({ repo: journeyRepo, results: w.massMessageTouches, facts, clock, log: log.child({ module: 'template-results' }) }),
   };
   return { stores, journeys };
 }

@@ -1,9 +1,9 @@
 import { OrderService } from '../../domain/order/order.service.js';
 import { SegmentService } from '../../domain/segment/segment.service.js';
 import { TTL } from '../../shared/cache-keys.js';
-import { OrderStore, orderTransactor } from '../../store/order.store.js';
-import { ReactivationStore } from '../../store/reactivation.store.js';
-import { RfmStore } from '../../store/rfm.store.js';
+import { SqlOrderRepo, orderTransactor } from '../../persistence/order.repo.js';
+import { SqlReactivationRepo } from '../../persistence/reactivation.repo.js';
+import { SqlRfmRepo } from '../../persistence/rfm.repo.js';
 import type { ChannelParts } from './channels.js';
 import type { JourneyParts } from './journeys.js';
 import type { Platform } from './platform.js';
@@ -14,12 +14,12 @@ import type { Platform } from './platform.js';
  */
 export function wireOrders(p: Platform, c: ChannelParts, j: JourneyParts) {
   const { db, cache, keys, clock, log, config } = p;
-  const orderStore = new OrderStore(db);
+  const orderRepo = new SqlOrderRepo(db);
   const orders = new OrderService({
     tx: orderTransactor(db),
     people: c.people,
-    orders: orderStore,
-    sources: orderStore,
+    orders: orderRepo,
+    sources: orderRepo,
     tags: c.tags,
     pii: c.pii,
     nonces: { spend: (source, nonce) => cache.setIfAbsent(keys.orderNonce(source, nonce), '1', TTL.orderNonceMs) },
@@ -30,8 +30,8 @@ export function wireOrders(p: Platform, c: ChannelParts, j: JourneyParts) {
     // Which orders start journeys is decided in domain/journey/order-entry.ts.
     onPaid: async (o) => void (await j.journeys.service.orderPaid(o)),
   });
-  const rfm = new RfmStore(db);
-  const reactivation = new ReactivationStore(db);
+  const rfm = new SqlRfmRepo(db);
+  const reactivation = new SqlReactivationRepo(db);
   const segments = { service: new SegmentService({ rfm, reactivation }), rfm, reactivation };
   return { orders, segments };
 }

@@ -4,8 +4,8 @@ import { cacheKeys, type CacheKeys } from '../../shared/cache-keys.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
-import { createCache } from '../../store/cache/create-cache.js';
-import { createDb, migrateLatest, type Db } from '../../store/db.js';
+import { createCache } from '../../persistence/cache/create-cache.js';
+import { createDb, migrateLatest, type Db } from '../../persistence/db.js';
 
 /**
  * What every area is built on: config, clock, logger, metrics, the database, the cache and its

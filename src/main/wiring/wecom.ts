@@ -3,7 +3,7 @@ import { WecomClient } from '../../integrations/wecom/api-client.js';
 import { WecomContactApi } from '../../integrations/wecom/contact-api.js';
 import { WecomGateways } from '../../integrations/wecom/gateways.js';
 import { GroupChatApi } from '../../integrations/wecom/groupchat-api.js';
-import { WecomTemplateTouches } from '../../integrations/wecom/template-touches.js';
+import { WecomMassMessageTouches } from '../../integrations/wecom/mass-message-touches.js';
 import type { SandboxWorld } from '../../sandbox/sandbox-mode.js';
 import type { Platform } from './platform.js';
 
@@ -15,7 +15,7 @@ export interface WecomParts {
   wecom: WecomClient;
   gateways: WecomGateways;
   contactApi: WecomContactApi;
-  templateTouches: WecomTemplateTouches;
+  massMessageTouches: WecomMassMessageTouches;
   groupChat: GroupChatApi;
   /** Application messages to reps and admins (message/send with the agent secret). */
   appMessages: AppMessageApi;
@@ -51,7 +51,7 @@ export async function wireWecom(p: Platform, o: { backoffMs?: number }): Promise
     wecom,
     gateways: new WecomGateways(contactApi),
     contactApi,
-    templateTouches: new WecomTemplateTouches(contactApi),
+    massMessageTouches: new WecomMassMessageTouches(contactApi),
     groupChat: new GroupChatApi(wecom),
     appMessages: new AppMessageApi(wecom, config.wecom.agentId),
     wechatApiBase: sandbox?.wechatApiBase ?? config.wechat.apiBase,

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionContext } from 'ava';
 import knexFactory from 'knex';
 import { WecomEmulator } from '../../../src/sandbox/wecom/index.js';
-import { createDb, migrateLatest } from '../../../src/store/db.js';
+import { createDb, migrateLatest } from '../../../src/persistence/db.js';
 import { freshDatabase, freshPrefix } from '../../support/backends.js';
 import { TcpProxy } from './tcp-proxy.js';
 

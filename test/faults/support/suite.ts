@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import type { Db } from '../../../src/store/db.js';
+import type { Db } from '../../../src/persistence/db.js';
 import { MYSQL_URL, REDIS_URL } from '../../support/backends.js';
 
 /**

@@ -1,0 +1,149 @@
+import type { Knex } from 'knex';
+import { DAY_MS, HIGH_SCORE, SEGMENTS, emptyCounts, isSegment, type Segment } from '../domain/segment/rfm.js';
+import type { RfmRepo, RfmRun, RfmRunCounts, SegmentMove } from '../domain/segment/segment.ports.js';
+import { dbClient } from './db.js';
+
+/** Rows written by a raw INSERT/UPDATE/DELETE on either driver. */
+export function affectedRows(res: unknown): number {
+  const r = Array.isArray(res) ? res[0] : res;
+  const o = r as { affectedRows?: number; changes?: number };
+  return Number(o.affectedRows ?? o.changes ?? 0);
+}
+
+/** Rows of a raw SELECT on either driver. */
+export function selectedRows<T>(res: unknown, mysql: boolean): T[] {
+  return (mysql ? (res as [T[]])[0] : res) as T[];
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** SQL CASE naming the segment from columns r, f, m, generated from the domain's table. */
+const segmentCase = `CASE ${SEGMENTS.map((s) => `WHEN r ${s.r ? '>=' : '<'} ${HIGH_SCORE} AND f ${s.f ? '>=' : '<'} ${HIGH_SCORE} AND m ${s.m ? '>=' : '<'} ${HIGH_SCORE} THEN '${s.code}'`).join(' ')} END`;
+
+/**
+ * RFM in SQL, set-at-a-time: one INSERT … SELECT with window functions per batch of stores
+ * upserts the current scores, one INSERT … SELECT records the segment changes. Nothing per
+ * customer travels to Node. MySQL/MariaDB and SQLite differ in integer division, upsert and
+ * insert-or-ignore syntax; both variants live here and are tested on both.
+ */
+export class SqlRfmRepo implements RfmRepo {
+  private readonly mysql: boolean;
+
+  constructor(private readonly db: Knex) {
+    this.mysql = dbClient(db) === 'mysql';
+  }
+
+  async startRun(now: number): Promise<number> {
+    const [id] = await this.db('rfm_runs').insert({ started_at: now });
+    return Number(id);
+  }
+
+  async listStoreIds(): Promise<number[]> {
+    return (await this.db('stores').orderBy('id').pluck('id')).map(Number);
+  }
+
+  /**
+   * Quintile score of a RANK(): 1 + floor(5 × (rank − 1) / n), rank 1 being the worst value of
+   * the store. RANK gives ties the same (lowest) rank, so ties share a score (see domain/segment/rfm.ts).
+   */
+  private quintile(orderBy: string): string {
+    const div = this.mysql ? 'DIV' : '/';
+    return `1 + (5 * (RANK() OVER (PARTITION BY store_id ORDER BY ${orderBy}) - 1)) ${div} COUNT(*) OVER (PARTITION BY store_id)`;
+  }
+
+  async scoreStores(runId: number, now: number, storeIds: readonly number[]): Promise<{ scored: number; changed: number }> {
+    if (!storeIds.length) return { scored: 0, changed: 0 };
+    const m = this.mysql;
+    const recency = m ? `(? - last_purchase_at) DIV ${DAY_MS}` : `(CAST(? AS INTEGER) - last_purchase_at) / ${DAY_MS}`;
+    const select = `SELECT customer_id, store_id, r, f, m, ${segmentCase} AS segment, NULL AS prev_segment, ? AS run_id, ? AS computed_at
+      FROM (
+        SELECT id AS customer_id, store_id,
+          ${this.quintile(`${recency} DESC`)} AS r,
+          ${this.quintile('order_count')} AS f,
+          ${this.quintile('total_spent_fen')} AS m
+        FROM customers
+        WHERE store_id IN (${placeholders(storeIds.length)}) AND order_count >= 1 AND merged_into IS NULL AND erased_at IS NULL AND last_purchase_at IS NOT NULL
+      ) s`;
+    const cols = '(customer_id, store_id, r, f, m, segment, prev_segment, run_id, computed_at)';
+    // prev_segment keeps the segment before this run: a retried batch of the same run leaves it.
+    const upsert = m
+      ? `INSERT INTO customer_rfm ${cols} ${select}
+         ON DUPLICATE KEY UPDATE
+           prev_segment = IF(customer_rfm.run_id = VALUES(run_id), customer_rfm.prev_segment, customer_rfm.segment),
+           store_id = VALUES(store_id), r = VALUES(r), f = VALUES(f), m = VALUES(m), segment = VALUES(segment),
+           run_id = VALUES(run_id), computed_at = VALUES(computed_at)`
+      : `INSERT INTO customer_rfm ${cols} ${select} WHERE true
+         ON CONFLICT(customer_id) DO UPDATE SET
+           prev_segment = CASE WHEN customer_rfm.run_id = excluded.run_id THEN customer_rfm.prev_segment ELSE customer_rfm.segment END,
+           store_id = excluded.store_id, r = excluded.r, f = excluded.f, m = excluded.m, segment = excluded.segment,
+           run_id = excluded.run_id, computed_at = excluded.computed_at`;
+    const history = `${m ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment)
+      SELECT run_id, customer_id, store_id, prev_segment, segment FROM customer_rfm
+      WHERE store_id IN (${placeholders(storeIds.length)}) AND run_id = ? AND (prev_segment IS NULL OR prev_segment <> segment)`;
+    return this.db.transaction(async (trx) => {
+      await trx.raw(upsert, [runId, now, now, ...storeIds]);
+      const changed = affectedRows(await trx.raw(history, [...storeIds, runId]));
+      const [row] = await trx('customer_rfm').whereIn('store_id', storeIds).andWhere('run_id', runId).count({ n: '*' });
+      return { scored: Number(row?.n ?? 0), changed };
+    });
+  }
+
+  async finishRun(runId: number, finishedAt: number): Promise<{ left: number; customers: number; counts: RfmRunCounts }> {
+    return this.db.transaction(async (trx) => {
+      await trx.raw(
+        `${this.mysql ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment)
+         SELECT ?, customer_id, store_id, segment, NULL FROM customer_rfm WHERE run_id < ?`,
+        [runId, runId],
+      );
+      const left = await trx('customer_rfm').where('run_id', '<', runId).delete();
+      const rows = await trx('customer_rfm').select('store_id', 'segment').count({ n: '*' }).groupBy('store_id', 'segment');
+      const counts: RfmRunCounts = { total: emptyCounts(), byStore: {} };
+      let customers = 0;
+      for (const r of rows as Array<{ store_id: number; segment: string; n: number | string }>) {
+        if (!isSegment(r.segment)) continue;
+        const n = Number(r.n);
+        (counts.byStore[String(r.store_id)] ??= emptyCounts())[r.segment] += n;
+        counts.total[r.segment] += n;
+        customers += n;
+      }
+      await trx('rfm_runs').where('id', runId).update({ finished_at: finishedAt, customers, segment_counts: JSON.stringify(counts) });
+      return { left, customers, counts };
+    });
+  }
+
+  async findRun(id: number): Promise<RfmRun | undefined> {
+    const r = await this.db('rfm_runs').where('id', id).first();
+    if (!r) return undefined;
+    return {
+      id: Number(r.id),
+      startedAt: Number(r.started_at),
+      finishedAt: r.finished_at == null ? null : Number(r.finished_at),
+      customers: r.customers == null ? null : Number(r.customers),
+      counts: r.segment_counts ? (JSON.parse(r.segment_counts) as RfmRunCounts) : null,
+    };
+  }
+
+  async countSegments(storeId?: number): Promise<Array<{ storeId: number; segment: Segment; customers: number }>> {
+    const q = this.db('customer_rfm').select('store_id', 'segment').count({ n: '*' }).groupBy('store_id', 'segment');
+    if (storeId !== undefined) q.where('store_id', storeId);
+    const rows = (await q) as Array<{ store_id: number; segment: string; n: number | string }>;
+    return rows.filter((r) => isSegment(r.segment)).map((r) => ({ storeId: Number(r.store_id), segment: r.segment as Segment, customers: Number(r.n) }));
+  }
+
+  async countMoves(fromRun: number, toRun: number, storeId?: number): Promise<SegmentMove[]> {
+    const at = `(SELECT h.to_segment FROM rfm_history h WHERE h.customer_id = c.customer_id AND h.run_id <= ? ORDER BY h.run_id DESC LIMIT 1)`;
+    const res = await this.db.raw(
+      `SELECT from_segment, to_segment, COUNT(*) AS n FROM (
+         SELECT c.customer_id, ${at} AS from_segment, ${at} AS to_segment
+         FROM (SELECT DISTINCT customer_id FROM rfm_history WHERE run_id > ? AND run_id <= ?${storeId === undefined ? '' : ' AND store_id = ?'}) c
+       ) t GROUP BY from_segment, to_segment`,
+      [fromRun, toRun, fromRun, toRun, ...(storeId === undefined ? [] : [storeId])],
+    );
+    const seg = (s: unknown) => (isSegment(s) ? s : null);
+    return selectedRows<{ from_segment: string | null; to_segment: string | null; n: number | string }>(res, this.mysql).map((r) => ({
+      from: seg(r.from_segment),
+      to: seg(r.to_segment),
+      customers: Number(r.n),
+    }));
+  }
+}
