@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import { BATCH_LIMITS, type ChannelService } from '../../domain/channel/channel.service.js';
+import type { ChannelService } from '../../domain/channel/channel.service.js';
+import { BATCH_LIMITS } from '../../domain/channel/placement-matrix.js';
 import { CHANNEL_KINDS, type Channel } from '../../domain/channel/channel.types.js';
 import { DEFAULT_ATTRIBUTE_GROUP, tagRefOf } from '../../domain/tag/tag.types.js';
 import { readJson } from '../body.js';

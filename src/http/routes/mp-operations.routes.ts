@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/access.js';
-import { BATCH_LIMITS } from '../../domain/channel/channel.service.js';
+import { BATCH_LIMITS } from '../../domain/channel/placement-matrix.js';
 import type { Channel } from '../../domain/channel/channel.types.js';
 import type { MpOperationsService, MpChannel } from '../../domain/mp/mp-operations.service.js';
 import type { MpOrder } from '../../domain/mp/mp-operations.ports.js';
