@@ -35,7 +35,7 @@ module.exports = {
       to: { path: '^src/persistence/' },
     },
     {
-      name: 'store-implements-domain-ports',
+      name: 'persistence-implements-domain-ports',
       comment: 'The persistence layer implements domain ports; it does not call adapters, handlers or the composition.',
       severity: 'error',
       from: { path: '^src/persistence/' },

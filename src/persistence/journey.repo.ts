@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CustomerFact, CustomerFacts, JourneyRepo, StoreSettings, TagCursor } from '../domain/journey/journey.ports.js';
+import type { CustomerFact, CustomerFacts, JourneyRepo, TagCursor } from '../domain/journey/journey.ports.js';
 import type { Journey, JourneyRun, TemplateAttempt, Touch, TouchChannel, TouchDelivery, TouchStatus, Trigger } from '../domain/journey/journey.types.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -293,16 +293,6 @@ export class SqlJourneyRepo implements JourneyRepo {
       .andWhere((q) => q.whereNull('lease_until').orWhere('lease_until', '<', now))
       .update({ lease_owner: owner, lease_until: leaseUntil });
     return this.db(table).whereIn('id', candidates).andWhere({ lease_owner: owner, lease_until: leaseUntil }).orderBy(dueCol);
-  }
-}
-
-/** Stores' own journey settings (quiet hours). */
-export class SqlStoreSettingsRepo implements StoreSettings {
-  constructor(private readonly db: Knex) {}
-
-  async quietHours(storeId: number): Promise<{ from: string; to: string } | undefined> {
-    const r = await this.db('stores').where({ id: storeId }).first('quiet_from', 'quiet_to');
-    return r?.quiet_from && r?.quiet_to ? { from: r.quiet_from, to: r.quiet_to } : undefined;
   }
 }
 

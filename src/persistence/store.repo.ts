@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { StoreCodeTakenError, type NewStore, type Store, type StorePatch, type StoreRepo } from '../domain/store/store.service.js';
+import type { StoreSettings } from '../domain/journey/journey.ports.js';
 import { isDuplicate } from './db-errors.js';
 
 const toStore = (r: Record<string, any>): Store => ({
@@ -57,5 +58,15 @@ export class SqlStoreRepo implements StoreRepo {
       throw e;
     }
     return !!(await this.db('stores').where({ id }).first('id'));
+  }
+}
+
+/** Stores' own journey settings (quiet hours). */
+export class SqlStoreSettingsRepo implements StoreSettings {
+  constructor(private readonly db: Knex) {}
+
+  async quietHours(storeId: number): Promise<{ from: string; to: string } | undefined> {
+    const r = await this.db('stores').where({ id: storeId }).first('quiet_from', 'quiet_to');
+    return r?.quiet_from && r?.quiet_to ? { from: r.quiet_from, to: r.quiet_to } : undefined;
   }
 }

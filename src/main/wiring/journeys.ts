@@ -8,7 +8,8 @@ import { pollMassMessageResults } from '../../domain/journey/mass-message-result
 import { StoreService } from '../../domain/store/store.service.js';
 import { TTL } from '../../shared/cache-keys.js';
 import { CacheVersion } from '../../shared/cache-version.js';
-import { SqlCustomerFactsRepo, SqlJourneyRepo, SqlStoreSettingsRepo, SqlTriggerSourceRepo } from '../../persistence/journey.repo.js';
+import { SqlCustomerFactsRepo, SqlJourneyRepo, SqlTriggerSourceRepo } from '../../persistence/journey.repo.js';
+import { SqlStoreSettingsRepo } from '../../persistence/store.repo.js';
 import { SqlStoreRepo } from '../../persistence/store.repo.js';
 import { SqlTaskRepo } from '../../persistence/task.repo.js';
 import type { ChannelParts } from './channels.js';

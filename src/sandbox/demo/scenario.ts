@@ -1,18 +1,17 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/config.js';
-import { runReactivation } from '../../jobs/reactivation.job.js';
-import { runRfmNightly } from '../../jobs/rfm-nightly.job.js';
 import { createSiyu, type Siyu } from '../../main/compose.js';
-import { SANDBOX_STAFF } from '../sandbox-mode.js';
 import { DAY_MS, shanghaiDayStart } from '../../shared/shanghai-time.js';
 import type { Logger } from '../../shared/logger.js';
 import { AcceleratedClock } from './accelerated-clock.js';
-import { adminApi, DemoStepError, landingVisitor, miniProgramApi, posClient, type AdminApi } from './http-clients.js';
+import { adminApi, DemoStepError, landingVisitor, miniProgramApi, type AdminApi, type posClient } from './http-clients.js';
+import { nightlyReactivation, nightlyRfm, setUpDemoStore } from './set-up.js';
+import { BotQuiet } from './bot-quiet.js';
+import { SANDBOX_STAFF } from '../sandbox-mode.js';
 import { MockChat, startMockChat } from './mock-chat.js';
 import type { Progress } from './progress.js';
 import { Rng } from './rng.js';
 import { collectSummary, type Driven, type Summary } from './summary.js';
-import { BUILDINGS, COHORT_AGE_DAYS, DEMO_BATCH_KEY, DEMO_DAYS, DEMO_HQ_USERID, DEMO_STORE_CODE, ELEVATORS, GIVEN, HOUR, HOUR_WEIGHTS, isoShanghai, MIN, PULL, SURNAMES, type DemoChannel as Channel, type Person, type PlannedOrder } from './world.js';
+import { COHORT_AGE_DAYS, DEMO_BATCH_KEY, DEMO_DAYS, DEMO_HQ_USERID, DEMO_STORE_CODE, GIVEN, HOUR, HOUR_WEIGHTS, isoShanghai, MIN, PULL, SURNAMES, type DemoChannel as Channel, type Person, type PlannedOrder } from './world.js';
 
 export { DEMO_BATCH_KEY, DEMO_DAYS, DEMO_HQ_USERID, DEMO_STORE_CODE, isoShanghai };
 
@@ -75,8 +74,7 @@ class Scenario {
   private readonly byCustomer = new Map<number, Person>();
   private orders: PlannedOrder[] = [];
   private orderSeq = 0;
-  private inboundBase = 0;
-  private sentBase = 0;
+  private readonly quiet: BotQuiet;
   private step = 0;
   private readonly totalSteps: number;
   readonly driven: Driven;
@@ -89,6 +87,7 @@ class Scenario {
   ) {
     this.api = adminApi(siyu.url!, siyu.config.adminApiKey);
     this.mp = miniProgramApi(siyu.url!);
+    this.quiet = new BotQuiet(siyu, chat, clock);
     // Setup and the cohort day, then per simulated day: two night jobs and 13 hourly slots.
     this.totalSteps = 2 + DEMO_DAYS * 15;
     this.driven = { channels: {}, cohort: 0, adds: 0, inbound: 0, handoffs: new Set(), journeyHeard: { post_purchase: 0, reactivation: 0 }, npsAsked: 0, nps: [], orders: 0, tasksDone: 0 };
@@ -104,8 +103,7 @@ class Scenario {
   }
 
   async run(): Promise<DemoResult> {
-    this.inboundBase = await this.countInbound();
-    this.sentBase = await this.countSent();
+    await this.quiet.start();
     await this.setUp();
     this.tick('建店、店员、规则、渠道');
     await this.cohortHistory();
@@ -115,22 +113,14 @@ class Scenario {
       const midnight = m0 + day * DAY_MS;
       const label = `第 ${day + 1}/${DEMO_DAYS} 天`;
       await this.jump(midnight + 2 * HOUR + 30 * MIN);
-      await this.clock.frozen(() => runRfmNightly({ now: this.clock.now(), rfm: this.siyu.segments.rfm, clock: this.clock, log: this.o.log }));
+      await this.clock.frozen(() => nightlyRfm(this.siyu, this.clock, this.o.log));
       this.tick(`${label} 02:30 RFM`);
       await this.jump(midnight + 3 * HOUR + 30 * MIN);
       await this.clock.frozen(async () => {
-        await runReactivation({
-          now: this.clock.now(),
-          repo: this.siyu.segments.reactivation,
-          journeys: this.siyu.journeys.service,
-          dormantDays: this.siyu.config.journeys.dormantDays,
-          holdoutPct: this.siyu.config.journeys.holdoutPct,
-          rng: () => this.o.holdoutRng.next(),
-          log: this.o.log,
-        });
+        await nightlyReactivation(this.siyu, this.clock, () => this.o.holdoutRng.next(), this.o.log);
         await this.journeysTick();
       });
-      await this.settle();
+      await this.quiet.settle();
       this.tick(`${label} 03:30 唤醒`);
       const visitors = day === 0 ? this.size(110, 6) : Math.round(this.size(14, 2) * (0.5 + this.o.rng.next()));
       const direct = day === 0 ? this.size(8) : this.o.rng.chance(0.6 * Math.min(1, this.o.scale)) ? 1 : 0;
@@ -140,13 +130,13 @@ class Scenario {
         await this.jump(midnight + (9 + h) * HOUR);
         // Like the jobs role: what fell due in the last hour goes out at the top of the hour.
         await this.clock.frozen(() => this.journeysTick());
-        await this.settle();
+        await this.quiet.settle();
         await this.react();
         for (let v = 0; v < perHour[h]!; v++) await this.visitor();
         for (let v = 0; v < directPerHour[h]!; v++) await this.directAdd();
         await this.placeDueOrders();
         if (h === 2) await this.repsWorkTasks();
-        await this.settle();
+        await this.quiet.settle();
         this.tick(`${label} ${String(9 + h).padStart(2, '0')}:00`);
       }
     }
@@ -167,31 +157,10 @@ class Scenario {
   }
 
   private async setUp(): Promise<void> {
-    const { siyu, api } = this;
-    this.storeId = Number((await api.post('/api/stores', { code: DEMO_STORE_CODE, name: '思域示范店' })).id);
-    await siyu.journeys.service.ensureDefaults();
-    const repNames = ['店员小王', '店员小李', '店员小张'];
-    for (const [i, rep] of SANDBOX_STAFF.entries()) await api.post('/api/staff', { wecomUserId: rep, name: repNames[i] ?? rep, storeId: this.storeId, role: 'rep' });
-    await api.post('/api/staff', { wecomUserId: DEMO_HQ_USERID, name: '总部运营（演示）', storeId: null, role: 'hq_admin' });
-    const rule = (body: Record<string, unknown>) => api.post('/api/bot/rules', { scope: 'dm', matchKind: 'contains', storeId: this.storeId, ...body });
-    await rule({ name: '问候', pattern: '你好', reply: '{name}您好！我是思域示范店的小助手，回复「营业时间」「地址」「优惠」了解更多。' });
-    await rule({ name: '营业时间', pattern: '营业时间', reply: '{name}您好，门店每天 10:00-22:00 营业。' });
-    await rule({ name: '地址', pattern: '地址', reply: '门店在人民路 88 号 1 层，地铁 2 号线人民路站 C 口。' });
-    await rule({ name: '优惠', pattern: '优惠', reply: '本月到店消费满 200 减 30，出示本聊天即可。' });
-    await rule({ name: '转人工', pattern: '人工', action: 'handoff', priority: 10, reply: '正在为您转接店员。' });
-    const source = await api.post('/api/order-sources', { key: 'demo-pos', name: '门店收银（演示）', storeId: this.storeId });
-    this.pos = posClient(siyu.url!, 'demo-pos', source.secret as string, () => Math.floor(this.clock.now() / 1000));
-    const batch = await api.post('/api/channels/batch', {
-      batchKey: DEMO_BATCH_KEY,
-      namePattern: '电梯-{楼栋}-{电梯}',
-      dimensions: { 楼栋: BUILDINGS, 电梯: ELEVATORS },
-      kind: 'elevator',
-      storeId: this.storeId,
-      staffUserIds: SANDBOX_STAFF,
-      welcomeText: '您好{name}，欢迎关注思域示范店！回复「营业时间」「地址」「优惠」了解更多。',
-      tags: ['活动:电梯广告'],
-    });
-    this.channels = (batch.items as Array<Channel>).map((c) => ({ id: c.id, code: c.code, configId: c.configId, name: c.name }));
+    const store = await setUpDemoStore(this.siyu, this.api, () => this.clock.now());
+    this.storeId = store.storeId;
+    this.pos = store.pos;
+    this.channels = store.channels;
     for (const c of this.channels) this.driven.channels[c.name] = { scans: 0, visitors: 0, leads: 0, adds: 0, firstOrders: 0 };
   }
 
@@ -206,14 +175,14 @@ class Scenario {
     const perHour = Math.ceil(n / 10);
     for (let i = 0; i < n; i++) {
       if (i % perHour === 0) {
-        await this.settle();
+        await this.quiet.settle();
         await this.jump(this.o.cohortStart + (9 + i / perHour) * HOUR);
       }
       const p = this.newPerson(true);
       if (!(await this.viaLanding(p, false))) throw new DemoStepError('a cohort lead was refused as too frequent');
       this.say(p, '你好');
     }
-    await this.settle();
+    await this.quiet.settle();
     await this.jump(this.o.cohortStart + 75 * DAY_MS + 10 * HOUR);
     const lines = ['order_no,paid_at,amount_yuan,phone,name,store_id,source'];
     for (const p of this.people) {
@@ -445,38 +414,5 @@ class Scenario {
     this.clock.jumpTo(at);
     this.slotAt = at;
     carry();
-  }
-
-  private async countInbound(): Promise<number> {
-    return Number((await this.siyu.db('customer_events').where({ kind: 'message_in' }).count({ n: '*' }))[0]!.n);
-  }
-
-  private async countSent(): Promise<number> {
-    return Number((await this.siyu.db('outbox').where({ status: 'sent' }).count({ n: '*' }))[0]!.n);
-  }
-
-  /**
-   * Waits until the bot has handled every message customers sent, the outbox has nothing due,
-   * and every message sent has reached its phone: the hour is over only when what it caused
-   * has happened (and the customers' reactions to it are drawn in the same hour every run).
-   */
-  private async settle(): Promise<void> {
-    const { db } = this.siyu;
-    const end = Date.now() + 60_000;
-    let calm = 0;
-    while (calm < 2) {
-      if (Date.now() > end) throw new DemoStepError(`the bot did not catch up within 60 s (messages sent ${this.chat.sent}, handled ${(await this.countInbound()) - this.inboundBase})`);
-      const handled = (await this.countInbound()) - this.inboundBase;
-      const busy = Number(
-        (
-          await db('outbox')
-            .where((q) => q.where('status', 'sending').orWhere((p) => p.where('status', 'pending').andWhere('due_at', '<=', this.clock.now())))
-            .count({ n: '*' })
-        )[0]!.n,
-      );
-      const delivered = (await this.countSent()) - this.sentBase;
-      calm = handled >= this.chat.sent && busy === 0 && this.chat.received >= delivered ? calm + 1 : 0;
-      if (calm < 2) await sleep(calm ? 5 : 15);
-    }
   }
 }
