@@ -54,47 +54,8 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): { detach(): void; i
   // time) must agree with the timestamps the handlers store, so age is taken from it.
   const now = d.now ?? (() => Date.now());
   const tooOld = (msg: Message) => Math.floor((now() - msg.date().getTime()) / 1000) > d.maxAgeSec;
-  // A burst (a re-login, a busy group) must not start thousands of handlers that all wait for
-  // the same few database connections until they time out: they queue here instead.
-  const limit = d.maxInFlight ?? 1024;
-  let inFlight = 0;
-  const waiting: Array<() => void> = [];
-  const slot = (): Promise<void> => {
-    if (inFlight < limit) {
-      inFlight++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((r) => waiting.push(r));
-  };
-  // A finished handler hands its slot straight to the next waiting message.
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else inFlight--;
-  };
-
-  // One conversation's messages are handled one after another, in arrival order: two quick
-  // messages of one customer must not be answered (or stored) the other way round. Different
-  // conversations still run side by side; a message waiting for its predecessor holds no slot.
-  const chains = new Map<string, Promise<void>>();
-  let queued = 0;
-  const onMessage = (msg: Message): Promise<void> => {
-    const key = conversationKey(msg);
-    queued++;
-    const run = (chains.get(key) ?? Promise.resolve()).then(async () => {
-      await slot();
-      try {
-        await handleMessage(msg);
-      } finally {
-        release();
-      }
-    });
-    chains.set(key, run);
-    return run.finally(() => {
-      queued--;
-      if (chains.get(key) === run) chains.delete(key);
-    });
-  };
+  const queue = conversationQueue(d.maxInFlight ?? 1024);
+  const onMessage = (msg: Message): Promise<void> => queue.run(conversationKey(msg), () => handleMessage(msg));
 
   const handleMessage = async (msg: Message) => {
     try {
@@ -160,7 +121,53 @@ export function attachWechaty(bot: Wechaty, d: AdapterDeps): { detach(): void; i
     // Shutdown waits for the messages being handled, so their writes land before the pool closes.
     idle: async (timeoutMs) => {
       const end = Date.now() + timeoutMs;
-      while (queued > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      while (queue.queued() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
+
+/**
+ * One conversation's messages are handled one after another, in arrival order: two quick
+ * messages of one customer must not be answered (or stored) the other way round. Different
+ * conversations still run side by side, at most `limit` at once: a burst (a re-login, a busy
+ * group) must not start thousands of handlers that all wait for the same few database
+ * connections until they time out. A message waiting for its predecessor holds no slot.
+ */
+function conversationQueue(limit: number): { run(key: string, work: () => Promise<void>): Promise<void>; queued(): number } {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const slot = (): Promise<void> => {
+    if (inFlight < limit) {
+      inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => waiting.push(r));
+  };
+  // A finished handler hands its slot straight to the next waiting message.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  };
+  const chains = new Map<string, Promise<void>>();
+  let queued = 0;
+  return {
+    queued: () => queued,
+    run(key, work) {
+      queued++;
+      const run = (chains.get(key) ?? Promise.resolve()).then(async () => {
+        await slot();
+        try {
+          await work();
+        } finally {
+          release();
+        }
+      });
+      chains.set(key, run);
+      return run.finally(() => {
+        queued--;
+        if (chains.get(key) === run) chains.delete(key);
+      });
     },
   };
 }
