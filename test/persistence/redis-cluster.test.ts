@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { Cluster } from 'ioredis';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
@@ -14,6 +18,8 @@ import { deleteKeys, freshPrefix, REDIS_URL } from '../support/backends.js';
 // "redis-cluster" suite, on the 3 masters of .ci/redis-cluster.sh); the URL half runs always.
 const isCluster = REDIS_URL !== undefined && parseRedisUrl(REDIS_URL).kind === 'cluster';
 const clusterTest = isCluster ? test : test.skip;
+const run = (cmd: string, args: string[], env?: NodeJS.ProcessEnv) =>
+  new Promise<string>((resolve, reject) => execFile(cmd, args, { env }, (e, stdout) => (e ? reject(e) : resolve(stdout))));
 // Redis's refusal, or ioredis's own when auto-pipelining sends the command (it checks the slots first).
 const CROSSSLOT = /CROSSSLOT|All the keys in a pipeline command should belong to the same slot/;
 
@@ -179,4 +185,33 @@ clusterTest("a test's keys are found on every master (KEYS on the cluster client
   t.is(await deleteKeys(cache, `${prefix}*`), 30);
   t.deepEqual(await cache.getMany([`${prefix}k0`]), [null]);
   t.is(await deleteKeys(cache, `${prefix}*`), 0);
+});
+
+clusterTest('with one master gone, ping fails (so /healthz says 503) and its keys fail fast instead of hanging', async (t) => {
+  // A cluster of this test's own: the shared one must keep all its masters.
+  const script = fileURLToPath(new URL('../../.ci/redis-cluster.sh', import.meta.url));
+  const env = { ...process.env, REDIS_CLUSTER_PORTS: '7110 7111 7112', REDIS_CLUSTER_DIR: join(tmpdir(), 'siyu-redis-cluster-down') };
+  const stdout = await run('bash', [script], env);
+  t.teardown(() => run('bash', [script, 'stop'], env));
+  const prefix = freshPrefix();
+  const cache = (await createCache({ redisUrl: stdout.trim().split('\n').pop()!, clock: systemClock })) as RedisCache;
+  t.teardown(() => cache.close());
+  await t.notThrowsAsync(cache.ping());
+  const names = await namesOnEveryMaster(cache, (n) => `${prefix}${n}`);
+  for (const n of names.values()) await cache.set(`${prefix}${n}`, n, 60_000);
+
+  const [gone, onGone] = [...names][0]!;
+  const [host, port] = gone.split(':');
+  await run('redis-cli', ['-h', host!, '-p', port!, 'shutdown', 'nosave']).catch(() => undefined);
+
+  let pingFailed = false;
+  for (let i = 0; i < 100 && !pingFailed; i++) {
+    pingFailed = await cache.ping().then(
+      () => false,
+      () => true,
+    );
+    if (!pingFailed) await new Promise((r) => setTimeout(r, 200));
+  }
+  t.true(pingFailed, 'ping reports the cluster unhealthy');
+  await t.throwsAsync(cache.get(`${prefix}${onGone}`));
 });

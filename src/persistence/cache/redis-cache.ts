@@ -78,8 +78,19 @@ export class RedisCache implements Cache {
     };
   }
 
+  /**
+   * On a cluster, PING of one node says little: with a master gone its slots answer CLUSTERDOWN
+   * while the others still PONG. So every known master must answer, and the cluster say ok.
+   */
   async ping(): Promise<void> {
-    await this.redis.ping();
+    if (!(this.redis instanceof Cluster)) {
+      await this.redis.ping();
+      return;
+    }
+    const masters = this.redis.nodes('master');
+    if (masters.length === 0) throw new Error('Redis Cluster: no master known');
+    const [info] = await Promise.all([masters[0]!.cluster('INFO'), ...masters.map((m) => m.ping())]);
+    if (!/^cluster_state:ok\b/m.test(String(info))) throw new Error('Redis Cluster: cluster_state is not ok');
   }
 
   async close(): Promise<void> {
