@@ -143,8 +143,16 @@ const schema = z.object({
     poolMax: intish.min(1).max(200),
   }),
   cache: z.object({
-    redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
-    prefix: z.string().min(1).max(32),
+    // One Redis, or a Redis Cluster by some of its nodes (parsed by persistence/cache/redis-url.ts).
+    redisUrl: z
+      .string()
+      .regex(
+        /^rediss?:\/\/\S+$|^rediss?\+cluster:\/\/(?:[^@/\s]*@)?(?:\[[0-9a-fA-F:]+\]|[^,:/@\s[\]]+):\d{1,5}(?:,(?:\[[0-9a-fA-F:]+\]|[^,:/@\s[\]]+):\d{1,5})*\/?$/,
+        'must be redis://host:port, or redis+cluster://host:port,host:port,… naming Redis Cluster nodes (each with its port)',
+      )
+      .optional(),
+    // A brace would make the prefix the hash tag of every key: one cluster slot for all of Siyu.
+    prefix: z.string().min(1).max(32).regex(/^[^{}]*$/, 'must not contain { or } (Redis Cluster hash tags)'),
   }),
   sandbox: boolish,
   wecom: z.object({

@@ -1,4 +1,12 @@
-/** Every cache key of Siyu, in one place, under one prefix. TTLs live beside their key. */
+/**
+ * Every cache key of Siyu, in one place, under one prefix. TTLs live beside their key.
+ *
+ * Redis Cluster: a key's slot is the hash of its first `{…}` (its hash tag), or of the whole key
+ * when it has none. Keys read or written together in one command must share a tag; every other
+ * key has none, so keys spread over the masters. Today one group is read together: an alert
+ * signal's minutes (`{sig:<name>}`, read in one MGET over the alert window). The prefix may not
+ * contain braces (config checks it), or it would become every key's tag.
+ */
 export function cacheKeys(prefix: string) {
   return {
     wecomToken: (corpId: string, app: string) => `${prefix}wecom:token:${corpId}:${app}`,
@@ -16,8 +24,8 @@ export function cacheKeys(prefix: string) {
     botState: (account: string, key: string) => `${prefix}bot:st:${account}:${key}`,
     /** The bot account's login state and heartbeat, read by the alert evaluator. */
     botStatus: (account: string, part: 'state' | 'seen') => `${prefix}bot:status:${account}:${part}`,
-    /** One minute's count of an alert signal (callback outcome, WeCom errcode, send outcome). */
-    alertSignal: (name: string, minute: number) => `${prefix}sig:${name}:${minute}`,
+    /** One minute's count of an alert signal (callback outcome, WeCom errcode, send outcome); one slot per signal. */
+    alertSignal: (name: string, minute: number) => `${prefix}{sig:${name}}:${minute}`,
     /** How far a tag_added / segment_entered journey's trigger scan got. */
     journeyCursor: (journeyId: number) => `${prefix}journey:cursor:${journeyId}`,
     /** Change counters of the bot's keyword rules, templates and staff (RuleVersion). */

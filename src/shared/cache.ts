@@ -1,6 +1,6 @@
 /**
  * The cache / dedupe / lock / rate-limit port. Redis in production, an in-process twin on the
- * embedded default; both pass the same test suite. Keys are built only in ./keys.ts.
+ * embedded default; both pass the same test suite. Keys are built only in ./cache-keys.ts.
  */
 export interface Lock {
   readonly key: string;
@@ -14,6 +14,11 @@ export interface Lock {
 export interface Cache {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
+  /**
+   * Several values in one round trip (MGET). On a Redis Cluster every key must hash to one slot:
+   * only keys the catalogue (cache-keys.ts) gives one hash tag `{…}` may be read together.
+   */
+  getMany(keys: string[]): Promise<Array<string | null>>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** SET NX PX: true if this call stored the value. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { Cluster, type Redis } from 'ioredis';
 import knexFactory from 'knex';
 import type { Cache } from '../../src/shared/cache.js';
 import { MemoryCache } from '../../src/persistence/cache/memory-cache.js';
@@ -92,9 +93,32 @@ export async function freshCache(t: ExecutionContext, clock?: Clock): Promise<{ 
   const cache = new RedisCache(REDIS_URL);
   await cache.connect();
   t.teardown(async () => {
-    const keys = await cache.redis.keys(`${prefix}*`);
-    if (keys.length) await cache.redis.del(...keys);
+    await deleteKeys(cache, `${prefix}*`);
     await cache.close();
   });
   return { cache, prefix };
+}
+
+/**
+ * Deletes the keys matching a pattern. In a cluster KEYS/SCAN see one node's keys, so each
+ * master is scanned; and one DEL of many keys would fail with CROSSSLOT, so each key is
+ * deleted by itself (auto-pipelined).
+ */
+export async function deleteKeys(cache: RedisCache, pattern: string): Promise<number> {
+  const nodes = cache.redis instanceof Cluster ? cache.redis.nodes('master') : [cache.redis];
+  const found = await Promise.all(nodes.map((n) => scanAll(n, pattern)));
+  const keys = found.flat();
+  await Promise.all(keys.map((k) => cache.redis.del(k)));
+  return keys.length;
+}
+
+async function scanAll(node: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
 }

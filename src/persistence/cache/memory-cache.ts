@@ -39,6 +39,10 @@ export class MemoryCache implements Cache {
     return this.live(key)?.value ?? null;
   }
 
+  async getMany(keys: string[]): Promise<Array<string | null>> {
+    return keys.map((k) => this.live(k)?.value ?? null);
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.map.set(key, { value, expiresAt: this.clock.now() + ttlMs });
   }
