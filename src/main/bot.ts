@@ -5,8 +5,10 @@ import { startMetricsServer } from './metrics-server.js';
 import { runRole } from './process.js';
 
 // The bot of one account: exactly one process per account (PM2 role `bot`, one instance). A
-// second one finds the account's lock taken and exits non-zero saying so.
+// second one finds the account's lock taken and exits 78 saying so (PM2 leaves it stopped).
+// A deployment with no bot account (BOT_ENABLED=false) exits 0 at once as disabled.
 await runRole('bot', async (config, log) => {
+  if (!config.bot.enabled) return { disabled: 'no bot account in this deployment (BOT_ENABLED=false, or no WECHATY_PUPPET_SERVICE_TOKEN outside production)' };
   const siyu = await createBotGraph(config, { log });
   try {
     const bot = await startBotRole(siyu);

@@ -20,6 +20,8 @@ export interface EngineConfig {
   leaseMs: number;
   batch: number;
   maxAttempts: number;
+  /** false: no bot account (BOT_ENABLED=false); the ladder starts at the WeCom mass message. */
+  botEnabled?: boolean;
   /** Sender of template messages and owner of tasks for customers without an owner rep. */
   defaultRepUserId?: string;
   /**
@@ -257,7 +259,7 @@ export class JourneyEngine {
     const ids = [...byCustomer.keys()];
     const [facts, contacts, caps, templates] = await Promise.all([
       d.facts.findMany(ids),
-      d.actions.botContactsOf(ids),
+      d.config.botEnabled === false ? new Map<number, string>() : d.actions.botContactsOf(ids),
       d.repo.countMarketingSent(ids, { today: shanghaiDayStart(now), week: now - 7 * DAY_MS }),
       d.repo.countTemplateSent(ids, shanghaiMonthStart(now)),
     ]);
