@@ -102,6 +102,8 @@ function appEnv(port: number, apiBase: string, dbEnv: Record<string, string>): R
     ADMIN_API_KEY: ADMIN_KEY,
     JWT_SECRET: JWT,
     PII_KEY: PII,
+    // The bench runs no bot role: journeys go by WeCom mass messages (README "No bot account").
+    BOT_ENABLED: 'false',
     ...dbEnv,
   };
 }

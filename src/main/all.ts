@@ -1,4 +1,3 @@
-import { puppetKind } from '../bot/puppet.js';
 import { startBotRole } from './bot-role.js';
 import { scheduleOf } from '../jobs/schedule.js';
 import { startScheduler } from '../jobs/scheduler.js';
@@ -6,7 +5,8 @@ import { createSiyu } from './compose.js';
 import { runRole } from './process.js';
 
 // http + jobs + bot in one process: what `npm start` runs on the embedded default. The bot runs
-// here with the mock puppet in sandbox mode, or with a real puppet when a token is configured.
+// here with the mock puppet in sandbox mode, or with a real puppet when a token is configured
+// (config.bot.enabled, resolved in src/config/resolve.ts).
 await runRole('all', async (config, log) => {
   const siyu = await createSiyu(config, { log, migrate: true });
   await siyu.journeys.service.ensureDefaults();
@@ -21,9 +21,8 @@ await runRole('all', async (config, log) => {
       'sandbox mode: WeCom is the built-in emulator; see README "Try it by hand"',
     );
   }
-  const runBot = puppetKind(config) === 'mock' || !!config.bot.puppetToken;
-  const bot = runBot ? await startBotRole(siyu) : undefined;
-  if (!runBot) log.warn('bot not started: set WECHATY_PUPPET_SERVICE_TOKEN (or run the bot role) to answer chats');
+  const bot = config.bot.enabled ? await startBotRole(siyu) : undefined;
+  if (!bot) log.warn('bot not started: set WECHATY_PUPPET_SERVICE_TOKEN (and not BOT_ENABLED=false) to answer chats; journeys start at the WeCom mass message');
   return {
     close: async () => {
       await scheduler.stop();

@@ -1,8 +1,9 @@
 import { createDb, migrateLatest } from '../persistence/db.js';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { createLogger } from '../shared/logger.js';
+import { EXIT } from './process.js';
 
-// Deploy step: bring the schema up to date, then exit (non-zero on failure).
+// Deploy step: bring the schema up to date, then exit (non-zero on failure: 78 for bad configuration).
 try {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel }).child({ role: 'migrate' });
@@ -15,5 +16,5 @@ try {
   }
 } catch (e) {
   process.stderr.write(`siyu migrate: ${e instanceof ConfigError ? e.message : (e as Error).stack}\n`);
-  process.exit(1);
+  process.exit(e instanceof ConfigError ? EXIT.config : EXIT.failed);
 }

@@ -62,7 +62,7 @@ test('production refuses the sandbox and missing secrets', (t) => {
   t.true(p.some((x) => x.startsWith('sandbox')));
   for (const k of ['ADMIN_API_KEY', 'JWT_SECRET', 'PII_KEY']) t.true(p.some((x) => x.includes(k)), k);
   t.true(problems({ NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).some((x) => x.startsWith('publicBaseUrl')), 'posters must not point at localhost');
-  t.deepEqual(problems({ NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'https://siyu.example.com' }), []);
+  t.deepEqual(problems({ NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'https://siyu.example.com', BOT_ENABLED: 'false' }), []);
 });
 
 test('PUBLIC_BASE_URL is required in production only; elsewhere, unset, it is derived from the listen address', (t) => {
@@ -96,4 +96,28 @@ test('MP_APPID, the mini-program linked to the WeCom app, is optional and must b
   t.is(loadConfig({ env: { NODE_ENV: 'test' } }).wecom.linkedMiniAppId, undefined, 'unset: hand-off notices are text');
   t.is(loadConfig({ env: { NODE_ENV: 'test', MP_APPID: 'wx0123456789abcdef' } }).wecom.linkedMiniAppId, 'wx0123456789abcdef');
   t.true(problems({ NODE_ENV: 'test', MP_APPID: 'wx123' }).some((x) => x.startsWith('wecom.linkedMiniAppId')));
+});
+
+test('production says whether it has a bot: a WorkPro token, or BOT_ENABLED=false; never the mock puppet', (t) => {
+  const prod = { NODE_ENV: 'production', ...real, PUBLIC_BASE_URL: 'https://siyu.example.com' };
+  const noToken = problems(prod);
+  t.is(noToken.length, 1);
+  t.true(noToken[0]!.startsWith('bot.puppetToken') && noToken[0]!.includes('WECHATY_PUPPET_SERVICE_TOKEN') && noToken[0]!.includes('BOT_ENABLED=false'), noToken[0]);
+  t.true(problems({ ...prod, WECHATY_PUPPET: 'mock', WECHATY_PUPPET_SERVICE_TOKEN: 'puppet_workpro_x' }).some((x) => x.startsWith('bot.puppet (WECHATY_PUPPET)')));
+  t.true(problems({ ...prod, BOT_ENABLED: 'maybe' }).some((x) => x.startsWith('bot.enabled')));
+
+  const withBot = loadConfig({ env: { ...prod, WECHATY_PUPPET_SERVICE_TOKEN: 'puppet_workpro_x' } });
+  t.true(withBot.bot.enabled);
+  t.true(withBot.alerts.rules.botLoggedOut.enabled);
+  const noBot = loadConfig({ env: { ...prod, BOT_ENABLED: 'false' } });
+  t.false(noBot.bot.enabled);
+  t.false(noBot.alerts.rules.botLoggedOut.enabled, 'no login to watch');
+  t.false(loadConfig({ env: { ...prod, BOT_ENABLED: '0', WECHATY_PUPPET_SERVICE_TOKEN: 'puppet_workpro_x' } }).bot.enabled, 'a token does not overrule BOT_ENABLED=false');
+});
+
+test('outside production the bot runs on the mock puppet in sandbox, and is off with a real WeCom and no token', (t) => {
+  t.true(loadConfig({ env: { NODE_ENV: 'test' } }).bot.enabled);
+  t.false(loadConfig({ env: { NODE_ENV: 'test', BOT_ENABLED: 'false' } }).bot.enabled);
+  t.false(loadConfig({ env: { NODE_ENV: 'test', ...real } }).bot.enabled);
+  t.true(loadConfig({ env: { NODE_ENV: 'test', ...real, WECHATY_PUPPET_SERVICE_TOKEN: 'puppet_workpro_x' } }).bot.enabled);
 });

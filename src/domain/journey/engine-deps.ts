@@ -13,6 +13,8 @@ export interface EngineConfig {
   leaseMs: number;
   batch: number;
   maxAttempts: number;
+  /** false: no bot account (BOT_ENABLED=false); the ladder starts at the WeCom mass message. */
+  botEnabled?: boolean;
   /** Sender of template messages and owner of tasks for customers without an owner rep. */
   defaultRepUserId?: string;
   /**

@@ -87,7 +87,7 @@ export class TouchDelivery {
     const ids = [...byCustomer.keys()];
     const [facts, contacts, caps, templates] = await Promise.all([
       d.facts.findMany(ids),
-      d.actions.botContactsOf(ids),
+      d.config.botEnabled === false ? new Map<number, string>() : d.actions.botContactsOf(ids),
       d.repo.countMarketingSent(ids, { today: shanghaiDayStart(now), week: now - 7 * DAY_MS }),
       d.repo.countTemplateSent(ids, shanghaiMonthStart(now)),
     ]);

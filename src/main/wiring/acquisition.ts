@@ -72,7 +72,12 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     onInFlight: (n) => metrics.eventBacklog.set(n),
     isTransient: isUnavailable,
   });
-  closers.push(() => processor.stop());
+  // Closed after the HTTP server (closers run newest first): the callbacks it acknowledged are
+  // processed before the process exits, not left leased for a minute, past the 20-s welcome window.
+  closers.push(async () => {
+    await processor.drain();
+    await processor.stop();
+  });
   // The callback acknowledgement gets connections of its own, so it never queues behind
   // processing transactions (SQLite has one writer anyway and shares the instance).
   let inboxDb = db;

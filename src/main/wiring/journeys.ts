@@ -69,6 +69,7 @@ export function wireJourneys(p: Platform, w: WecomParts, c: ChannelParts, b: Con
       stores: { quietHours: (id) => storeSettings.quietHours(id), version: () => storesVersion.get() },
       config: {
         account: config.bot.account,
+        botEnabled: config.bot.enabled,
         quietHours: { fromMin: parseHm(config.journeys.quietFrom), toMin: parseHm(config.journeys.quietTo) },
         caps: { perDay: config.journeys.capPerDay, perWeek: config.journeys.capPerWeek },
         massPerMonth: config.journeys.massPerMonth,
