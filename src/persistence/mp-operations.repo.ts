@@ -4,6 +4,7 @@ import type { DayCounts, MpOperationsRepo, MpOrder, OrderFilter, StoreRow } from
 import { DAY_MS } from '../shared/shanghai-time.js';
 import { dbClient, type Db } from './db.js';
 import { applyScope } from './scope.js';
+import { cappedCount } from './paging.js';
 import { toOrder } from './order.repo.js';
 
 type Metric = keyof DayCounts;
@@ -68,17 +69,16 @@ export class SqlMpOperationsRepo implements MpOperationsRepo {
     return this.db('orders as o').join('customers as c', 'c.id', 'o.customer_id');
   }
 
-  async listOrders(scope: QueryScope, f: OrderFilter): Promise<{ items: MpOrder[]; total: number }> {
+  async listOrders(scope: QueryScope, f: OrderFilter): Promise<{ items: MpOrder[]; counted: number; more: boolean }> {
     const q = applyScope(this.db, this.orders(), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
     if (f.customerId !== undefined) q.where('o.customer_id', f.customerId);
     if (f.storeId !== undefined) q.where('o.store_id', f.storeId);
-    const [countRow] = await q.clone().count({ n: '*' });
-    const rows = await q
-      .orderBy([{ column: 'o.paid_at', order: 'desc' }, { column: 'o.id', order: 'desc' }])
-      .limit(f.limit)
-      .offset(f.offset)
-      .select('o.*', 'c.name as customer_name');
-    return { total: Number(countRow?.n ?? 0), items: rows.map((r: Record<string, any>) => ({ ...toOrder(r), customerName: r.customer_name ?? null })) };
+    const rowsQ = q.clone().orderBy([{ column: 'o.paid_at', order: 'desc' }, { column: 'o.id', order: 'desc' }]).limit(f.limit + 1);
+    const after = f.after;
+    if (after) rowsQ.where('o.paid_at', '<=', after.paidAt).where((w) => w.where('o.paid_at', '<', after.paidAt).orWhere('o.id', '<', after.id));
+    else if (f.offset) rowsQ.offset(f.offset);
+    const [rows, counted] = await Promise.all([rowsQ.select('o.*', 'c.name as customer_name'), cappedCount(this.db, q, 'o.id', f.countCap)]);
+    return { counted, more: rows.length > f.limit, items: rows.slice(0, f.limit).map((r: Record<string, any>) => ({ ...toOrder(r), customerName: r.customer_name ?? null })) };
   }
 
   async findOrder(id: number): Promise<MpOrder | undefined> {

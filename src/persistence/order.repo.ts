@@ -6,6 +6,11 @@ import { OrderExistsError, orderKey, type OrderQuery, type OrderRepo, type Order
 import type { Order, OrderItem, OrderSource } from '../domain/order/order.types.js';
 import { SqlCustomerRepo } from './customer.repo.js';
 import { isDuplicate } from './db-errors.js';
+import type { QueryScope } from '../domain/access/access.js';
+import type { ListSlice, OrderExportRepo } from '../domain/mp/mp.ports.js';
+import type { ExportOrderRow, OrderExportFilter } from '../domain/mp/mp-reports.ports.js';
+import { cappedCount } from './paging.js';
+import { applyScope } from './scope.js';
 
 const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -35,8 +40,36 @@ const toSource = (r: Record<string, any>): OrderSource & { secretEnc: string } =
 });
 
 /** Orders (orders), the purchase aggregates they keep on customers, and order sources. */
-export class SqlOrderRepo implements OrderRepo, OrderSourceRepo {
+export class SqlOrderRepo implements OrderRepo, OrderSourceRepo, OrderExportRepo {
   constructor(private readonly db: Knex) {}
+
+  /** The CSV export's rows, newest first (id desc, the primary key), one batch after the last id sent. */
+  async pageOrdersForExport(scope: QueryScope, f: OrderExportFilter, page: { limit: number; beforeId?: number; countCap: number }): Promise<ListSlice<ExportOrderRow>> {
+    const q = applyScope(this.db, this.db('orders as o').leftJoin('customers as c', 'c.id', 'o.customer_id'), scope, { store: 'o.store_id', owner: 'c.owner_userid' });
+    if (f.customerId !== undefined) q.where('o.customer_id', f.customerId);
+    if (f.period) q.where('o.paid_at', '>=', f.period.from).andWhere('o.paid_at', '<', f.period.to);
+    const rowsQ = q.clone().orderBy('o.id', 'desc').limit(page.limit + 1);
+    if (page.beforeId !== undefined) rowsQ.where('o.id', '<', page.beforeId);
+    const [rows, counted] = await Promise.all([
+      rowsQ.select('o.id', 'o.order_no', 'o.source', 'o.customer_id', 'c.name as customer_name', 'o.store_id', 'o.amount_fen', 'o.paid_at', 'o.status') as Promise<Array<Record<string, any>>>,
+      cappedCount(this.db, q, 'o.id', page.countCap),
+    ]);
+    return {
+      counted,
+      more: rows.length > page.limit,
+      items: rows.slice(0, page.limit).map((r) => ({
+        id: Number(r.id),
+        orderNo: r.order_no,
+        source: r.source,
+        customerId: Number(r.customer_id),
+        customerName: r.customer_name ?? null,
+        storeId: nn(r.store_id),
+        amountFen: Number(r.amount_fen),
+        paidAt: Number(r.paid_at),
+        status: r.status,
+      })),
+    };
+  }
 
   async findOrder(source: string, orderNo: string): Promise<Order | undefined> {
     const r = await this.db('orders').where({ source, order_no: orderNo }).first();
@@ -65,7 +98,8 @@ export class SqlOrderRepo implements OrderRepo, OrderSourceRepo {
     }
   }
 
-  async listOrders(q: OrderQuery): Promise<{ items: Order[]; total: number }> {
+  /** Newest paid first (ties by id), through (store_id, paid_at), (customer_id, paid_at) or (paid_at); keyset after q.after. */
+  async listOrders(q: OrderQuery): Promise<{ items: Order[]; counted: number; more: boolean }> {
     const scope = (b: Knex.QueryBuilder) => {
       if (q.customerId !== undefined) b.where('customer_id', q.customerId);
       if (q.storeId !== undefined) b.where('store_id', q.storeId);
@@ -73,11 +107,12 @@ export class SqlOrderRepo implements OrderRepo, OrderSourceRepo {
       if (q.to !== undefined) b.where('paid_at', '<', q.to);
       return b;
     };
-    const [rows, [count]] = await Promise.all([
-      scope(this.db('orders')).orderBy([{ column: 'paid_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(q.limit).offset(q.offset),
-      scope(this.db('orders')).count({ n: '*' }),
-    ]);
-    return { items: rows.map(toOrder), total: Number((count as { n: number | string }).n) };
+    const rowsQ = scope(this.db('orders')).orderBy([{ column: 'paid_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(q.limit + 1);
+    const after = q.after;
+    if (after) rowsQ.where('paid_at', '<=', after.paidAt).where((w) => w.where('paid_at', '<', after.paidAt).orWhere('id', '<', after.id));
+    else if (q.offset) rowsQ.offset(q.offset);
+    const [rows, counted] = await Promise.all([rowsQ, cappedCount(this.db, scope(this.db('orders')), 'id', q.countCap)]);
+    return { items: rows.slice(0, q.limit).map(toOrder), counted, more: rows.length > q.limit };
   }
 
   async existingOrderKeys(pairs: Array<{ source: string; orderNo: string }>): Promise<Set<string>> {

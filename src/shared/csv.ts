@@ -15,3 +15,15 @@ export function csvCell(v: CsvValue): string {
 export function toCsv(head: readonly string[], rows: ReadonlyArray<readonly CsvValue[]>): string {
   return '\uFEFF' + [head.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
 }
+
+/** The start of a streamed CSV document: the BOM and the header line (toCsv's first bytes). */
+export function csvHead(head: readonly string[]): string {
+  return '\uFEFF' + head.map(csvCell).join(',') + '\r\n';
+}
+
+/** Rows of a streamed CSV document, each ended by CRLF: csvHead + csvLines of every batch equals toCsv. */
+export function csvLines(rows: ReadonlyArray<readonly CsvValue[]>): string {
+  let out = '';
+  for (const r of rows) out += r.map(csvCell).join(',') + '\r\n';
+  return out;
+}

@@ -29,6 +29,10 @@ export interface OrderFilter {
   storeId?: number;
   limit: number;
   offset: number;
+  /** Newest paid first, ties by id: only orders after this (paidAt, id). */
+  after?: { paidAt: number; id: number };
+  /** Count matching orders up to this many plus one. */
+  countCap: number;
 }
 
 /** Reads behind the mini-program's dashboard, stores and orders, always through a QueryScope. */
@@ -44,7 +48,7 @@ export interface MpOperationsRepo {
   /** Open tasks due before `before`. */
   tasksDue(scope: QueryScope, before: number): Promise<number>;
   /** Paid and refunded orders, newest payment first; a rep sees orders of the customers they own. */
-  listOrders(scope: QueryScope, f: OrderFilter): Promise<{ items: MpOrder[]; total: number }>;
+  listOrders(scope: QueryScope, f: OrderFilter): Promise<{ items: MpOrder[]; counted: number; more: boolean }>;
   findOrder(id: number): Promise<MpOrder | undefined>;
   /** The store of each known staff member among `userIds` (unknown ids are absent). */
   staffStores(userIds: string[]): Promise<Map<string, number | null>>;

@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor, filterKey, LIST_COUNT_CAP, noOffsetWithCursor, pageOf } from '../../shared/cursor.js';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { badRequest, conflict, isAppError } from '../../shared/errors.js';
@@ -143,9 +144,17 @@ export class MpOperationsService {
     return (await this.withFunnel([await this.d.channels.edit(id, { status })]))[0]!;
   }
 
-  async listOrders(p: Principal, f: OrderFilter) {
+  /** Orders in scope, newest paid first; pages by offset or by the previous page's cursor. */
+  async listOrders(p: Principal, f: Omit<OrderFilter, 'after' | 'countCap'> & { cursor?: string }) {
+    noOffsetWithCursor(f);
     if (f.customerId !== undefined) requireVisible(p, await this.d.customers.findCustomerPlacement(f.customerId));
-    return this.d.repo.listOrders(queryScope(p), { ...f, storeId: await this.storeFilter(p, f.storeId) });
+    const { cursor, ...rest } = f;
+    const storeId = await this.storeFilter(p, f.storeId);
+    const key = filterKey({ customerId: f.customerId, storeId });
+    const after = cursor === undefined ? undefined : decodeCursor('mp-orders', key, cursor, 2);
+    const r = await this.d.repo.listOrders(queryScope(p), { ...rest, storeId, after: after && { paidAt: after[0]!, id: after[1]! }, countCap: LIST_COUNT_CAP });
+    const last = r.items[r.items.length - 1];
+    return pageOf(r.items, r.counted, LIST_COUNT_CAP, () => (r.more && last ? encodeCursor('mp-orders', key, [last.paidAt, last.id]) : null));
   }
 
   /**

@@ -1,6 +1,5 @@
 import { AppError, badRequest, isAppError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
-import { toCsv } from '../../shared/csv.js';
 import { liftEstimate, wilsonInterval } from '../../shared/proportions.js';
 import { DAY_MS, shanghaiDay, shanghaiMidnightOf, shanghaiMinuteOfDay } from '../../shared/shanghai-time.js';
 import { canEditJourney, canSeeJourney, hidden, queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
@@ -10,18 +9,17 @@ import type { FunnelService } from '../report/funnel.service.js';
 import { npsOf } from '../report/nps.js';
 import { SEGMENTS, segmentLabel } from '../segment/rfm.js';
 import type { SegmentService } from '../segment/segment.service.js';
-import type { AuditRepo, CustomerFilter, MpRepo } from './mp.ports.js';
+import type { AuditRepo, CustomerFilter, MpRepo, OrderExportRepo } from './mp.ports.js';
+import { csvDocument, EXACT_COUNT, EXPORT_BATCH, EXPORT_ROW_CAP, nameCache, type Batch, type CsvExport } from './csv-export.js';
+import type { MpService } from './mp.service.js';
 import type { JourneyEffect, MpReportRepo, Period } from './mp-reports.ports.js';
 import { stageLabel } from '../customer/stage-labels.js';
 import { orderSourceLabel, orderStatusLabel, posKeys } from '../order/order-labels.js';
 
-const unique = <T>(xs: Array<T | null>): T[] => [...new Set(xs.filter((x): x is T => x !== null))];
 /** A name for an id or userid; an unknown one reads 「未知」 and none reads empty. */
 const nameOr = <K>(names: Map<K, string>, k: K | null): string => (k === null ? '' : (names.get(k) ?? '未知'))
 
-/** Rows one CSV export carries at most; a larger selection is cut (newest first) and says so. */
-export const EXPORT_ROW_CAP = 10_000;
-const EXPORT_PAGE = 500;
+export { EXPORT_ROW_CAP } from './csv-export.js';
 /** Days after a touch (journeys) or an entry (reactivation) in which an order counts as converted. */
 export const CONVERSION_DAYS = 14;
 const DEFAULT_PERIOD_DAYS = 30;
@@ -91,7 +89,9 @@ export class MpReportService {
       funnel: FunnelService;
       segments: SegmentService;
       /** The mini-program's customer list (same filters and masking as GET /customers). */
-      customers: { listCustomers(p: Principal, f: CustomerFilter): Promise<{ items: Array<{ id: number; name: string; stage: string; storeId: number | null; ownerUserId: string | null; phoneMasked: string | null; tags: string[] }>; total: number }> };
+      customers: Pick<MpService, 'listCustomers'>;
+      /** Orders for the CSV export, by key. */
+      orderExports: OrderExportRepo;
       placements: Pick<MpRepo, 'findCustomerPlacement'>;
       audit: AuditRepo;
       storeExists(id: number): Promise<boolean>;
@@ -275,51 +275,53 @@ export class MpReportService {
     return { from: period.fromDay, to: period.toDay, rows };
   }
 
-  /** The customer list as CSV (UTF-8 BOM, phones masked), at most {@link EXPORT_ROW_CAP} rows; audited. */
-  async exportCustomers(p: Principal, f: Omit<CustomerFilter, 'limit' | 'offset'>, ipHash: string | null) {
+  /**
+   * The customer list as CSV (UTF-8 BOM, phones masked), newest first, at most
+   * {@link EXPORT_ROW_CAP} rows, streamed a batch at a time; audited before the first byte.
+   */
+  async exportCustomers(p: Principal, f: Omit<CustomerFilter, 'limit' | 'offset'>, ipHash: string | null): Promise<CsvExport> {
     requirePermission(p, 'export.csv');
-    const rows: Awaited<ReturnType<MpReportService['d']['customers']['listCustomers']>>['items'] = [];
-    let total = 0;
-    for (let offset = 0; rows.length < EXPORT_ROW_CAP; offset += EXPORT_PAGE) {
-      const limit = Math.min(EXPORT_PAGE, EXPORT_ROW_CAP - rows.length);
-      const page = await this.d.customers.listCustomers(p, { ...f, limit, offset });
-      total = page.total;
-      rows.push(...page.items);
-      if (page.items.length < limit) break;
-    }
-    const names = await this.d.repo.namesForExport({ staffUserIds: unique(rows.map((c) => c.ownerUserId)), storeIds: unique(rows.map((c) => c.storeId)), sourceKeys: [] });
+    type Page = Awaited<ReturnType<MpService['listCustomers']>>;
+    const list = this.d.customers;
+    const batch = (page: Page): Batch<Page['items'][number]> => ({
+      items: page.items,
+      next: page.nextCursor === null ? undefined : async () => batch(await list.listCustomers(p, { ...f, limit: EXPORT_BATCH, offset: 0, cursor: page.nextCursor! }, { countCap: 0 })),
+    });
+    const first = await list.listCustomers(p, { ...f, limit: EXPORT_BATCH, offset: 0 }, { countCap: EXACT_COUNT });
+    const staffNames = nameCache(async (ids: string[]) => (await this.d.repo.namesForExport({ staffUserIds: ids, storeIds: [], sourceKeys: [] })).staff);
+    const storeNames = nameCache(async (ids: number[]) => (await this.d.repo.namesForExport({ staffUserIds: [], storeIds: ids, sourceKeys: [] })).stores);
+    const rows = Math.min(first.total, EXPORT_ROW_CAP);
     // People read names and labels, not codes: the stage in Chinese, the store and the rep by name.
-    const csv = toCsv(
-      ['客户编号', '姓名', '手机号', '阶段', '门店', '归属导购', '标签'],
-      rows.map((c) => [c.id, c.name, c.phoneMasked, stageLabel(c.stage), nameOr(names.stores, c.storeId), nameOr(names.staff, c.ownerUserId), c.tags.join('|')]),
-    );
-    return this.audited(p, 'customers', f, csv, rows.length, total, ipHash);
+    const body = csvDocument(['客户编号', '姓名', '手机号', '阶段', '门店', '归属导购', '标签'], batch(first), rows, async (items) => {
+      const [staff, stores] = [await staffNames(items.map((c) => c.ownerUserId)), await storeNames(items.map((c) => c.storeId))];
+      return items.map((c) => [c.id, c.name, c.phoneMasked, stageLabel(c.stage), nameOr(stores, c.storeId), nameOr(staff, c.ownerUserId), c.tags.join('|')]);
+    });
+    return this.audited(p, 'customers', f, body, rows, first.total, ipHash);
   }
 
-  /** Orders as CSV, newest first, at most {@link EXPORT_ROW_CAP} rows; audited. */
-  async exportOrders(p: Principal, q: { customerId?: number; from?: string; to?: string }, ipHash: string | null) {
+  /** Orders as CSV, newest first, at most {@link EXPORT_ROW_CAP} rows, streamed by key; audited before the first byte. */
+  async exportOrders(p: Principal, q: { customerId?: number; from?: string; to?: string }, ipHash: string | null): Promise<CsvExport> {
     requirePermission(p, 'export.csv');
     if (q.customerId !== undefined) requireVisible(p, await this.d.placements.findCustomerPlacement(q.customerId));
-    const period = q.from || q.to ? dayPeriod(q.from, q.to, this.d.clock.now()) : undefined;
+    const filter = { customerId: q.customerId, period: q.from || q.to ? dayPeriod(q.from, q.to, this.d.clock.now()) : undefined };
     const scope = queryScope(p);
-    const rows: Awaited<ReturnType<MpReportRepo['listOrdersForExport']>>['items'] = [];
-    let total = 0;
-    for (let offset = 0; rows.length < EXPORT_ROW_CAP; offset += EXPORT_PAGE) {
-      const limit = Math.min(EXPORT_PAGE, EXPORT_ROW_CAP - rows.length);
-      const page = await this.d.repo.listOrdersForExport(scope, { customerId: q.customerId, period }, { limit, offset });
-      total = page.total;
-      rows.push(...page.items);
-      if (page.items.length < limit) break;
-    }
-    const names = await this.d.repo.namesForExport({ staffUserIds: [], storeIds: unique(rows.map((o) => o.storeId)), sourceKeys: posKeys(rows.map((o) => o.source)) });
-    const csv = toCsv(
-      ['订单编号', '来源', '客户编号', '客户姓名', '门店', '金额(元)', '支付时间', '状态'],
-      rows.map((o) => [o.orderNo, orderSourceLabel(o.source, names.sources), o.customerId, o.customerName, nameOr(names.stores, o.storeId), (o.amountFen / 100).toFixed(2), shanghaiDateTime(o.paidAt), orderStatusLabel(o.status)]),
-    );
-    return this.audited(p, 'orders', q, csv, rows.length, total, ipHash);
+    type Slice = Awaited<ReturnType<OrderExportRepo['pageOrdersForExport']>>;
+    const batch = (s: Slice): Batch<Slice['items'][number]> => ({
+      items: s.items,
+      next: s.more ? async () => batch(await this.d.orderExports.pageOrdersForExport(scope, filter, { limit: EXPORT_BATCH, beforeId: s.items[s.items.length - 1]!.id, countCap: 0 })) : undefined,
+    });
+    const first = await this.d.orderExports.pageOrdersForExport(scope, filter, { limit: EXPORT_BATCH, countCap: EXACT_COUNT });
+    const storeNames = nameCache(async (ids: number[]) => (await this.d.repo.namesForExport({ staffUserIds: [], storeIds: ids, sourceKeys: [] })).stores);
+    const sourceNames = nameCache(async (keys: string[]) => (await this.d.repo.namesForExport({ staffUserIds: [], storeIds: [], sourceKeys: keys })).sources);
+    const rows = Math.min(first.counted, EXPORT_ROW_CAP);
+    const body = csvDocument(['订单编号', '来源', '客户编号', '客户姓名', '门店', '金额(元)', '支付时间', '状态'], batch(first), rows, async (items) => {
+      const [stores, sources] = [await storeNames(items.map((o) => o.storeId)), await sourceNames(posKeys(items.map((o) => o.source)))];
+      return items.map((o) => [o.orderNo, orderSourceLabel(o.source, sources), o.customerId, o.customerName, nameOr(stores, o.storeId), (o.amountFen / 100).toFixed(2), shanghaiDateTime(o.paidAt), orderStatusLabel(o.status)]);
+    });
+    return this.audited(p, 'orders', q, body, rows, first.counted, ipHash);
   }
 
-  private async audited(p: Principal, what: 'customers' | 'orders', filters: object, csv: string, rows: number, total: number, ipHash: string | null) {
+  private async audited(p: Principal, what: 'customers' | 'orders', filters: object, body: AsyncIterable<string>, rows: number, total: number, ipHash: string | null): Promise<CsvExport> {
     const truncated = total > rows;
     await this.d.audit.insertAudit({
       staffId: p.staffId,
@@ -330,7 +332,7 @@ export class MpReportService {
       ipHash,
       detail: { role: p.role, storeId: p.storeId, filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)), rows, total, truncated },
     });
-    return { csv, rows, total, truncated, filename: `${what}-${shanghaiDate(this.d.clock.now()).replace(/-/g, '')}.csv` };
+    return { body, rows, total, truncated, filename: `${what}-${shanghaiDate(this.d.clock.now()).replace(/-/g, '')}.csv` };
   }
 
   async auditLog(p: Principal, page: { limit: number; offset: number }) {

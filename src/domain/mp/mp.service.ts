@@ -1,4 +1,5 @@
 import { conflict, notFound } from '../../shared/errors.js';
+import { decodeCursor, encodeCursor, filterKey, LIST_COUNT_CAP, noOffsetWithCursor, pageOf, type PageRequest } from '../../shared/cursor.js';
 import type { Clock } from '../../shared/clock.js';
 import { queryScope, requirePermission, requireStoreScope, requireVisible, type Principal, type QueryScope } from '../access/access.js';
 import type { CustomerService } from '../customer/customer.service.js';
@@ -6,6 +7,8 @@ import type { AuditRepo, CustomerFilter, MpRepo, MpTask } from './mp.ports.js';
 import { recordJourneyEvent, type TimelineSink } from '../journey/journey-timeline.js';
 
 export const TIMELINE_LIMIT = 50;
+
+export { LIST_COUNT_CAP };
 
 /**
  * What the store operators' mini-program reads and does, scoped by the principal: every list
@@ -33,11 +36,20 @@ export class MpService {
     return { staffId: p.staffId, wecomUserId: p.wecomUserId, name: p.name, role: p.role, storeId: p.storeId, storeName };
   }
 
-  /** Customers in the caller's scope; a store filter outside it reads as missing. */
-  async listCustomers(p: Principal, f: CustomerFilter) {
+  /**
+   * Customers in the caller's scope, newest first; a store filter outside it reads as missing.
+   * Pages by offset (kept for old clients) or by the opaque cursor of the previous page.
+   */
+  async listCustomers(p: Principal, f: CustomerFilter & { cursor?: string }, opts: { countCap?: number } = {}) {
+    noOffsetWithCursor(f);
     const { storeId } = await requireStoreScope(p, f.storeId, this.d.storeExists);
-    const { items, total } = await this.d.repo.listCustomers(queryScope(p), { ...f, storeId });
-    return { items: items.map(({ phoneEnc, ...c }) => ({ ...c, phoneMasked: phoneEnc ? this.d.phones.mask(phoneEnc) : null })), total };
+    const { limit, offset, cursor, ...filters } = f;
+    const key = filterKey({ ...filters, storeId });
+    const beforeId = cursor === undefined ? undefined : decodeCursor('customers', key, cursor, 1)[0];
+    const cap = opts.countCap ?? LIST_COUNT_CAP;
+    const r = await this.d.repo.listCustomers(queryScope(p), { ...filters, storeId }, { limit, offset, beforeId, countCap: cap });
+    const items = r.items.map(({ phoneEnc, ...c }) => ({ ...c, phoneMasked: phoneEnc ? this.d.phones.mask(phoneEnc) : null }));
+    return pageOf(items, r.counted, cap, () => (r.more ? encodeCursor('customers', key, [items[items.length - 1]!.id]) : null));
   }
 
   async customer(p: Principal, id: number) {
@@ -56,13 +68,19 @@ export class MpService {
     return phone;
   }
 
-  async listTasks(p: Principal, scope: 'mine' | 'store', page: { limit: number; offset: number }) {
+  /** Open tasks, soonest due first; pages by offset or by the previous page's cursor. */
+  async listTasks(p: Principal, scope: 'mine' | 'store', page: PageRequest) {
+    noOffsetWithCursor(page);
     let q: QueryScope = { kind: 'owner', ownerUserId: p.wecomUserId };
     if (scope === 'store') {
       requirePermission(p, 'task.listStore');
       q = queryScope(p);
     }
-    return this.d.repo.listOpenTasks(q, page);
+    const key = filterKey({ scope });
+    const after = page.cursor === undefined ? undefined : decodeCursor('tasks', key, page.cursor, 2);
+    const r = await this.d.repo.listOpenTasks(q, { limit: page.limit, offset: page.offset, after: after && { dueAt: after[0]!, id: after[1]! }, countCap: LIST_COUNT_CAP });
+    const last = r.items[r.items.length - 1];
+    return pageOf(r.items, r.counted, LIST_COUNT_CAP, () => (r.more && last ? encodeCursor('tasks', key, [last.dueAt, last.id]) : null));
   }
 
   async completeTask(p: Principal, id: number, outcome: string): Promise<MpTask> {

@@ -16,6 +16,10 @@ export interface OrderQuery {
   to?: number;
   limit: number;
   offset: number;
+  /** Newest paid first, ties by id: only orders after this (paidAt, id) in that order. */
+  after?: { paidAt: number; id: number };
+  /** Count matching orders up to this many plus one. */
+  countCap: number;
 }
 
 /** The customer's purchase aggregates right after one more order was counted. */
@@ -29,7 +33,7 @@ export interface OrderRepo {
   findOrder(source: string, orderNo: string): Promise<Order | undefined>;
   /** Throws OrderExistsError when the (source, order number) is taken. */
   insertOrder(o: Omit<Order, 'id'>): Promise<number>;
-  listOrders(q: OrderQuery): Promise<{ items: Order[]; total: number }>;
+  listOrders(q: OrderQuery): Promise<{ items: Order[]; counted: number; more: boolean }>;
   /** Which of these (source, order number) pairs are recorded already, keyed `source|orderNo`. */
   existingOrderKeys(pairs: Array<{ source: string; orderNo: string }>): Promise<Set<string>>;
   /**

@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor, filterKey, LIST_COUNT_CAP, noOffsetWithCursor, pageOf } from '../../shared/cursor.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, badRequest, conflict, notFound, unauthorized } from '../../shared/errors.js';
@@ -123,8 +124,15 @@ export class OrderService {
     return this.record({ source: 'wxpay', orderNo: t.outTradeNo, amountFen: t.amountFen, paidAt: t.paidAt, storeId: null, items: [], buyer: { mpOpenid: { appid: t.appid, openid: t.openid } } });
   }
 
-  list(q: OrderQuery) {
-    return this.d.orders.listOrders(q);
+  /** Orders, newest paid first; pages by offset or by the previous page's cursor. */
+  async list(q: Omit<OrderQuery, 'after' | 'countCap'> & { cursor?: string }) {
+    noOffsetWithCursor(q);
+    const { cursor, ...rest } = q;
+    const key = filterKey({ customerId: q.customerId, storeId: q.storeId, from: q.from, to: q.to });
+    const after = cursor === undefined ? undefined : decodeCursor('orders', key, cursor, 2);
+    const r = await this.d.orders.listOrders({ ...rest, after: after && { paidAt: after[0]!, id: after[1]! }, countCap: LIST_COUNT_CAP });
+    const last = r.items[r.items.length - 1];
+    return pageOf(r.items, r.counted, LIST_COUNT_CAP, () => (r.more && last ? encodeCursor('orders', key, [last.paidAt, last.id]) : null));
   }
 
   /**

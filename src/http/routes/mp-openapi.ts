@@ -4,7 +4,7 @@
  */
 import { MP_CORE_PATHS, MP_CORE_SCHEMAS } from './mp-operations-openapi.js';
 import { MP_REPORTS_PATHS, RATE_LIMITED_RESPONSE } from './mp-openapi.reports.js';
-import { authErrors, err, idParam, json, page, ref, secured } from './mp-openapi.parts.js';
+import { authErrors, err, idParam, json, keysetList, keysetPage, ref, secured } from './mp-openapi.parts.js';
 
 const nullableString = { type: ['string', 'null'] };
 const nullableInt = { type: ['integer', 'null'] };
@@ -104,9 +104,9 @@ const BASE = {
           { name: 'q', in: 'query', description: '姓名片段或手机尾号 4 位', schema: { type: 'string', maxLength: 32 } },
           { name: 'tag', in: 'query', schema: { type: 'string', maxLength: 30 } },
           { name: 'stage', in: 'query', schema: { enum: ['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned'] } },
-          ...page,
+          ...keysetPage,
         ],
-        responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('CustomerItem') }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } }), '400': err('参数有误'), ...authErrors },
+        responses: { '200': keysetList(ref('CustomerItem')), '400': err('参数有误 (PAGE.BAD_CURSOR 等)'), ...authErrors },
       },
     },
     '/api/mp/customers/{id}': {
@@ -129,8 +129,8 @@ const BASE = {
       get: {
         ...secured,
         summary: '待办任务：mine 本人，store 本店（总部为全部；导购无权）',
-        parameters: [{ name: 'scope', in: 'query', schema: { enum: ['mine', 'store'], default: 'mine' } }, ...page],
-        responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Task') }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } }), ...authErrors, '403': err('角色无权 (MP.FORBIDDEN)') },
+        parameters: [{ name: 'scope', in: 'query', schema: { enum: ['mine', 'store'], default: 'mine' } }, ...keysetPage],
+        responses: { '200': keysetList(ref('Task')), '400': err('参数有误 (PAGE.BAD_CURSOR 等)'), ...authErrors, '403': err('角色无权 (MP.FORBIDDEN)') },
       },
     },
     '/api/mp/tasks/{id}/complete': {

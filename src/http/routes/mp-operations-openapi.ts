@@ -2,7 +2,7 @@
  * OpenAPI paths and schemas of mp-operations.routes.ts, merged into MP_OPENAPI (mp-openapi.ts).
  * Kept in step with the router by the OpenAPI test in test/http/mp-rbac.test.ts.
  */
-import { json, ref, err, idParam, page, secured, authErrors } from './mp-openapi.parts.js';
+import { json, ref, err, idParam, keysetList, keysetPage, page, secured, authErrors } from './mp-openapi.parts.js';
 const storeParam = { name: 'storeId', in: 'query', description: '仅总部可指定任意门店；其他角色只能指定本店', schema: { type: 'integer', minimum: 1 } };
 const hidden = { '404': err('不存在或无权查看 (MP.NOT_FOUND)') };
 const forbidden = { '403': err('角色无权 (MP.FORBIDDEN)') };
@@ -176,8 +176,8 @@ export const MP_CORE_PATHS = {
     get: {
       ...secured,
       summary: '订单列表（总部全部、店长本店、导购本人客户的订单），按支付时间倒序',
-      parameters: [{ name: 'customerId', in: 'query', schema: { type: 'integer' } }, storeParam, ...page],
-      responses: { '200': list(ref('Order')), ...bad, ...authErrors, ...hidden },
+      parameters: [{ name: 'customerId', in: 'query', schema: { type: 'integer' } }, storeParam, ...keysetPage],
+      responses: { '200': keysetList(ref('Order')), ...bad, ...authErrors, ...hidden },
     },
     post: {
       ...secured,

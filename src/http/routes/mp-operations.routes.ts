@@ -15,13 +15,13 @@ import { mpAuth, principalOf } from '../middleware/mp-auth.js';
 import { iso, parseId, printableText } from '../validation.js';
 import { channelPoster, sendRendered } from './channel-qr.routes.js';
 import { createChannelBody } from './channels.routes.js';
-import { mpPageQuery, presentCustomerDetail } from './mp.routes.js';
+import { cursorParam, mpPageQuery, presentCustomerDetail } from './mp.routes.js';
 import { amountFen, instant } from './orders.routes.js';
 
 const page = mpPageQuery;
 const storeQuery = z.object({ storeId: z.coerce.number().int().positive().optional() });
 const channelQuery = page.extend({ status: z.enum(['active', 'paused']).optional(), q: printableText(30).optional(), storeId: z.coerce.number().int().positive().optional() });
-const orderQuery = page.extend({ customerId: z.coerce.number().int().positive().optional(), storeId: z.coerce.number().int().positive().optional() });
+const orderQuery = page.extend({ cursor: cursorParam, customerId: z.coerce.number().int().positive().optional(), storeId: z.coerce.number().int().positive().optional() });
 
 /** `组:名` or a bare name (for adding: the 客户标签 group), or {group, name}. WeCom allows 30 characters each. */
 const tagText = printableText(61).transform((s) => parseTagText(s));
@@ -206,8 +206,8 @@ export function mpOperationsRoutes(d: MpOperationsDeps): Router {
 
   r.get('/orders', authed, async (ctx) => {
     const q = orderQuery.parse(ctx.query);
-    const { items, total } = await d.core.listOrders(principalOf(ctx), q);
-    ctx.body = { items: items.map(presentOrder), total, limit: q.limit, offset: q.offset };
+    const { items, total, totalCapped, nextCursor } = await d.core.listOrders(principalOf(ctx), q);
+    ctx.body = { items: items.map(presentOrder), total, totalCapped, limit: q.limit, offset: q.offset, nextCursor };
   });
 
   r.post('/orders', authed, async (ctx) => {

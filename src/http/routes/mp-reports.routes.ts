@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 import { stepAudience } from '../../domain/customer/messaging-policy.js';
 import type { Context } from 'koa';
+import { Readable } from 'node:stream';
+import type { CsvExport } from '../../domain/mp/csv-export.js';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/access.js';
 import type { Journey, Step } from '../../domain/journey/journey.types.js';
@@ -18,7 +20,7 @@ const periodQuery = z.object({ from: day.optional(), to: day.optional(), storeId
 const funnelQuery = periodQuery.extend({ groupBy: printableText(30).default('channel') });
 const reactivationQuery = periodQuery.extend({ runId: id.optional() });
 const rfmQuery = z.object({ storeId: id.optional() });
-const customersExportQuery = customerQuery.omit({ limit: true, offset: true });
+const customersExportQuery = customerQuery.omit({ limit: true, offset: true, cursor: true });
 const ordersExportQuery = z.object({ customerId: id.optional(), from: day.optional(), to: day.optional() });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), offset: z.coerce.number().int().min(0).max(1_000_000).default(0) });
 const stepEdit = z
@@ -66,14 +68,15 @@ const presentJourney = ({ journey: j, stats, canEdit }: { journey: Journey; stat
   updatedAt: iso(j.updatedAt),
 });
 
-const sendCsv = (ctx: Context, out: { csv: string; rows: number; total: number; truncated: boolean; filename: string }) => {
+/** The export streams: rows go from the database to the socket a batch at a time (backpressure included). */
+const sendCsv = (ctx: Context, out: CsvExport) => {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Export-Rows', String(out.rows));
   ctx.set('X-Total-Count', String(out.total));
   ctx.set('X-Export-Truncated', out.truncated ? '1' : '0');
   ctx.attachment(out.filename);
   ctx.type = 'text/csv; charset=utf-8';
-  ctx.body = out.csv;
+  ctx.body = Readable.from(out.body);
 };
 
 /**

@@ -23,7 +23,10 @@ export const mpPageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
-export const customerQuery = mpPageQuery.extend({
+/** An opaque keyset cursor (a previous page's nextCursor); checked by the service. */
+export const cursorParam = z.string().min(1, '翻页游标无效或已过期，请从第一页重新加载').max(200, '翻页游标无效或已过期，请从第一页重新加载').optional();
+const keysetPageQuery = mpPageQuery.extend({ cursor: cursorParam });
+export const customerQuery = keysetPageQuery.extend({
   q: printableText(32).optional(),
   tag: printableText(30).optional(),
   stage: z.enum(['lead', 'new', 'repeat', 'dormant', 'reactivated', 'churned']).optional(),
@@ -31,7 +34,7 @@ export const customerQuery = mpPageQuery.extend({
   channelId: z.coerce.number().int().positive().optional(),
   storeId: z.coerce.number().int().positive().optional(),
 });
-const taskQuery = mpPageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
+const taskQuery = keysetPageQuery.extend({ scope: z.enum(['mine', 'store']).default('mine') });
 const completeBody = z.object({ outcome: printableText(255) }).strict();
 
 const presentSession = (s: MpSession) => ({
@@ -111,8 +114,8 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
 
   r.get('/customers', authed, async (ctx) => {
     const f = customerQuery.parse(ctx.query);
-    const { items, total } = await d.mp.listCustomers(principalOf(ctx), f);
-    ctx.body = { items, total, limit: f.limit, offset: f.offset };
+    const { items, total, totalCapped, nextCursor } = await d.mp.listCustomers(principalOf(ctx), f);
+    ctx.body = { items, total, totalCapped, limit: f.limit, offset: f.offset, nextCursor };
   });
 
   r.get('/customers/:id', authed, async (ctx) => {
@@ -127,8 +130,8 @@ export function mpRoutes(d: { auth: MpAuthService; mp: MpService; ipHash(ip: str
 
   r.get('/tasks', authed, async (ctx) => {
     const q = taskQuery.parse(ctx.query);
-    const { items, total } = await d.mp.listTasks(principalOf(ctx), q.scope, q);
-    ctx.body = { items: items.map(presentTask), total, limit: q.limit, offset: q.offset };
+    const { items, total, totalCapped, nextCursor } = await d.mp.listTasks(principalOf(ctx), q.scope, q);
+    ctx.body = { items: items.map(presentTask), total, totalCapped, limit: q.limit, offset: q.offset, nextCursor };
   });
 
   r.post('/tasks/:id/complete', authed, async (ctx) => {

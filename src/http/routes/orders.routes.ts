@@ -61,6 +61,7 @@ const operatorBody = z
   .strict();
 
 const listQuery = pageQuery.extend({
+  cursor: z.string().min(1).max(200).optional(),
   customerId: z.coerce.number().int().positive().optional(),
   storeId: z.coerce.number().int().positive().optional(),
   from: instant.optional(),
@@ -97,8 +98,8 @@ export function orderRoutes(d: { orders: OrderService }): Router {
 
   r.get('/api/orders', async (ctx) => {
     const q = listQuery.parse(ctx.query);
-    const { items, total } = await d.orders.list(q);
-    ctx.body = { items: items.map(presentOrder), total, limit: q.limit, offset: q.offset };
+    const { items, total, totalCapped, nextCursor } = await d.orders.list(q);
+    ctx.body = { items: items.map(presentOrder), total, totalCapped, limit: q.limit, offset: q.offset, nextCursor };
   });
 
   // Historical orders from a spreadsheet; without dryRun=false nothing is written.

@@ -17,6 +17,7 @@ import { SqlMpAuthRepo, mpAuthTransactor } from '../../persistence/mp-auth.repo.
 import { SqlMpOperationsRepo } from '../../persistence/mp-operations.repo.js';
 import { SqlMpReportRepo } from '../../persistence/mp-report.repo.js';
 import { SqlMpRepo } from '../../persistence/mp.repo.js';
+import { SqlOrderRepo } from '../../persistence/order.repo.js';
 import { SqlStoreRepo } from '../../persistence/store.repo.js';
 import { optOutTransactor, personalDataTransactor } from '../../persistence/personal-data.repo.js';
 import type { ChannelParts } from './channels.js';
@@ -67,7 +68,7 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
     clock,
   });
   const funnel = new FunnelService({ funnel: funnelRepo, channels: c.channelRepo });
-  const reports = new MpReportService({ repo: new SqlMpReportRepo(db), journeys: j.journeys.service, funnel, segments: o.segments.service, customers: mp, placements: mpRepo, audit: mpRepo, storeExists: c.storeExists, clock });
+  const reports = new MpReportService({ repo: new SqlMpReportRepo(db), journeys: j.journeys.service, funnel, segments: o.segments.service, customers: mp, orderExports: new SqlOrderRepo(db), placements: mpRepo, audit: mpRepo, storeExists: c.storeExists, clock });
   const auditIpKey = createHmac('sha256', config.jwtSecret).update('siyu audit client address').digest();
   /** Client addresses in audit rows are keyed hashes: enough to tell two apart, not to recover one. */
   const ipHash = (ip: string) => createHmac('sha256', auditIpKey).update(ip).digest('hex').slice(0, 32);
