@@ -26,6 +26,8 @@ export type Watermarks = Record<keyof typeof ROLLUPS, number>;
 
 const SHANGHAI_OFFSET_MS = 8 * 3600_000; // UTC+8, as in shared/shanghai-time.ts
 const DEFAULT_CHUNK = 100_000;
+/** Rows per upsert statement (SQLite's compound limit is 500). */
+const UPSERT_BATCH = 400;
 
 /** SQL of the Asia/Shanghai midnight (UTC ms) of a ms column: integer division differs by dialect. */
 function dayStartSql(db: Knex, col: string): string {
@@ -142,17 +144,27 @@ export class SqlReportRollupRepo implements ReportRollupRepo {
     });
   }
 
+  /**
+   * Aggregates with a plain read and upserts the (few) sums: an INSERT … SELECT would take shared
+   * next-key locks on the source rows under InnoDB's REPEATABLE READ and hold back new scans.
+   */
   private async fold(trx: Knex.Transaction, s: RollupSource, after: number, upTo: number): Promise<number> {
     const counters = Object.keys(s.sums);
-    const cols = [...s.keys, 'day_start', ...counters];
-    const select = `SELECT ${s.keys.join(', ')}, ${dayStartSql(trx, 'created_at')} AS day_start, ${counters.map((k) => `SUM(${s.sums[k as keyof typeof s.sums]}) AS ${k}`).join(', ')} FROM ${s.table} WHERE id > ? AND id <= ? GROUP BY ${s.keys.join(', ')}, day_start`;
-    const add = (v: (k: string) => string) => counters.map((k) => `${k} = ${s.rollup}.${k} + ${v(k)}`).join(', ');
-    const sql =
-      dbClient(trx) === 'mysql'
-        ? `INSERT INTO ${s.rollup} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM (${select}) AS agg ON DUPLICATE KEY UPDATE ${add((k) => `VALUES(${k})`)}`
-        : `INSERT INTO ${s.rollup} (${cols.join(', ')}) ${select} ON CONFLICT (${[...s.keys, 'day_start'].join(', ')}) DO UPDATE SET ${add((k) => `excluded.${k}`)}`;
-    await trx.raw(sql, [after, upTo]);
-    const [row] = await trx(s.table).where('id', '>', after).andWhere('id', '<=', upTo).count({ n: '*' });
-    return Number(row?.n ?? 0);
+    const sums = await trx(s.table)
+      .select([...s.keys, trx.raw(`${dayStartSql(trx, 'created_at')} as day_start`), trx.raw('COUNT(*) as n'), ...counters.map((k) => trx.raw(`SUM(${s.sums[k as keyof typeof s.sums]}) as ${k}`))])
+      .where('id', '>', after)
+      .andWhere('id', '<=', upTo)
+      .groupBy([...s.keys, 'day_start']);
+    const mysql = dbClient(trx) === 'mysql';
+    const add = Object.fromEntries(counters.map((k) => [k, trx.raw(mysql ? `${s.rollup}.${k} + VALUES(${k})` : `${s.rollup}.${k} + excluded.${k}`)]));
+    let rows = 0;
+    for (let i = 0; i < sums.length; i += UPSERT_BATCH) {
+      const batch = sums.slice(i, i + UPSERT_BATCH).map((r: Record<string, unknown>) => {
+        rows += Number(r.n);
+        return Object.fromEntries([...s.keys, 'day_start', ...counters].map((c) => [c, c === 'day_start' || counters.includes(c) ? Number(r[c]) : r[c]]));
+      });
+      await trx(s.rollup).insert(batch).onConflict([...s.keys, 'day_start']).merge(add);
+    }
+    return rows;
   }
 }
