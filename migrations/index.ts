@@ -59,6 +59,16 @@ import * as p2000 from './20261126200000_customers_erased_at.js';
 import * as t1900 from './20261207190000_templates_single_braces.js';
 import * as t1200 from './20261207120000_journey_tags_removable.js';
 import * as l2200 from './20261207220000_lists_keyset_indexes.js';
+import * as r2200 from './20261207220000_reports_scan_days.js';
+import * as r2201 from './20261207220100_reports_lead_days.js';
+import * as r2202 from './20261207220200_reports_rollup_watermarks.js';
+import * as r2203 from './20261207220300_reports_leads_customer_index.js';
+import * as r2204 from './20261207220400_reports_follows_channel_index.js';
+import * as r2205 from './20261207220500_reports_touches_run_index.js';
+import * as r2206 from './20261207220600_reports_runs_entered_index.js';
+import * as r2207 from './20261207220700_reports_touches_sent_index.js';
+import * as r2208 from './20261207220800_reports_events_kind_customer_index.js';
+import * as r2209 from './20261207220900_reports_orders_paid_index.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -122,4 +132,14 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261207190000_templates_single_braces', module: t1900 },
   { name: '20261207120000_journey_tags_removable', module: t1200 },
   { name: '20261207220000_lists_keyset_indexes', module: l2200 },
+  { name: '20261207220000_reports_scan_days', module: r2200 },
+  { name: '20261207220100_reports_lead_days', module: r2201 },
+  { name: '20261207220200_reports_rollup_watermarks', module: r2202 },
+  { name: '20261207220300_reports_leads_customer_index', module: r2203 },
+  { name: '20261207220400_reports_follows_channel_index', module: r2204 },
+  { name: '20261207220500_reports_touches_run_index', module: r2205 },
+  { name: '20261207220600_reports_runs_entered_index', module: r2206 },
+  { name: '20261207220700_reports_touches_sent_index', module: r2207 },
+  { name: '20261207220800_reports_events_kind_customer_index', module: r2208 },
+  { name: '20261207220900_reports_orders_paid_index', module: r2209 },
 ];

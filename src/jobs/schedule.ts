@@ -7,6 +7,8 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { cacheKeys } from '../shared/cache-keys.js';
 import { runReactivation } from './reactivation.job.js';
+import { runReportRollup } from './report-rollup.job.js';
+import type { ReportRollupRepo } from '../domain/report/rollup.js';
 import { runRfmNightly } from './rfm-nightly.job.js';
 import type { Cache } from '../shared/cache.js';
 import type { GuardedRun, ScheduledJob } from './scheduler.js';
@@ -47,6 +49,7 @@ export interface ScheduleDeps {
   roomPools: { retryFailedSyncs(): Promise<unknown> };
   journeys: { service: JourneyService; engine: Pick<JourneyEngine, 'tick'>; pollMassMessageResults(): Promise<unknown> };
   segments: { rfm: RfmRepo; reactivation: ReactivationRepo };
+  reports: { rollup: ReportRollupRepo };
   monitoring: { alerts: Pick<AlertService, 'evaluate'> };
 }
 
@@ -63,6 +66,8 @@ export function scheduleOf(siyu: ScheduleDeps): ScheduledJob[] {
     { name: 'callback-event-sweep', cron: '*/5 * * * * *', everyMs: 5_000, run: () => siyu.processor.sweep() },
     { name: 'channel-sync-retry', cron: '0 * * * * *', everyMs: MINUTE, run: () => siyu.channels.retryFailedSyncs() },
     { name: 'channel-daily-caps', cron: '30 * * * * *', everyMs: MINUTE, run: () => siyu.channels.applyDailyCaps() },
+    // Reads add the rows after the watermark live, so a late or skipped run changes no number, only speed.
+    { name: 'report-rollup', cron: '20 * * * * *', everyMs: MINUTE, run: () => runReportRollup({ repo: siyu.reports.rollup, now: siyu.clock.now(), log: siyu.log }) },
     { name: 'room-pool-sync-retry', cron: '15 * * * * *', everyMs: MINUTE, run: () => siyu.roomPools.retryFailedSyncs() },
     {
       name: 'journeys-tick',

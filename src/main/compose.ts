@@ -27,7 +27,7 @@ import { wireChannels } from './wiring/channels.js';
 import { wireConversations } from './wiring/conversations.js';
 import { serveHttp } from './wiring/http.js';
 import { wireJourneys, type JourneyParts } from './wiring/journeys.js';
-import { wireMiniProgram } from './wiring/mini-program.js';
+import { wireMiniProgram, wireReportRollups } from './wiring/mini-program.js';
 import { wireOrders, type OrderParts } from './wiring/orders.js';
 import { Closers, wirePlatform } from './wiring/platform.js';
 import { wireWecom } from './wiring/wecom.js';
@@ -83,6 +83,8 @@ export interface Siyu {
   monitoring: Monitoring;
   /** Stores and their own settings (quiet hours, dormant threshold). */
   stores: StoreService;
+  /** The funnel's and dashboard's daily rollups (folded in by the jobs role). */
+  reports: ReturnType<typeof wireReportRollups>;
   close(): Promise<void>;
 }
 
@@ -90,7 +92,7 @@ export interface Siyu {
 export type BotGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'db' | 'cache' | 'clock' | 'appMessages' | 'bot' | 'monitoring' | 'sandboxPhones' | 'close'>;
 
 /** What the jobs role runs: the schedule's job bodies (src/jobs/schedule.ts) and what they touch. */
-export type JobsGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'cache' | 'clock' | 'processor' | 'channels' | 'roomPools' | 'journeys' | 'segments' | 'monitoring' | 'close'>;
+export type JobsGraph = Pick<Siyu, 'config' | 'log' | 'metrics' | 'cache' | 'clock' | 'processor' | 'channels' | 'roomPools' | 'journeys' | 'segments' | 'reports' | 'monitoring' | 'close'>;
 
 type Core = Awaited<ReturnType<typeof wireCore>>;
 
@@ -172,6 +174,7 @@ export function createSiyu(config: Config, opts: SiyuOptions = {}): Promise<Siyu
       segments: orders.segments,
       orders: orders.orders,
       stores: journeys.stores,
+      reports: wireReportRollups(p),
     };
     if (opts.http !== false) {
       const mp = wireMiniProgram(p, wecom, channels, journeys, orders);

@@ -1,8 +1,33 @@
 import type { Knex } from 'knex';
 import type { ChannelStepCounts, FunnelRepo } from '../domain/report/funnel.js';
+import { ROLLUPS, dayRows, withWatermarks } from './report-rollup.repo.js';
+
+type Rows = Array<Record<string, unknown>>;
 
 export class SqlFunnelRepo implements FunnelRepo {
-  constructor(private readonly db: Knex) {}
+  /**
+   * `rollups: false` counts scans and leads from their own rows only: the reference the rollup
+   * path is tested against (test/persistence/report-rollups.test.ts).
+   */
+  constructor(
+    private readonly db: Knex,
+    private readonly o: { rollups?: boolean } = {},
+  ) {}
+
+  /** Scans, visitors and leads per channel: daily rollups plus the rows after their watermark. */
+  private async scansAndLeads(q: { from: number; to: number; channelIds?: number[] }, scope: (b: Knex.QueryBuilder, col: string, timeCol: string) => Knex.QueryBuilder): Promise<[Rows, Rows]> {
+    if (this.o.rollups === false) {
+      return Promise.all([
+        scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
+        scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
+      ]) as Promise<[Rows, Rows]>;
+    }
+    return withWatermarks(this.db, async (trx, w) => {
+      const scans = (await trx.from(dayRows(trx, ROLLUPS.scans, w.scans, { ...q, by: ['channel_id'] })).select('channel_id').sum({ scans: 'scans', visitors: 'visitors' }).groupBy('channel_id')) as Rows;
+      const leads = (await trx.from(dayRows(trx, ROLLUPS.leads, w.leads, { ...q, by: ['channel_id'] })).select('channel_id').sum({ leads: 'leads' }).groupBy('channel_id')) as Rows;
+      return [scans, leads];
+    });
+  }
 
   async countSteps(q: { from: number; to: number; channelIds?: number[] }): Promise<ChannelStepCounts[]> {
     const scope = (b: Knex.QueryBuilder, col: string, timeCol: string) => {
@@ -11,9 +36,8 @@ export class SqlFunnelRepo implements FunnelRepo {
       return b;
     };
     const sameChannelLead = (b: Knex.QueryBuilder) => b.select(this.db.raw('1')).from('leads as l').whereRaw('l.customer_id = f.customer_id').andWhereRaw('l.channel_id = f.channel_id');
-    const [scans, leads, adds, claims, firsts, revenue, leadsAdded, addsWithoutLead, addsFirstOrder] = await Promise.all([
-      scope(this.db('scans').select('channel_id').count({ scans: '*' }).sum({ visitors: this.db.raw('CASE WHEN first_of_day THEN 1 ELSE 0 END') }), 'channel_id', 'created_at').groupBy('channel_id'),
-      scope(this.db('leads').select('channel_id').count({ leads: '*' }), 'channel_id', 'created_at').groupBy('channel_id'),
+    const [[scans, leads], adds, claims, firsts, revenue, leadsAdded, addsWithoutLead, addsFirstOrder] = await Promise.all([
+      this.scansAndLeads(q, scope),
       scope(this.db('customer_follows').select('channel_id').countDistinct({ adds: 'customer_id' }), 'channel_id', 'added_at').whereNotNull('channel_id').groupBy('channel_id'),
       // Journey coupons have no channel: the funnel counts the landing page's claims.
       scope(this.db('coupon_claims').select('channel_id').count({ claims: '*' }), 'channel_id', 'created_at').whereNotNull('channel_id').groupBy('channel_id'),

@@ -1,20 +1,26 @@
 import type { Knex } from 'knex';
 import type { QueryScope } from '../domain/access/access.js';
 import type { DayCounts, MpOperationsRepo, MpOrder, OrderFilter, StoreRow } from '../domain/mp/mp-operations.ports.js';
-import { DAY_MS } from '../shared/shanghai-time.js';
+import { DAY_MS, shanghaiDayStart } from '../shared/shanghai-time.js';
 import { dbClient, type Db } from './db.js';
 import { applyScope } from './scope.js';
 import { cappedCount } from './paging.js';
 import { toOrder } from './order.repo.js';
+import { ROLLUPS, dayRows, withWatermarks } from './report-rollup.repo.js';
 
 type Metric = keyof DayCounts;
+type Rows = Array<Record<string, unknown>>;
 const EMPTY: DayCounts = { scans: 0, leads: 0, adds: 0, orders: 0, revenueFen: 0, touchesSent: 0, replies: 0 };
 
 export class SqlMpOperationsRepo implements MpOperationsRepo {
   /** Day index of a timestamp column relative to a bound start: integer division differs by dialect. */
   private readonly bucket: (col: string) => string;
 
-  constructor(private readonly db: Db) {
+  /** `rollups: false` counts scans and leads from their own rows only (the tests' reference). */
+  constructor(
+    private readonly db: Db,
+    private readonly o: { rollups?: boolean } = {},
+  ) {
     this.bucket = dbClient(db) === 'mysql' ? (col) => `FLOOR((${col} - ?) / ${DAY_MS})` : (col) => `CAST((${col} - ?) / ${DAY_MS} AS INTEGER)`;
   }
 
@@ -35,9 +41,26 @@ export class SqlMpOperationsRepo implements MpOperationsRepo {
     const byChannel = (q: Knex.QueryBuilder, ownerCol: string | undefined) => applyScope(this.db, q, scope, ownerCol ? { store: 'ch.store_id', owner: ownerCol } : { store: 'ch.store_id', staffList: 'ch.staff_userids' });
     const byCustomer = (q: Knex.QueryBuilder, storeCol: string, ownerCol = 'c.owner_userid') => applyScope(this.db, q, scope, { store: storeCol, owner: ownerCol });
 
-    const [scans, leads, adds, orders, touches, replies] = await Promise.all([
-      perDay(byChannel(this.db('scans as s').join('channels as ch', 'ch.id', 's.channel_id'), undefined), 's.created_at', 'count(*) as scans'),
-      perDay(byChannel(this.db('leads as l').join('channels as ch', 'ch.id', 'l.channel_id'), 'l.staff_userid'), 'l.created_at', 'count(*) as leads'),
+    const channelDays = async (): Promise<[Rows, Rows]> => {
+      // Whole Asia/Shanghai days (the dashboard's): the daily rollups plus the rows after their watermark.
+      if (this.o.rollups !== false && shanghaiDayStart(from) === from) {
+        return withWatermarks(this.db, async (trx, w) => {
+          const perRollupDay = (q: Knex.QueryBuilder, counter: string) =>
+            q.select(trx.raw(`(x.day_start - ?) / ${DAY_MS} as d`, [from])).sum({ [counter]: `x.${counter}` }).groupBy('x.day_start') as Promise<Array<Record<string, unknown>>>;
+          const rows = (s: typeof ROLLUPS.scans | typeof ROLLUPS.leads, wm: number, by: string[]) => trx.from(dayRows(trx, s, wm, { from, to, by })).join('channels as ch', 'ch.id', 'x.channel_id');
+          return [
+            await perRollupDay(byChannel(rows(ROLLUPS.scans, w.scans, ['channel_id', 'day_start']), undefined), 'scans'),
+            await perRollupDay(byChannel(rows(ROLLUPS.leads, w.leads, ['channel_id', 'staff_userid', 'day_start']), 'x.staff_userid'), 'leads'),
+          ];
+        });
+      }
+      return Promise.all([
+        perDay(byChannel(this.db('scans as s').join('channels as ch', 'ch.id', 's.channel_id'), undefined), 's.created_at', 'count(*) as scans'),
+        perDay(byChannel(this.db('leads as l').join('channels as ch', 'ch.id', 'l.channel_id'), 'l.staff_userid'), 'l.created_at', 'count(*) as leads'),
+      ]);
+    };
+    const [[scans, leads], adds, orders, touches, replies] = await Promise.all([
+      channelDays(),
       perDay(byCustomer(this.db('customer_follows as f').join('customers as c', 'c.id', 'f.customer_id'), 'c.store_id', 'f.staff_userid'), 'f.added_at', 'count(distinct f.customer_id) as adds'),
       perDay(byCustomer(this.db('orders as o').join('customers as c', 'c.id', 'o.customer_id').where('o.status', 'paid'), 'o.store_id'), 'o.paid_at', 'count(*) as orders, sum(o.amount_fen) as revenueFen'),
       perDay(byCustomer(this.db('touches as t').join('customers as c', 'c.id', 't.customer_id').where('t.status', 'sent'), 't.store_id'), 't.sent_at', 'count(*) as touchesSent'),

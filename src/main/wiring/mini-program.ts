@@ -18,6 +18,7 @@ import { SqlMpOperationsRepo } from '../../persistence/mp-operations.repo.js';
 import { SqlMpReportRepo } from '../../persistence/mp-report.repo.js';
 import { SqlMpRepo } from '../../persistence/mp.repo.js';
 import { SqlOrderRepo } from '../../persistence/order.repo.js';
+import { SqlReportRollupRepo } from '../../persistence/report-rollup.repo.js';
 import { SqlStoreRepo } from '../../persistence/store.repo.js';
 import { optOutTransactor, personalDataTransactor } from '../../persistence/personal-data.repo.js';
 import type { ChannelParts } from './channels.js';
@@ -80,3 +81,8 @@ export function wireMiniProgram(p: Platform, w: WecomParts, c: ChannelParts, j: 
 }
 
 export type MiniProgramParts = ReturnType<typeof wireMiniProgram>;
+
+/** The daily rollups the funnel and dashboard read, for the jobs role (which has no mini-program). */
+export function wireReportRollups(p: Pick<Platform, 'db'>) {
+  return { rollup: new SqlReportRollupRepo(p.db) };
+}
