@@ -17,6 +17,7 @@ import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
 import { WecomEmulator } from '../src/sandbox/wecom/index.js';
 import { buildXml } from '../src/integrations/wecom/xml.js';
 import { botInbound, outboxDrain } from './bot.js';
+import { callbackBurst, callbackOverload, type BurstDeps } from './bursts.js';
 import { journeyDispatch } from './journeys.js';
 import { rfmScenario } from './rfm.js';
 import { freePort, load, peakRssMb, percentile, resetPeakRss, startProcess, stopProcess, type Result } from './lib.js';
@@ -333,6 +334,8 @@ async function botScenario(run: (db: { mysqlUrl?: string; sqliteFile: string }, 
   }
 }
 
+const burstDeps: BurstDeps = { tsx, corp: CORP, token: TOKEN, aes: AES, adminKey: ADMIN_KEY, reps: REPS, secrets: [CONTACT_SECRET, AGENT_SECRET], appEnv, freshBenchDb };
+
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.round(x * 10) / 10).toLocaleString('en-US') : '–');
 
 async function main() {
@@ -344,6 +347,8 @@ async function main() {
     'callback-ack': callbackAck,
     callback,
     'callback-steady': callbackSteady,
+    'callback-burst': () => callbackBurst(burstDeps),
+    'callback-overload': () => callbackOverload(burstDeps, { probeSec: 10, probeRate: Number(process.env.BENCH_PROBE_RATE ?? 1500), seconds: Number(process.env.BENCH_OVERLOAD_SEC ?? 30) }),
     'landing-scan': landingScan,
     'bot-inbound': () => botScenario((db, redisUrl) => botInbound({ db, redisUrl, messages: Number(process.env.BENCH_BOT_MESSAGES ?? 20_000), contacts: 500 })),
     'journey-dispatch': () => botScenario((db, redisUrl) => journeyDispatch({ db, redisUrl, customers: Number(process.env.BENCH_JOURNEY_CUSTOMERS ?? 5000) })),

@@ -69,6 +69,7 @@ import * as r2206 from './20261207220600_reports_runs_entered_index.js';
 import * as r2207 from './20261207220700_reports_touches_sent_index.js';
 import * as r2208 from './20261207220800_reports_events_kind_customer_index.js';
 import * as r2209 from './20261207220900_reports_orders_paid_index.js';
+import * as d2200 from './20261207220000_acquisition_deferred_welcome.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -142,4 +143,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261207220700_reports_touches_sent_index', module: r2207 },
   { name: '20261207220800_reports_events_kind_customer_index', module: r2208 },
   { name: '20261207220900_reports_orders_paid_index', module: r2209 },
+  { name: '20261207220000_acquisition_deferred_welcome', module: d2200 },
 ];

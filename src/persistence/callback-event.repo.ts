@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SettledWelcome } from '../domain/acquisition/acquisition.ports.js';
 import type { EventQueueRepo, InboundEvent, NewInboundEvent } from '../domain/acquisition/event-queue.ports.js';
 
 interface Row {
@@ -8,6 +9,7 @@ interface Row {
   payload: string;
   received_at: number;
   attempts: number;
+  welcome?: string | null;
 }
 
 const toEvent = (r: Row): InboundEvent => ({
@@ -17,6 +19,7 @@ const toEvent = (r: Row): InboundEvent => ({
   fields: JSON.parse(r.payload) as Record<string, unknown>,
   receivedAt: Number(r.received_at),
   attempts: Number(r.attempts),
+  ...(r.welcome ? { welcome: JSON.parse(r.welcome) as SettledWelcome } : {}),
 });
 
 export class SqlCallbackEventRepo implements EventQueueRepo {
@@ -89,5 +92,14 @@ export class SqlCallbackEventRepo implements EventQueueRepo {
 
   async fail(id: number, error: string, now: number): Promise<void> {
     await this.db('callback_events').where({ id }).update({ status: 'failed', processed_at: now, lease_owner: null, lease_until: null, last_error: error.slice(0, 255) });
+  }
+
+  async deferAdds(rows: Array<{ id: number; welcome: SettledWelcome }>, leaseUntil: number): Promise<void> {
+    if (!rows.length) return;
+    const json = rows.map((r) => JSON.stringify(r.welcome));
+    await this.db('callback_events')
+      .whereIn('id', rows.map((r) => r.id))
+      .where('status', 'processing')
+      .update({ welcome: this.db.raw(`CASE id ${rows.map(() => 'WHEN ? THEN ?').join(' ')} END`, rows.flatMap((r, i) => [r.id, json[i]!])), lease_until: leaseUntil });
   }
 }

@@ -18,6 +18,13 @@ export interface AcquisitionMetrics {
 
 export type WelcomeOutcome = 'sent' | 'already_sent' | 'expired' | 'failed' | 'none';
 
+/** What became of an add's welcome; kept on the inbox row when the rest of the add is deferred. */
+export interface SettledWelcome {
+  outcome: WelcomeOutcome;
+  errcode?: number;
+  latencyMs?: number;
+}
+
 /** Leads from the landing page whose own contact way carries a `state` naming them. */
 export interface LeadLinks {
   findByState(state: string): Promise<{ id: number; customerId: number; channelId: number; name: string } | undefined>;

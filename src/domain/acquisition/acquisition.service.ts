@@ -5,15 +5,16 @@ import type { ChannelRepo } from '../channel/channel.ports.js';
 import { channelTagRefs } from '../channel/channel.service.js';
 import type { Channel } from '../channel/channel.types.js';
 import type { CustomerRepo, Transactor } from '../customer/customer.ports.js';
-import type { Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
+import type { Customer, Follow, FollowStatus, TimelineEntry, TimelineKind } from '../customer/customer.types.js';
 import type { IdentityService, PersonClaim } from '../customer/identity.service.js';
 import { isLost, stageOnReturn, type LostCustomer } from '../customer/lifecycle.js';
 import type { TagService } from '../tag/tag.service.js';
 import { BEHAVIOUR, BEHAVIOUR_GROUP, type Tag } from '../tag/tag.types.js';
 import { checkTemplate, compileTemplate, renderText, usesVariable } from '../template/template-engine.js';
-import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, MediaIds, WelcomeAttachment, WelcomeOutcome } from './acquisition.ports.js';
+import type { AcquisitionMetrics, ContactDetail, ContactGateway, LeadLinks, MediaIds, SettledWelcome, WelcomeAttachment, WelcomeOutcome } from './acquisition.ports.js';
 import type { ContactEvent } from './contact-event.js';
 import type { EventQueueRepo } from './event-queue.ports.js';
+import { planAdd } from './welcome-schedule.js';
 
 export interface AcquisitionDeps {
   corpId: string;
@@ -52,6 +53,8 @@ export interface AcquisitionDeps {
 export interface EventContext {
   eventId: number;
   receivedAt: number;
+  /** The welcome's outcome when it was settled earlier (sent or skipped under pressure, recorded in the inbox): not sent again. */
+  welcome?: SettledWelcome;
 }
 
 export interface AcquisitionResult {
@@ -63,22 +66,32 @@ const ALREADY_DELIVERED = 41051;
 
 export const isAddEvent = (e: ContactEvent) => e.changeType === 'add_external_contact' || e.changeType === 'add_half_external_contact';
 
-interface WelcomeResult {
-  outcome: WelcomeOutcome;
-  errcode?: number;
-  latencyMs?: number;
-}
+type Lead = { id: number; customerId: number; channelId: number; name: string };
 
 interface PreparedAdd {
   e: ContactEvent;
   ctx: EventContext;
   /** The landing-page lead this add completes, when it came through the lead's own QR code. */
-  lead?: { id: number; customerId: number; channelId: number; name: string };
+  lead?: Lead;
   channel: Channel | undefined;
   detail: ContactDetail | undefined;
-  welcome: WelcomeResult;
+  welcome: SettledWelcome;
   tags: Tag[];
 }
+
+/** The rows a batch of adds writes, built in memory before the few set-at-a-time statements. */
+interface AddRows {
+  upserts: Map<string, Follow>;
+  tagRows: Array<{ customerId: number; tagId: number; source: string }>;
+  timeline: TimelineEntry[];
+}
+
+const WELCOME_KIND: Record<Exclude<WelcomeOutcome, 'none'>, TimelineKind> = {
+  sent: 'welcome_sent',
+  already_sent: 'welcome_sent',
+  expired: 'welcome_skipped',
+  failed: 'welcome_failed',
+};
 
 /**
  * Turns WeCom customer-contact events into customers, relationships, tags and timeline rows,
@@ -114,10 +127,11 @@ export class AcquisitionService {
    * A batch of add events, as they were committed together. WeCom calls (detail, welcome) run
    * concurrently per event; the database work for the whole batch is one transaction of a few
    * set-at-a-time statements; mark_tag follows. A failure of the transaction fails the batch
-   * (the caller retries it); a failed welcome or mark_tag only marks its own event.
+   * (the caller retries it); a failed welcome or mark_tag only marks its own event. An event
+   * whose ctx carries a settled welcome is not welcomed again.
    */
   async handleAdds(items: Array<{ e: ContactEvent; ctx: EventContext }>, opts: { completeEvents?: boolean } = {}): Promise<AcquisitionResult[]> {
-    const prepared = await Promise.all(items.map((it) => this.prepareAdd(it.e, it.ctx)));
+    const prepared = await Promise.all(items.map((it) => this.resolveChannelAndWelcome(it.e, it.ctx)));
     const now = this.d.clock.now();
     const ids = await this.d.tx.transaction(async ({ customers, events }) => {
       const written = await this.writeAdds(customers, prepared, now);
@@ -141,31 +155,65 @@ export class AcquisitionService {
     return prepared.map((p, i) => ({ customerId: ids[i]!, welcome: p.welcome.outcome }));
   }
 
-  private async prepareAdd(e: ContactEvent, ctx: EventContext): Promise<PreparedAdd> {
-    const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
+  /**
+   * Only the welcomes of a batch of adds, for when we are behind (welcome-schedule.ts): no
+   * profile fetch (`{name}` renders empty unless a landing-page lead gave one), no writes. The
+   * caller keeps each outcome with the event and hands it back to handleAdds later.
+   */
+  async welcomeOnly(items: Array<{ e: ContactEvent; ctx: EventContext }>): Promise<SettledWelcome[]> {
+    return Promise.all(
+      items.map(async ({ e, ctx }) => {
+        const { lead, channel } = await this.resolveChannel(e);
+        const { template, attachments } = await this.welcomeOf(channel, ctx);
+        return this.sendWelcome(e, ctx, template, lead?.name, attachments, ctx.receivedAt + this.d.welcomeWindowMs);
+      }),
+    );
+  }
+
+  /** An add taken up too late for its window (welcome-schedule.ts): counted, not attempted. */
+  skippedWelcome(): SettledWelcome {
+    this.d.metrics.welcome('expired');
+    return { outcome: 'expired' };
+  }
+
+  /** The lead whose own QR code this add came through, if any, and the channel it belongs to. */
+  private async resolveChannel(e: ContactEvent): Promise<{ lead?: Lead; channel?: Channel }> {
     const lead = e.state && this.d.leads ? await this.d.leads.findByState(e.state) : undefined;
     const channel = lead ? await this.d.channels.findChannel(lead.channelId) : e.state ? await this.d.lookup.byCode(e.state) : undefined;
+    return { lead, channel };
+  }
+
+  private async welcomeOf(channel: Channel | undefined, ctx: EventContext): Promise<{ template: string; attachments: WelcomeAttachment[] }> {
     const active = channel && channel.status === 'active';
-    const template = active ? channel.welcomeText : this.d.defaultWelcome;
-    const attachments = active ? await this.attachmentsFor(channel, ctx) : [];
+    return { template: active ? channel.welcomeText : this.d.defaultWelcome, attachments: active ? await this.attachmentsFor(channel, ctx) : [] };
+  }
+
+  private async resolveChannelAndWelcome(e: ContactEvent, ctx: EventContext): Promise<PreparedAdd> {
+    const deadline = ctx.receivedAt + this.d.welcomeWindowMs;
+    const { lead, channel } = await this.resolveChannel(e);
     // Bounded so a slow WeCom still leaves time for the welcome.
     const detailDeadline = Math.min(deadline, this.d.clock.now() + 3000);
     const fetchDetail = () =>
-      this.d.wecom.getContact(e.externalUserId, detailDeadline).catch((err: Error) => {
+      this.d.wecom.getContact(e.externalUserId, ctx.welcome ? this.d.clock.now() + 3000 : detailDeadline).catch((err: Error) => {
         this.d.log.warn({ eventId: ctx.eventId, err: err.message }, 'contact detail unavailable, continuing without it');
         return undefined;
       });
     let detail: ContactDetail | undefined;
-    let welcome: WelcomeResult;
-    if (usesVariable(compileTemplate(template), 'name') && !lead) {
-      detail = await fetchDetail();
-      welcome = await this.sendWelcome(e, ctx, template, detail?.name, attachments, deadline);
-    } else if (lead) {
-      // The name they typed on the landing page is the one to greet them with.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead.name, attachments, deadline), fetchDetail()]);
+    let welcome: SettledWelcome;
+    if (ctx.welcome) {
+      // Settled earlier, under pressure: only the profile is left to fetch.
+      [welcome, detail] = [ctx.welcome, await fetchDetail()];
     } else {
-      // Nothing in the text depends on the detail: do not make the welcome wait for it.
-      [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, '', attachments, deadline), fetchDetail()]);
+      const { template, attachments } = await this.welcomeOf(channel, ctx);
+      // Not behind (the processor calls welcomeOnly when it is): the name is worth the wait.
+      if (planAdd(false, { templateUsesName: usesVariable(compileTemplate(template), 'name'), nameFromLead: !!lead }).profileBeforeWelcome) {
+        detail = await fetchDetail();
+        welcome = await this.sendWelcome(e, ctx, template, detail?.name, attachments, deadline);
+      } else {
+        // The name they typed on the landing page is the one to greet them with; with no
+        // {name} in the text, the welcome does not wait for the detail.
+        [welcome, detail] = await Promise.all([this.sendWelcome(e, ctx, template, lead?.name ?? '', attachments, deadline), fetchDetail()]);
+      }
     }
     const tagRefs = channel ? channelTagRefs(channel) : [{ group: BEHAVIOUR_GROUP, name: BEHAVIOUR.added, kind: 'behaviour' as const }];
     const tags = await this.d.tags.ensure(tagRefs);
@@ -175,54 +223,53 @@ export class AcquisitionService {
   private async writeAdds(customers: CustomerRepo, batch: PreparedAdd[], now: number): Promise<number[]> {
     const people = await this.d.people.resolveMany(customers, batch.map((p) => this.claimOf(p)), now);
     const ids = people.map((r) => r.customer.id);
-
     const follows = new Map((await customers.findFollows([...new Set(ids)])).map((f) => [`${f.customerId}|${f.staffUserId}`, f]));
     const tagsOf = await customers.listTagIdsOf([...new Set(ids)]);
-    const upserts = new Map<string, Follow>();
-    const tagRows: Array<{ customerId: number; tagId: number; source: string }> = [];
-    const timeline: TimelineEntry[] = [];
-    batch.forEach((p, i) => {
-      const id = ids[i]!;
-      const addedAt = p.e.createTime * 1000;
-      const key = `${id}|${p.e.userId}`;
-      const existing = upserts.get(key) ?? follows.get(key);
-      // Events can be processed out of order: a deletion newer than this add wins.
-      if (!existing || (existing.removedAt === null ? existing.addedAt <= addedAt : existing.removedAt < addedAt)) {
-        upserts.set(key, { customerId: id, staffUserId: p.e.userId, channelId: p.channel?.id ?? null, state: p.e.state ?? null, status: 'active', addedAt, removedAt: null });
-      }
-      const base = { customerId: id, channelId: p.channel?.id ?? null, staffUserId: p.e.userId, sourceEventId: p.ctx.eventId };
-      timeline.push({ ...base, kind: 'contact_added', occurredAt: addedAt, data: { state: p.e.state ?? null, half: p.e.changeType === 'add_half_external_contact' } });
-      const w = p.welcome;
-      if (w.outcome !== 'none') {
-        const kind: TimelineKind = w.outcome === 'sent' || w.outcome === 'already_sent' ? 'welcome_sent' : w.outcome === 'expired' ? 'welcome_skipped' : 'welcome_failed';
-        timeline.push({ ...base, kind, occurredAt: now, data: { outcome: w.outcome, errcode: w.errcode ?? null, latencyMs: w.latencyMs ?? null } });
-      }
-      if (p.lead) timeline.push({ ...base, kind: 'lead_linked', occurredAt: addedAt, data: { leadId: p.lead.id } });
-      const have = tagsOf.get(id)!;
-      const fresh = p.tags.filter((t) => !have.has(t.id));
-      if (fresh.length) {
-        for (const t of fresh) {
-          have.add(t.id);
-          tagRows.push({ customerId: id, tagId: t.id, source: p.channel ? `channel:${p.channel.id}` : 'wecom' });
-        }
-        timeline.push({ ...base, kind: 'tags_added', occurredAt: now, data: { tags: fresh.map((t) => `${t.group}/${t.name}`) } });
-      }
-    });
-    await customers.upsertFollows([...upserts.values()]);
-    // A lost customer who adds a rep again is no longer lost: back to what their purchases say.
-    const known = new Map(people.map((r) => [r.customer.id, r.customer]));
-    const back = new Set([...upserts.values()].filter((f) => f.status === 'active' && known.get(f.customerId)?.stage === 'churned').map((f) => f.customerId));
-    for (const id of back) {
-      const stage = stageOnReturn(known.get(id)!.orderCount ?? 0);
-      await customers.updateCustomer(id, { stage, updatedAt: now });
-      const added = timeline.find((r) => r.customerId === id && r.kind === 'contact_added');
-      if (added) added.data = { ...added.data, stage, stageBefore: 'churned' };
-    }
-    await customers.insertCustomerTags(tagRows, now);
-    await customers.insertTimelines(timeline);
+    const rows: AddRows = { upserts: new Map(), tagRows: [], timeline: [] };
+    batch.forEach((p, i) => this.rowsOfAdd(rows, p, ids[i]!, follows, tagsOf.get(ids[i]!)!, now));
+    await customers.upsertFollows([...rows.upserts.values()]);
+    await this.reviveChurned(customers, people.map((r) => r.customer), rows, now);
+    await customers.insertCustomerTags(rows.tagRows, now);
+    await customers.insertTimelines(rows.timeline);
     return ids;
   }
 
+  /** One add's follow, tags and timeline rows, added to the batch's. `have` is the customer's tag ids, updated. */
+  private rowsOfAdd(rows: AddRows, p: PreparedAdd, id: number, follows: Map<string, Follow>, have: Set<number>, now: number): void {
+    const addedAt = p.e.createTime * 1000;
+    const key = `${id}|${p.e.userId}`;
+    const existing = rows.upserts.get(key) ?? follows.get(key);
+    // Events can be processed out of order: a deletion newer than this add wins.
+    if (!existing || (existing.removedAt === null ? existing.addedAt <= addedAt : existing.removedAt < addedAt)) {
+      rows.upserts.set(key, { customerId: id, staffUserId: p.e.userId, channelId: p.channel?.id ?? null, state: p.e.state ?? null, status: 'active', addedAt, removedAt: null });
+    }
+    const base = { customerId: id, channelId: p.channel?.id ?? null, staffUserId: p.e.userId, sourceEventId: p.ctx.eventId };
+    rows.timeline.push({ ...base, kind: 'contact_added', occurredAt: addedAt, data: { state: p.e.state ?? null, half: p.e.changeType === 'add_half_external_contact' } });
+    const w = p.welcome;
+    if (w.outcome !== 'none') {
+      rows.timeline.push({ ...base, kind: WELCOME_KIND[w.outcome], occurredAt: now, data: { outcome: w.outcome, errcode: w.errcode ?? null, latencyMs: w.latencyMs ?? null } });
+    }
+    if (p.lead) rows.timeline.push({ ...base, kind: 'lead_linked', occurredAt: addedAt, data: { leadId: p.lead.id } });
+    const fresh = p.tags.filter((t) => !have.has(t.id));
+    if (!fresh.length) return;
+    for (const t of fresh) {
+      have.add(t.id);
+      rows.tagRows.push({ customerId: id, tagId: t.id, source: p.channel ? `channel:${p.channel.id}` : 'wecom' });
+    }
+    rows.timeline.push({ ...base, kind: 'tags_added', occurredAt: now, data: { tags: fresh.map((t) => `${t.group}/${t.name}`) } });
+  }
+
+  /** A lost customer who adds a rep again is no longer lost: back to what their purchases say. */
+  private async reviveChurned(customers: CustomerRepo, people: Customer[], rows: AddRows, now: number): Promise<void> {
+    const known = new Map(people.map((c) => [c.id, c]));
+    const back = new Set([...rows.upserts.values()].filter((f) => f.status === 'active' && known.get(f.customerId)?.stage === 'churned').map((f) => f.customerId));
+    for (const id of back) {
+      const stage = stageOnReturn(known.get(id)!.orderCount ?? 0);
+      await customers.updateCustomer(id, { stage, updatedAt: now });
+      const added = rows.timeline.find((r) => r.customerId === id && r.kind === 'contact_added');
+      if (added) added.data = { ...added.data, stage, stageBefore: 'churned' };
+    }
+  }
   /** Who an add is: their external id in our corp, their unionid, the lead they came through; what WeCom told us about them. */
   private claimOf(p: PreparedAdd): PersonClaim {
     const d = p.detail;
@@ -247,7 +294,7 @@ export class AcquisitionService {
     name: string | undefined,
     attachments: WelcomeAttachment[],
     deadline: number,
-  ): Promise<WelcomeResult> {
+  ): Promise<SettledWelcome> {
     if (!e.welcomeCode) return { outcome: 'none' };
     if (this.d.clock.now() >= deadline) {
       this.d.metrics.welcome('expired');

@@ -2,12 +2,26 @@ import type { Clock } from '../../shared/clock.js';
 import { isAppError } from '../../shared/errors.js';
 import { randomToken } from '../../shared/ids.js';
 import type { Logger } from '../../shared/logger.js';
+import type { SettledWelcome } from './acquisition.ports.js';
 import { isAddEvent, type AcquisitionService } from './acquisition.service.js';
 import type { ContactEvent } from './contact-event.js';
 import type { EventQueueRepo, InboundEvent, NewInboundEvent } from './event-queue.ports.js';
+import { DEFAULT_SCHEDULE, isPressed, mayRunDeferred, nextWelcomes, type SchedulePolicy } from './welcome-schedule.js';
 
 /** How many add events share one transaction. */
 const ADD_BATCH = 100;
+/** How many welcomes one unit of work starts together: small, so the freshest are picked often. */
+const WELCOME_UNIT = 16;
+
+/** An add in this process's pool: waiting for its welcome, or settled and waiting for the rest. */
+interface PooledAdd {
+  event: InboundEvent;
+  contact: ContactEvent;
+  receivedAt: number;
+  welcome?: SettledWelcome;
+  /** Resolves the wait of whoever pooled it (a dispatch or sweep) once it is processed, retried or left at stop. */
+  done: () => void;
+}
 
 export interface EventProcessorDeps {
   queue: EventQueueRepo;
@@ -29,6 +43,14 @@ export interface EventProcessorDeps {
   /** Errors beyond transient AppErrors that mean "a dependency is down" (the database driver's). */
   isTransient?: (e: unknown) => boolean;
   concurrency?: number;
+  /** When to fall behind into welcomes-only mode, and what can still make the window (welcome-schedule.ts). */
+  schedule?: SchedulePolicy;
+  /** Units of add work in flight at once (each up to WELCOME_UNIT welcomes or ADD_BATCH deferred adds). */
+  addConcurrency?: number;
+  /** How long a row whose rest was deferred stays leased to this process before a sweep may resume it. */
+  deferLeaseMs?: number;
+  /** Adds whose welcome was settled (sent or skipped) and whose rest was deferred, with the outcomes. */
+  onDeferred?: (welcomes: SettledWelcome[]) => void;
 }
 
 /**
@@ -43,7 +65,18 @@ export class EventProcessor {
   private readonly maxAttempts: number;
   private readonly outageBudgetMs: number;
   private readonly concurrency: number;
+  private readonly schedule: SchedulePolicy;
   private running = 0;
+  /** Adds not yet welcomed, and adds whose welcome is settled but whose rest waits (durably leased). */
+  private awaitingWelcome: PooledAdd[] = [];
+  private readonly deferred: PooledAdd[] = [];
+  /** Event ids in the pool, so a sweep that re-claims a pooled row does not queue it twice. */
+  private readonly pooled = new Set<number>();
+  private addUnits = 0;
+  private deferredUnits = 0;
+  /** Welcome-only units in flight: the catch-up is not over while they run. */
+  private catchingUp = 0;
+  private pressed = false;
   private stopped = false;
   private readonly waiting: Array<() => void> = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -53,6 +86,12 @@ export class EventProcessor {
     this.maxAttempts = d.maxAttempts ?? 8;
     this.outageBudgetMs = d.outageBudgetMs ?? 24 * 3600_000;
     this.concurrency = d.concurrency ?? 64;
+    this.schedule = d.schedule ?? DEFAULT_SCHEDULE;
+  }
+
+  /** Another processor over the same parts with some options changed (e.g. a second instance in a test). */
+  withOptions(over: Partial<EventProcessorDeps>): EventProcessor {
+    return new EventProcessor({ ...this.d, ...over });
   }
 
   /** Called with a batch just committed by the inbox under `owner`. */
@@ -97,30 +136,119 @@ export class EventProcessor {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.waiting.splice(0)) wake();
+    // Pooled adds stay leased in the inbox (deferred ones with their welcome): a sweep resumes them.
+    for (const a of this.awaitingWelcome.splice(0).concat(this.deferred.splice(0))) a.done();
     await this.drain();
   }
 
   /**
-   * Adds go through the acquisition service in batches (a few statements per batch); other
-   * events one by one; events nobody handles yet are completed together.
+   * Adds go to the pool, worked through by welcome deadline (pump); other events one by one;
+   * events nobody handles yet are completed together.
    */
   private async processAll(events: InboundEvent[]): Promise<void> {
-    const adds: Array<{ event: InboundEvent; contact: ContactEvent }> = [];
     const others: Array<{ event: InboundEvent; contact: ContactEvent }> = [];
     const ignored: InboundEvent[] = [];
+    const adds: Array<Promise<void>> = [];
     for (const event of events) {
       const contact = this.d.decode(event.fields);
       if (!contact) ignored.push(event);
-      else (isAddEvent(contact) ? adds : others).push({ event, contact });
+      else if (isAddEvent(contact)) adds.push(this.pool(event, contact));
+      else others.push({ event, contact });
     }
-    const work: Array<Promise<void>> = [];
+    this.pump();
+    const work: Array<Promise<void>> = [...adds];
     if (ignored.length) work.push(this.withSlot(() => this.completeIgnored(ignored)));
-    for (let i = 0; i < adds.length; i += ADD_BATCH) {
-      const chunk = adds.slice(i, i + ADD_BATCH);
-      work.push(this.withSlot(() => this.processAdds(chunk)));
-    }
     for (const o of others) work.push(this.withSlot(() => this.processOne(o.event, o.contact)));
     await Promise.all(work);
+  }
+
+  private pool(event: InboundEvent, contact: ContactEvent): Promise<void> {
+    if (this.pooled.has(event.id)) return Promise.resolve();
+    this.pooled.add(event.id);
+    // With no WelcomeCode (an admin-configured welcome) nothing in the add has a deadline.
+    const welcome = event.welcome ?? (contact.welcomeCode ? undefined : { outcome: 'none' as const });
+    return new Promise<void>((done) => {
+      const add: PooledAdd = { event, contact, receivedAt: event.receivedAt, welcome, done };
+      (welcome ? this.deferred : this.awaitingWelcome).push(add);
+    });
+  }
+
+  /**
+   * Starts add work while there is room, in the order welcome-schedule.ts decides: the freshest
+   * welcomes first; adds past their window settled as expired and deferred; when behind, welcomes
+   * only (the rest deferred, kept on the leased row); deferred adds once the pressure is gone.
+   */
+  private pump(): void {
+    const maxUnits = this.d.addConcurrency ?? 8;
+    while (!this.stopped && this.addUnits < maxUnits) {
+      const now = this.d.clock.now();
+      const { send, expired, rest } = nextWelcomes(this.awaitingWelcome, now, this.schedule, WELCOME_UNIT);
+      const oldest = rest.length ? Math.min(...rest.map((a) => a.receivedAt)) : send.at(-1)?.receivedAt;
+      this.pressed = isPressed({ count: send.length + rest.length, oldestReceivedAt: oldest, wasPressed: this.pressed, catchingUp: this.catchingUp }, now, this.schedule);
+      this.awaitingWelcome = rest;
+      if (expired.length) this.settleExpired(expired);
+      if (send.length) {
+        if (this.pressed) this.startUnit(() => this.welcomeFirst(send), 'catch-up');
+        else this.startUnit(() => this.processAdds(send));
+        continue;
+      }
+      // Deferred work takes at most half the units, so fresh adds always find room.
+      if (this.deferred.length && mayRunDeferred(this.awaitingWelcome.length, this.pressed) && this.deferredUnits < Math.max(1, maxUnits / 2)) {
+        this.startUnit(() => this.processAdds(this.deferred.splice(0, ADD_BATCH)), 'deferred');
+        continue;
+      }
+      return;
+    }
+  }
+
+  private startUnit(fn: () => Promise<void>, kind?: 'catch-up' | 'deferred'): void {
+    this.addUnits++;
+    if (kind === 'catch-up') this.catchingUp++;
+    if (kind === 'deferred') this.deferredUnits++;
+    const done = fn().finally(() => {
+      this.addUnits--;
+      if (kind === 'catch-up') this.catchingUp--;
+      if (kind === 'deferred') this.deferredUnits--;
+      this.pump();
+    });
+    void this.track(done);
+  }
+
+  /** Adds that can no longer make their window: no welcome attempt, the add itself processed later. */
+  private settleExpired(adds: PooledAdd[]): void {
+    for (const a of adds) a.welcome = this.d.acquisition.skippedWelcome();
+    this.deferred.push(...adds);
+    void this.track(this.keepDeferred(adds));
+  }
+
+  /** Behind: only the welcomes now; the rest waits on the leased row, with the outcome beside it. */
+  private async welcomeFirst(adds: PooledAdd[]): Promise<void> {
+    let outcomes: SettledWelcome[];
+    try {
+      outcomes = await this.d.acquisition.welcomeOnly(adds.map((a) => ({ e: a.contact, ctx: { eventId: a.event.id, receivedAt: a.receivedAt } })));
+    } catch (err) {
+      // The channel could not be read (database away): the full path retries these with the rest.
+      this.d.log.warn({ count: adds.length, err: (err as Error).message }, 'welcomes not sent ahead; deferred with the rest');
+      this.deferred.push(...adds);
+      return;
+    }
+    adds.forEach((a, i) => (a.welcome = outcomes[i]));
+    this.deferred.push(...adds);
+    await this.keepDeferred(adds);
+  }
+
+  private async keepDeferred(adds: PooledAdd[]): Promise<void> {
+    const settled = adds.filter((a): a is PooledAdd & { welcome: SettledWelcome } => !!a.welcome);
+    try {
+      await this.d.queue.deferAdds(
+        settled.map((a) => ({ id: a.event.id, welcome: a.welcome })),
+        this.d.clock.now() + (this.d.deferLeaseMs ?? 5 * 60_000),
+      );
+    } catch (err) {
+      // Still leased to us and still in the pool; if we die now the welcome may be tried again (41051 or expired).
+      this.d.log.warn({ count: settled.length, err: (err as Error).message }, 'deferred welcomes not recorded on their rows');
+    }
+    this.d.onDeferred?.(settled.map((a) => a.welcome));
   }
 
   private async completeIgnored(events: InboundEvent[]): Promise<void> {
@@ -133,27 +261,33 @@ export class EventProcessor {
     }
   }
 
-  private async processAdds(chunk: Array<{ event: InboundEvent; contact: ContactEvent }>): Promise<void> {
+  private async processAdds(chunk: PooledAdd[]): Promise<void> {
     try {
       // The events are marked done inside the acquisition transaction.
       await this.d.acquisition.handleAdds(
-        chunk.map((c) => ({ e: c.contact, ctx: { eventId: c.event.id, receivedAt: c.event.receivedAt } })),
+        chunk.map((c) => ({ e: c.contact, ctx: this.ctxOf(c) })),
         { completeEvents: true },
       );
       for (const c of chunk) this.d.onOutcome?.(c.event.kind, 'done');
     } catch (err) {
       // A batch that fails is retried event by event, so one bad event cannot hold the others back.
-      if (chunk.length > 1) {
-        await Promise.all(chunk.map((c) => this.processOne(c.event, c.contact)));
-        return;
+      if (chunk.length > 1) await Promise.all(chunk.map((c) => this.processOne(c.event, c.contact, c.welcome)));
+      else await this.failed(chunk[0]!.event, err);
+    } finally {
+      for (const c of chunk) {
+        this.pooled.delete(c.event.id);
+        c.done();
       }
-      await this.failed(chunk[0]!.event, err);
     }
   }
 
-  private async processOne(e: InboundEvent, contact: ContactEvent): Promise<void> {
+  private ctxOf(c: PooledAdd) {
+    return { eventId: c.event.id, receivedAt: c.receivedAt, ...(c.welcome ? { welcome: c.welcome } : {}) };
+  }
+
+  private async processOne(e: InboundEvent, contact: ContactEvent, welcome?: SettledWelcome): Promise<void> {
     try {
-      const r = await this.d.acquisition.handle(contact, { eventId: e.id, receivedAt: e.receivedAt });
+      const r = await this.d.acquisition.handle(contact, { eventId: e.id, receivedAt: e.receivedAt, ...(welcome ? { welcome } : {}) });
       await this.d.queue.complete(e.id, r.customerId, this.d.clock.now());
       this.d.onOutcome?.(e.kind, 'done');
       this.d.log.debug({ eventId: e.id, kind: e.kind, customerId: r.customerId, welcome: r.welcome }, 'callback event processed');

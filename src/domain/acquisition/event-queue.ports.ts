@@ -1,3 +1,5 @@
+import type { SettledWelcome } from './acquisition.ports.js';
+
 /** An inbound WeCom event as kept durably before it is acknowledged. */
 export interface NewInboundEvent {
   dedupeKey: string;
@@ -11,6 +13,8 @@ export interface NewInboundEvent {
 export interface InboundEvent extends NewInboundEvent {
   id: number;
   attempts: number;
+  /** An add whose welcome was settled while the rest was deferred (welcome-schedule.ts). */
+  welcome?: SettledWelcome;
 }
 
 /**
@@ -28,4 +32,10 @@ export interface EventQueueRepo {
   completeMany(rows: Array<{ id: number; customerId: number | null }>, now: number): Promise<void>;
   retryLater(id: number, error: string, at: number): Promise<void>;
   fail(id: number, error: string, now: number): Promise<void>;
+  /**
+   * Adds whose welcome is settled and whose rest waits for the pressure to pass: the outcome is
+   * kept on the row and the lease extended to `leaseUntil`, so the row is resumed (without a
+   * second welcome) by whoever holds it then, this process or a sweep after it died.
+   */
+  deferAdds(rows: Array<{ id: number; welcome: SettledWelcome }>, leaseUntil: number): Promise<void>;
 }

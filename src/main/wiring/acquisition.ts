@@ -1,6 +1,7 @@
 import { AcquisitionService } from '../../domain/acquisition/acquisition.service.js';
 import { EventInbox } from '../../domain/acquisition/event-inbox.js';
 import { EventProcessor } from '../../domain/acquisition/event-processor.js';
+import { DEFAULT_SCHEDULE } from '../../domain/acquisition/welcome-schedule.js';
 import { handleLostCustomer } from '../../domain/customer/lifecycle.js';
 import { toContactEvent } from '../../integrations/wecom/callback.js';
 import { isUnavailable } from '../../shared/unavailable.js';
@@ -71,6 +72,8 @@ export function wireAcquisition(p: Platform, w: WecomParts, c: ChannelParts, b: 
     onOutcome: (kind, outcome) => metrics.callbackEvents.inc({ kind, outcome }),
     onInFlight: (n) => metrics.eventBacklog.set(n),
     isTransient: isUnavailable,
+    // When behind, the freshest welcomes first and the rest of each add deferred (domain/acquisition/welcome-schedule.ts).
+    schedule: { ...DEFAULT_SCHEDULE, windowMs: config.welcome.windowMs },
   });
   // Closed after the HTTP server (closers run newest first): the callbacks it acknowledged are
   // processed before the process exits, not left leased for a minute, past the 20-s welcome window.

@@ -9,6 +9,7 @@ import { confirmMassTask, defaultMassCap, massRoutes, type MassCap } from './rou
 import { messageRoutes } from './routes-message.js';
 import { tagRoutes } from './routes-tags.js';
 import { E, WecomApiError, errmsgFor, fail } from './errors.js';
+import { RateWindow } from './rate-window.js';
 import { BodyTooLargeError, EmulatorServer, parseJsonObject, queryOf, readBody, sendJson } from './http-io.js';
 import { newId } from './ids.js';
 import type { Route, RouteConfig, RouteContext } from './route.js';
@@ -35,6 +36,11 @@ export interface EmulatorOptions {
   /** monthly mass-message receive cap per customer/group; default days in the month (doc §4.10) */
   massReceiveCap?: MassCap;
   log?: (line: string) => void;
+  /**
+   * WeCom's per-corp frequency limit, calls per API per minute (doc §2.2: 10,000); past it the
+   * API answers 45009 until the next minute. Omitted = no limit.
+   */
+  ratePerMinute?: number;
   /** The qr_code URL handed out for a new contact way (the sandbox points it at an image it serves); default a wework.qpic.cn-style address */
   contactWayQrUrl?: (configId: string) => string;
 }
@@ -74,6 +80,7 @@ export class WecomEmulator extends EmulatorEvents {
   /** wakes latency faults on close() so no request waits on a dead emulator */
   private readonly sleepers = new Set<() => void>();
   private closing = false;
+  private readonly rate?: RateWindow;
 
   constructor(private readonly opts: EmulatorOptions) {
     super();
@@ -81,6 +88,7 @@ export class WecomEmulator extends EmulatorEvents {
     this.prefix = (opts.pathPrefix ?? '').replace(/\/+$/, '');
     this.log = opts.log ?? (() => {});
     this.massCap = opts.massReceiveCap ?? defaultMassCap;
+    if (opts.ratePerMinute !== undefined) this.rate = new RateWindow(opts.ratePerMinute);
     this.config = { corpId: opts.corpId, secrets: [...opts.secrets], agentIds: opts.agentIds, linkedMiniAppIds: opts.linkedMiniAppIds, contactWayQrUrl: opts.contactWayQrUrl };
     for (const r of [...authRoutes, ...messageRoutes, ...contactWayRoutes, ...customerRoutes, ...tagRoutes, ...groupChatRoutes, ...massRoutes(this.massCap)]) {
       this.routes.set(r.path, r);
@@ -172,6 +180,7 @@ export class WecomEmulator extends EmulatorEvents {
     try {
       if (route.method !== r.method) fail(route.method === 'GET' ? E.REQUIRE_GET : E.REQUIRE_POST);
       const token = route.auth === false ? undefined : this.authenticate(r.query.access_token, now);
+      if (token && this.rate && !this.rate.take(route.path, now)) fail(E.FREQ_LIMIT);
       const ctx: RouteContext = {
         state: this.state,
         config: this.config,
