@@ -58,6 +58,7 @@ import * as f1000 from './20261126100000_customers_name_source.js';
 import * as p2000 from './20261126200000_customers_erased_at.js';
 import * as t1900 from './20261207190000_templates_single_braces.js';
 import * as t1200 from './20261207120000_journey_tags_removable.js';
+import * as e2240 from './20261207224000_rfm_changed_run_index.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -120,4 +121,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261126200000_customers_erased_at', module: p2000 },
   { name: '20261207190000_templates_single_braces', module: t1900 },
   { name: '20261207120000_journey_tags_removable', module: t1200 },
+  { name: '20261207224000_rfm_changed_run_index', module: e2240 },
 ];

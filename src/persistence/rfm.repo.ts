@@ -2,29 +2,27 @@ import type { Knex } from 'knex';
 import { DAY_MS, HIGH_SCORE, SEGMENTS, emptyCounts, isSegment, type Segment } from '../domain/segment/rfm.js';
 import type { RfmRepo, RfmRun, RfmRunCounts, SegmentMove } from '../domain/segment/segment.ports.js';
 import { dbClient } from './db.js';
-
-/** Rows written by a raw INSERT/UPDATE/DELETE on either driver. */
-export function affectedRows(res: unknown): number {
-  const r = Array.isArray(res) ? res[0] : res;
-  const o = r as { affectedRows?: number; changes?: number };
-  return Number(o.affectedRows ?? o.changes ?? 0);
-}
-
-/** Rows of a raw SELECT on either driver. */
-export function selectedRows<T>(res: unknown, mysql: boolean): T[] {
-  return (mysql ? (res as [T[]])[0] : res) as T[];
-}
+import { affectedRows, selectedRows } from './raw-results.js';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /** SQL CASE naming the segment from columns r, f, m, generated from the domain's table. */
 const segmentCase = `CASE ${SEGMENTS.map((s) => `WHEN r ${s.r ? '>=' : '<'} ${HIGH_SCORE} AND f ${s.f ? '>=' : '<'} ${HIGH_SCORE} AND m ${s.m ? '>=' : '<'} ${HIGH_SCORE} THEN '${s.code}'`).join(' ')} END`;
 
+/** Who is scored: bought at least once, not merged into another record, not erased. `c` is the customers alias. */
+const scoredWhere = (c: string) => `${c}order_count >= 1 AND ${c}merged_into IS NULL AND ${c}erased_at IS NULL AND ${c}last_purchase_at IS NOT NULL`;
+
 /**
- * RFM in SQL, set-at-a-time: one INSERT … SELECT with window functions per batch of stores
- * upserts the current scores, one INSERT … SELECT records the segment changes. Nothing per
- * customer travels to Node. MySQL/MariaDB and SQLite differ in integer division, upsert and
- * insert-or-ignore syntax; both variants live here and are tested on both.
+ * RFM in SQL, set-at-a-time, writing only what changed. Per batch of stores, one INSERT … SELECT
+ * with window functions computes every score and upserts it, but the upsert touches a row only
+ * when its scores or store differ (MariaDB's ON DUPLICATE KEY UPDATE assigns the values it
+ * already has, which InnoDB does not write; SQLite's DO UPDATE … WHERE skips it): on a usual
+ * night most customers keep their quintiles and nothing of theirs is written. A changed row
+ * carries the run that changed it (run_id) and the segment before that run (prev_segment), from
+ * which the history records segment changes only. Customers of the batch's stores who are no
+ * longer scored leave in the same transaction. Nothing per customer travels to Node.
+ * MySQL/MariaDB and SQLite differ in integer division, upsert and insert-or-ignore syntax; both
+ * variants live here and are tested on both.
  */
 export class SqlRfmRepo implements RfmRepo {
   private readonly mysql: boolean;
@@ -51,9 +49,10 @@ export class SqlRfmRepo implements RfmRepo {
     return `1 + (5 * (RANK() OVER (PARTITION BY store_id ORDER BY ${orderBy}) - 1)) ${div} COUNT(*) OVER (PARTITION BY store_id)`;
   }
 
-  async scoreStores(runId: number, now: number, storeIds: readonly number[]): Promise<{ scored: number; changed: number }> {
-    if (!storeIds.length) return { scored: 0, changed: 0 };
+  async scoreStores(runId: number, now: number, storeIds: readonly number[]): Promise<{ scored: number; changed: number; left: number }> {
+    if (!storeIds.length) return { scored: 0, changed: 0, left: 0 };
     const m = this.mysql;
+    const inStores = `store_id IN (${placeholders(storeIds.length)})`;
     const recency = m ? `(? - last_purchase_at) DIV ${DAY_MS}` : `(CAST(? AS INTEGER) - last_purchase_at) / ${DAY_MS}`;
     const select = `SELECT customer_id, store_id, r, f, m, ${segmentCase} AS segment, NULL AS prev_segment, ? AS run_id, ? AS computed_at
       FROM (
@@ -62,40 +61,54 @@ export class SqlRfmRepo implements RfmRepo {
           ${this.quintile('order_count')} AS f,
           ${this.quintile('total_spent_fen')} AS m
         FROM customers
-        WHERE store_id IN (${placeholders(storeIds.length)}) AND order_count >= 1 AND merged_into IS NULL AND erased_at IS NULL AND last_purchase_at IS NOT NULL
+        WHERE ${inStores} AND ${scoredWhere('')}
       ) s`;
     const cols = '(customer_id, store_id, r, f, m, segment, prev_segment, run_id, computed_at)';
+    // The segment follows from r, f and m, so these say whether anything of the row changed.
     // prev_segment keeps the segment before this run: a retried batch of the same run leaves it.
     const upsert = m
-      ? `INSERT INTO customer_rfm ${cols} ${select}
+      ? (() => {
+          const differs = '(customer_rfm.r <> VALUES(r) OR customer_rfm.f <> VALUES(f) OR customer_rfm.m <> VALUES(m) OR customer_rfm.store_id <> VALUES(store_id))';
+          // MariaDB assigns left to right and later assignments see earlier ones: the ones that
+          // read the old row (prev_segment, run_id, the comparison itself) come first.
+          return `INSERT INTO customer_rfm ${cols} ${select}
          ON DUPLICATE KEY UPDATE
-           prev_segment = IF(customer_rfm.run_id = VALUES(run_id), customer_rfm.prev_segment, customer_rfm.segment),
-           store_id = VALUES(store_id), r = VALUES(r), f = VALUES(f), m = VALUES(m), segment = VALUES(segment),
-           run_id = VALUES(run_id), computed_at = VALUES(computed_at)`
+           prev_segment = IF(${differs}, IF(customer_rfm.run_id = VALUES(run_id), customer_rfm.prev_segment, customer_rfm.segment), customer_rfm.prev_segment),
+           computed_at = IF(${differs}, VALUES(computed_at), customer_rfm.computed_at),
+           run_id = IF(${differs}, VALUES(run_id), customer_rfm.run_id),
+           store_id = VALUES(store_id), r = VALUES(r), f = VALUES(f), m = VALUES(m), segment = VALUES(segment)`;
+        })()
       : `INSERT INTO customer_rfm ${cols} ${select} WHERE true
          ON CONFLICT(customer_id) DO UPDATE SET
            prev_segment = CASE WHEN customer_rfm.run_id = excluded.run_id THEN customer_rfm.prev_segment ELSE customer_rfm.segment END,
            store_id = excluded.store_id, r = excluded.r, f = excluded.f, m = excluded.m, segment = excluded.segment,
-           run_id = excluded.run_id, computed_at = excluded.computed_at`;
-    const history = `${m ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment)
+           run_id = excluded.run_id, computed_at = excluded.computed_at
+         WHERE customer_rfm.r <> excluded.r OR customer_rfm.f <> excluded.f OR customer_rfm.m <> excluded.m OR customer_rfm.store_id <> excluded.store_id`;
+    const ignore = m ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+    const history = `${ignore} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment)
       SELECT run_id, customer_id, store_id, prev_segment, segment FROM customer_rfm
-      WHERE store_id IN (${placeholders(storeIds.length)}) AND run_id = ? AND (prev_segment IS NULL OR prev_segment <> segment)`;
+      WHERE run_id = ? AND ${inStores} AND (prev_segment IS NULL OR prev_segment <> segment)`;
+    // Scores of these stores whose customer is scored nowhere any more (merged, erased, refunded
+    // to no orders, no store). A customer who moved to another store is not leaving: the batch of
+    // the new store rewrites their row (and has done so already if it came first).
+    const leaving = `FROM customer_rfm WHERE ${inStores}
+      AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = customer_rfm.customer_id AND c.store_id IS NOT NULL AND ${scoredWhere('c.')})`;
     return this.db.transaction(async (trx) => {
       await trx.raw(upsert, [runId, now, now, ...storeIds]);
-      const changed = affectedRows(await trx.raw(history, [...storeIds, runId]));
-      const [row] = await trx('customer_rfm').whereIn('store_id', storeIds).andWhere('run_id', runId).count({ n: '*' });
-      return { scored: Number(row?.n ?? 0), changed };
+      const changed = affectedRows(await trx.raw(history, [runId, ...storeIds]));
+      await trx.raw(`${ignore} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment) SELECT ?, customer_id, store_id, segment, NULL ${leaving}`, [runId, ...storeIds]);
+      const left = affectedRows(await trx.raw(`DELETE ${leaving}`, storeIds));
+      const [row] = await trx('customer_rfm').whereIn('store_id', storeIds).count({ n: '*' });
+      return { scored: Number(row?.n ?? 0), changed, left };
     });
   }
 
+  /** Scores of customers in stores that no longer exist leave here; scoreStores handled everyone else. */
   async finishRun(runId: number, finishedAt: number): Promise<{ left: number; customers: number; counts: RfmRunCounts }> {
     return this.db.transaction(async (trx) => {
-      await trx.raw(
-        `${this.mysql ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment)
-         SELECT ?, customer_id, store_id, segment, NULL FROM customer_rfm WHERE run_id < ?`,
-        [runId, runId],
-      );
-      const left = await trx('customer_rfm').where('run_id', '<', runId).delete();
+      const gone = 'FROM customer_rfm WHERE store_id NOT IN (SELECT id FROM stores)';
+      await trx.raw(`${this.mysql ? 'INSERT IGNORE' : 'INSERT OR IGNORE'} INTO rfm_history (run_id, customer_id, store_id, from_segment, to_segment) SELECT ?, customer_id, store_id, segment, NULL ${gone}`, [runId]);
+      const left = affectedRows(await trx.raw(`DELETE ${gone}`));
       const rows = await trx('customer_rfm').select('store_id', 'segment').count({ n: '*' }).groupBy('store_id', 'segment');
       const counts: RfmRunCounts = { total: emptyCounts(), byStore: {} };
       let customers = 0;
