@@ -37,9 +37,7 @@ export interface RfmRepo {
    * each store) and writes only what changed: new scores, scores that moved, customers of these
    * stores no longer scored (they leave), and a history row per segment change — atomically per
    * call. Re-running a store in the same run, or after a run that failed half-way, writes
-   * nothing twice; a night where nobody's quintiles moved writes nothing at all. `scored`: the
-   * scores these stores hold afterwards (for progress; a customer moving between stores
-   * tonight may be counted in both).
+   * nothing twice; a night where nobody's quintiles moved writes nothing at all.
    */
   scoreStores(runId: number, now: number, storeIds: readonly number[]): Promise<{ scored: number; changed: number; left: number }>;
   /**
