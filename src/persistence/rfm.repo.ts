@@ -17,15 +17,14 @@ const scoredWhere = (c: string) => `${c}order_count >= 1 AND ${c}merged_into IS 
 
 /**
  * RFM in SQL, set-at-a-time, writing only what changed. Per batch of stores, one INSERT … SELECT
- * with window functions computes every score and upserts it, but the upsert touches a row only
- * when its scores or store differ (MariaDB's ON DUPLICATE KEY UPDATE assigns the values it
- * already has, which InnoDB does not write; SQLite's DO UPDATE … WHERE skips it): on a usual
- * night most customers keep their quintiles and nothing of theirs is written. A changed row
- * carries the run that changed it (run_id) and the segment before that run (prev_segment), from
- * which the history records segment changes only. Customers of the batch's stores who are no
- * longer scored leave in the same transaction. Nothing per customer travels to Node.
- * MySQL/MariaDB and SQLite differ in integer division, upsert and insert-or-ignore syntax; both
- * variants live here and are tested on both.
+ * with window functions computes every score into a temporary table; an UPDATE … JOIN then
+ * rewrites only the scores whose r, f, m or store differ and an INSERT adds the new ones, so on
+ * a usual night most customers keep their quintiles and nothing of theirs is written. A changed
+ * row carries the run that changed it (run_id) and the segment before that run (prev_segment),
+ * from which the history records segment changes only. Customers of the batch's stores who are
+ * no longer scored leave in the same transaction. Nothing per customer travels to Node except
+ * leavers, a thousand at a time. MySQL/MariaDB and SQLite differ in integer division, UPDATE with
+ * a join, temporary tables and insert-or-ignore syntax; both variants live here and are tested on both.
  */
 export class SqlRfmRepo implements RfmRepo {
   private readonly mysql: boolean;
@@ -54,9 +53,10 @@ export class SqlRfmRepo implements RfmRepo {
 
   /**
    * The statements of one batch. The scores are first computed into a temporary table (the
-   * batch's scored customers, keyed by id): the upsert reads it, and finding who left becomes
-   * a probe into it instead of into the wide customers table (measured: that probe per score
-   * cost as much as computing the scores).
+   * batch's scored customers, keyed by id): the UPDATE … JOIN reads it (at 100k on MariaDB, half
+   * the time of an upsert that skips unchanged rows), and finding who left becomes a probe into
+   * it before the wide customers row (probing customers for every score cost as much as
+   * computing the scores).
    */
   private batchSql(n: number) {
     const m = this.mysql;
