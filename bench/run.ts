@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     embedded: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
+    'rfm-customers': { type: 'string' },
   },
 });
 const duration = Number(args.duration);
@@ -353,7 +354,7 @@ async function main() {
     'bot-inbound': () => botScenario((db, redisUrl) => botInbound({ db, redisUrl, messages: Number(process.env.BENCH_BOT_MESSAGES ?? 20_000), contacts: 500 })),
     'journey-dispatch': () => botScenario((db, redisUrl) => journeyDispatch({ db, redisUrl, customers: Number(process.env.BENCH_JOURNEY_CUSTOMERS ?? 5000) })),
     // MariaDB only: the point is the 1M-customer recompute against hand-written SQL.
-    ...(args.embedded ? {} : { rfm: () => rfmScenario({ mysqlUrl: MYSQL, customers: Number(process.env.BENCH_RFM_CUSTOMERS ?? 1_000_000) }) }),
+    ...(args.embedded ? {} : { rfm: () => rfmScenario({ mysqlUrl: MYSQL, customers: Number(args['rfm-customers'] ?? process.env.BENCH_RFM_CUSTOMERS ?? 1_000_000) }) }),
     'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
   };
   const failed: Array<{ name: string; error: string }> = [];

@@ -70,6 +70,7 @@ import * as r2207 from './20261207220700_reports_touches_sent_index.js';
 import * as r2208 from './20261207220800_reports_events_kind_customer_index.js';
 import * as r2209 from './20261207220900_reports_orders_paid_index.js';
 import * as d2200 from './20261207220000_acquisition_deferred_welcome.js';
+import * as e2240 from './20261207224000_rfm_changed_run_index.js';
 
 /** Every migration in order. Append only: a landed migration is never edited. */
 export const migrations: Array<{ name: string; module: Knex.Migration }> = [
@@ -144,4 +145,5 @@ export const migrations: Array<{ name: string; module: Knex.Migration }> = [
   { name: '20261207220800_reports_events_kind_customer_index', module: r2208 },
   { name: '20261207220900_reports_orders_paid_index', module: r2209 },
   { name: '20261207220000_acquisition_deferred_welcome', module: d2200 },
+  { name: '20261207224000_rfm_changed_run_index', module: e2240 },
 ];

@@ -4,7 +4,7 @@ import { DAY_MS, isSegment } from '../domain/segment/rfm.js';
 import type { ArmCounts } from '../domain/segment/reactivation.js';
 import type { DormantCustomer, DormantQuery, LiftScope, NewReactivationEntry, ReactivationRepo } from '../domain/segment/segment.ports.js';
 import { dbClient } from './db.js';
-import { affectedRows, selectedRows } from './rfm.repo.js';
+import { affectedRows, selectedRows } from './raw-results.js';
 import { applyScope } from './scope.js';
 
 export class SqlReactivationRepo implements ReactivationRepo {

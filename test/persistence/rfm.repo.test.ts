@@ -137,7 +137,7 @@ test(`${b} re-scoring a batch within the same run changes nothing`, async (t) =>
   const a = await rfm.scoreStores(runId, NOW + DAY_MS, [1]);
   const b2 = await rfm.scoreStores(runId, NOW + DAY_MS, [1]);
   t.is(a.changed, 2, 'the two swap places');
-  t.deepEqual(b2, { scored: 2, changed: 0 });
+  t.deepEqual(b2, { scored: 2, changed: 0, left: 0 });
   const rows = await db('customer_rfm').orderBy('customer_id').select('segment', 'prev_segment');
   t.deepEqual(rows.map((r) => [r.prev_segment, r.segment]), [
     ['important_value', 'general_retain'],

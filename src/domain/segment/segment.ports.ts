@@ -34,13 +34,15 @@ export interface RfmRepo {
   listStoreIds(): Promise<number[]>;
   /**
    * Scores every scored customer of the given stores as of the run's `now` (quintiles within
-   * each store), writes them to the current scores and records segment changes in the
-   * history, atomically per call. Re-running a store in the same run changes nothing.
+   * each store) and writes only what changed: new scores, scores that moved, customers of these
+   * stores no longer scored (they leave), and a history row per segment change — atomically per
+   * call. Re-running a store in the same run, or after a run that failed half-way, writes
+   * nothing twice; a night where nobody's quintiles moved writes nothing at all.
    */
-  scoreStores(runId: number, now: number, storeIds: readonly number[]): Promise<{ scored: number; changed: number }>;
+  scoreStores(runId: number, now: number, storeIds: readonly number[]): Promise<{ scored: number; changed: number; left: number }>;
   /**
-   * Removes current scores not written by this run (customers no longer scored), records
-   * their leaving in the history and stores the run's segment counts.
+   * Removes the scores left in stores that no longer exist (recording their leaving in the
+   * history) and stores the run's segment counts.
    */
   finishRun(runId: number, finishedAt: number): Promise<{ left: number; customers: number; counts: RfmRunCounts }>;
   findRun(id: number): Promise<RfmRun | undefined>;
