@@ -9,7 +9,9 @@
  * last size) to bench/results/admin-reads.md.
  *
  *   npm run bench -- --only admin-reads [--sizes 100000,1000000] [--embedded]
- *   env: BENCH_READS_N (20), BENCH_READS_TIMEOUT_MS (60000), BENCH_READS_BUDGET_MS (60000), BENCH_READS_STORES (100)
+ *   env: BENCH_READS_N (20), BENCH_READS_TIMEOUT_MS (60000), BENCH_READS_BUDGET_MS (60000), BENCH_READS_STORES (100),
+ *        BENCH_READS_ONLY (reads whose name contains this text, e.g. "funnel", while working on one),
+ *        BENCH_READS_OUT (another file for the table)
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -54,6 +56,11 @@ const ymd = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 1
 
 /** The reads of issue 15, with the roles each applies to. Store 1's manager is mgr1, its first rep rep1_1. */
 function reads(now: number): Read[] {
+  const only = process.env.BENCH_READS_ONLY;
+  return allReads(now).filter((r) => !only || r.name.includes(only));
+}
+
+function allReads(now: number): Read[] {
   const to = ymd(now);
   const d30 = `from=${ymd(now - 29 * DAY_MS)}&to=${to}`;
   const d365 = `from=${ymd(now - 364 * DAY_MS)}&to=${to}`;
@@ -222,7 +229,7 @@ export async function adminReads(o: AdminReadsOptions): Promise<Result> {
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
   ];
-  const out = o.out ?? 'bench/results/admin-reads.md';
+  const out = o.out ?? process.env.BENCH_READS_OUT ?? 'bench/results/admin-reads.md';
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, lines.join('\n'));
   log(`wrote ${out}`);
