@@ -16,6 +16,7 @@ import knexFactory from 'knex';
 import { CallbackCrypto } from '../src/integrations/wecom/crypto.js';
 import { WecomEmulator } from '../src/sandbox/wecom/index.js';
 import { buildXml } from '../src/integrations/wecom/xml.js';
+import { adminReads } from './admin-reads.js';
 import { botInbound, outboxDrain } from './bot.js';
 import { callbackBurst, callbackOverload, type BurstDeps } from './bursts.js';
 import { journeyDispatch } from './journeys.js';
@@ -31,6 +32,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string', default: 'bench/RESULTS.md' },
     'rfm-customers': { type: 'string' },
+    // admin-reads: the customer counts to seed (or reuse) and time, e.g. 100000,1000000.
+    sizes: { type: 'string', default: '100000' },
   },
 });
 const duration = Number(args.duration);
@@ -355,6 +358,8 @@ async function main() {
     'journey-dispatch': () => botScenario((db, redisUrl) => journeyDispatch({ db, redisUrl, customers: Number(process.env.BENCH_JOURNEY_CUSTOMERS ?? 5000) })),
     // MariaDB only: the point is the 1M-customer recompute against hand-written SQL.
     ...(args.embedded ? {} : { rfm: () => rfmScenario({ mysqlUrl: MYSQL, customers: Number(args['rfm-customers'] ?? process.env.BENCH_RFM_CUSTOMERS ?? 1_000_000) }) }),
+    // Opt-in (--only admin-reads): it seeds a chain on first use and times ~40 reads.
+    ...(args.only?.split(',').includes('admin-reads') ? { 'admin-reads': () => adminReads({ sizes: args.sizes!.split(',').map(Number), embedded: args.embedded, mysqlServer: MYSQL, redisUrl: REDIS, n: Number(process.env.BENCH_READS_N ?? 20), timeoutMs: Number(process.env.BENCH_READS_TIMEOUT_MS ?? 60_000), budgetMs: Number(process.env.BENCH_READS_BUDGET_MS ?? 60_000), stores: Number(process.env.BENCH_READS_STORES ?? 100) }) } : {}),
     'outbox-drain': () => botScenario((db, redisUrl) => outboxDrain({ db, redisUrl, messages: 0, contacts: 0, ratePerMinute: 600, jitterMs: 50, seconds: duration })),
   };
   const failed: Array<{ name: string; error: string }> = [];

@@ -19,6 +19,7 @@ import { systemClock } from '../../src/shared/clock.js';
 import { PiiCipher } from '../../src/shared/pii.js';
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../../src/shared/shanghai-time.js';
 import { customersSql, perCustomerSql, perRunSql, scansSql, type Ctx } from './customers.js';
+import { DEFERRED_TABLES, dropSecondaryIndexes, restoreIndexes } from './indexes.js';
 import { seedPeople } from './people.js';
 import { dialect } from './sql.js';
 
@@ -43,7 +44,8 @@ export async function seededCustomers(o: { mysqlUrl?: string; sqlite?: string })
   if (o.mysqlUrl) await ensureDatabase(o.mysqlUrl, false);
   const db = createDb({ mysqlUrl: o.mysqlUrl, sqliteFile: o.sqlite ?? ':memory:', poolMax: 1 });
   try {
-    if (!(await db.schema.hasTable('customers'))) return 0;
+    // seed_days is dropped last: while it exists, a seed did not finish.
+    if (!(await db.schema.hasTable('customers')) || (await db.schema.hasTable('seed_days'))) return 0;
     const [row] = await db('customers').count({ n: '*' });
     return Number(row?.n ?? 0);
   } finally {
@@ -110,6 +112,7 @@ export async function seedDatabase(o: SeedOptions): Promise<Record<string, numbe
     if (Number(existing?.n ?? 0) > 0) throw new Error('the database already has customers: pass --reset to rebuild it');
     if (mysql) await db.raw('SET SESSION foreign_key_checks = 0, unique_checks = 0');
     else await db.raw('PRAGMA synchronous = OFF');
+    const deferred = mysql ? await dropSecondaryIndexes(db, DEFERRED_TABLES) : [];
     const now = Date.now();
     const ctx: Ctx = { db, d: dialect(mysql, seed), customers: o.customers, stores: o.stores, now };
     const pii = new PiiCipher(Buffer.from(SEED_PII_KEY, 'hex'));
@@ -140,8 +143,7 @@ export async function seedDatabase(o: SeedOptions): Promise<Record<string, numbe
     }
     const scans = Math.round(4.9 * o.customers);
     for (let lo = 1; lo <= scans; lo += 500_000) await timed('scans', () => db.raw(scansSql(ctx, lo, Math.min(scans, lo + 499_999))));
-    await db.schema.dropTable('seed_phone');
-    await db.schema.dropTable('seed_days');
+    await timed('secondary indexes (built after loading)', () => restoreIndexes(db, deferred));
     await timed('customer_rfm, rfm_history (nightly job)', () => runRfmNightly({ now, rfm: new SqlRfmRepo(db), clock: systemClock }));
     if (mysql) {
       await db.raw('SET SESSION foreign_key_checks = 1, unique_checks = 1');
@@ -150,6 +152,8 @@ export async function seedDatabase(o: SeedOptions): Promise<Record<string, numbe
     } else {
       await timed('ANALYZE', () => db.raw('ANALYZE'));
     }
+    await db.schema.dropTable('seed_phone');
+    await db.schema.dropTable('seed_days');
     timings.total = performance.now() - started;
     const counts: Record<string, number> = {};
     for (const t of ['customers', 'customer_events', 'scans', 'orders', 'customer_follows', 'customer_tags', 'customer_identities', 'leads', 'coupon_claims', 'tasks', 'journey_runs', 'touches', 'outbox', 'survey_answers', 'customer_rfm', 'channels', 'staff']) {
