@@ -352,7 +352,7 @@ async function main() {
     callback,
     'callback-steady': callbackSteady,
     'callback-burst': () => callbackBurst(burstDeps),
-    'callback-overload': () => callbackOverload(burstDeps, { probeSec: 10, probeRate: Number(process.env.BENCH_PROBE_RATE ?? 1500), seconds: Number(process.env.BENCH_OVERLOAD_SEC ?? 30) }),
+    'callback-overload': () => callbackOverload(burstDeps, { probeSec: 10, probeRate: Number(process.env.BENCH_PROBE_RATE ?? 400), seconds: Number(process.env.BENCH_OVERLOAD_SEC ?? 30) }),
     'landing-scan': landingScan,
     'bot-inbound': () => botScenario((db, redisUrl) => botInbound({ db, redisUrl, messages: Number(process.env.BENCH_BOT_MESSAGES ?? 20_000), contacts: 500 })),
     'journey-dispatch': () => botScenario((db, redisUrl) => journeyDispatch({ db, redisUrl, customers: Number(process.env.BENCH_JOURNEY_CUSTOMERS ?? 5000) })),

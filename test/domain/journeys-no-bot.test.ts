@@ -43,3 +43,15 @@ test(`${b} with a bot, the same customer is reached in the bot chat first`, asyn
   t.is(r.massMessages.length, 0);
   t.is(r.outbox, 1);
 });
+
+test(`${b} with no bot account, asking a customer through the bot is refused with a reason and queues nothing`, async (t) => {
+  const siyu = await startApp(t, { overrides: { bot: { enabled: false } } });
+  const [customerId] = await siyu.db('customers').insert({ name: '小王', store_id: null, stage: 'new', created_at: T0, updated_at: T0 });
+  await siyu.db('customer_identities').insert({ customer_id: customerId, kind: 'bot_contact', scope: siyu.config.bot.account, value: 'wxid_ask', created_at: T0 });
+  const res = await admin(siyu).post(`/api/customers/${customerId}/ask`, { question: 'nps' });
+  t.is(res.status, 409);
+  t.is(res.json.error.code, 'BOT.DISABLED');
+  t.regex(res.json.error.message, /机器人/);
+  t.is(Number((await siyu.db('outbox').count({ n: '*' }).first())!.n), 0);
+  t.is(Number((await siyu.db('conversations').count({ n: '*' }).first())!.n), 0);
+});

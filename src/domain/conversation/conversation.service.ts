@@ -20,6 +20,8 @@ export interface ConversationConfig {
   /** Who hears about hand-offs of customers without an owner rep. */
   adminUserIds: string[];
   defaultRepUserId?: string;
+  /** false: the deployment has no bot account (BOT_ENABLED=false), so nothing may be queued for it. */
+  botEnabled?: boolean;
 }
 
 // Opt-out words are the ones Chinese carriers and WeChat users know; matched on the whole message.
@@ -212,6 +214,8 @@ export class ConversationService {
    */
   async ask(customerId: number, question: QuestionKey, ref = '', o: { outboxKey?: string } = {}): Promise<{ outboxKey: string }> {
     const { d } = this;
+    // An outbox row for a bot that never runs would wait forever, and the caller would think it asked.
+    if (d.config.botEnabled === false) throw new AppError('BOT.DISABLED', '未配置机器人账号，无法通过机器人向客户提问', { status: 409 });
     const now = d.clock.now();
     const contactId = await d.contacts.contactOf(d.config.account, customerId);
     if (!contactId) throw notFound('CONVERSATION.NO_CONTACT', '该客户还没有和机器人账号聊过，无法发起提问');

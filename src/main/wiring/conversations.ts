@@ -104,6 +104,7 @@ export function wireConversations(p: Platform, w: WecomParts, c: ChannelParts) {
       questionTtlMs: config.bot.questionTtlHours * 3600_000,
       adminUserIds: config.bot.adminUserIds,
       defaultRepUserId: config.bot.defaultRepUserId,
+      botEnabled: config.bot.enabled,
     },
   });
   const groups = new GroupService({
